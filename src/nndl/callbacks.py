@@ -1,0 +1,152 @@
+"""Callbacks that watch training: history, early stopping, checkpoints, LR schedules, CSV logs.
+
+A callback's hooks receive the model; ``on_epoch_end`` also gets the epoch's logs:
+``cost``, ``accuracy`` (training, averaged over the epoch's mini-batches), ``val_cost``,
+``val_accuracy`` (on the dev set, when given) and ``lr``. Setting
+``model.stop_training = True`` ends training after the current epoch.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from .schedules import Schedule, get_schedule
+
+LOG_KEYS = ("cost", "accuracy", "val_cost", "val_accuracy", "lr")
+
+
+class Callback:
+    def on_train_begin(self, model) -> None: ...
+    def on_epoch_begin(self, epoch: int, model) -> None: ...
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], model) -> None: ...
+    def on_train_end(self, model) -> None: ...
+
+
+class History(Callback):
+    """Per-epoch logs: ``history.history["cost"][i]`` is the cost of epoch ``epoch[i]``."""
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {"epoch": []}
+
+    def on_epoch_end(self, epoch, logs, model):
+        self.history["epoch"].append(epoch)
+        for k, v in logs.items():
+            self.history.setdefault(k, []).append(float(v))
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.history[key]
+
+    def __len__(self) -> int:
+        return len(self.history["epoch"])
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        keys = list(self.history)
+        return [{k: self.history[k][i] for k in keys if i < len(self.history[k])} for i in range(len(self))]
+
+    def write_csv(self, path: str | os.PathLike) -> None:
+        """Write one row per epoch (epoch, cost, accuracy, val_cost, val_accuracy, lr)."""
+        rows = self.to_rows()
+        keys = list(self.history)
+        tmp = Path(str(path) + ".tmp")
+        with open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=keys)
+            w.writeheader()
+            w.writerows(rows)
+        os.replace(tmp, path)
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` (default dev cost) has not improved by ``min_delta`` for
+    ``patience`` epochs; with ``restore_best_weights`` the best epoch's weights come back."""
+
+    def __init__(self, monitor: str = "val_cost", patience: int = 5, min_delta: float = 0.0,
+                 restore_best_weights: bool = True):
+        if patience < 0:
+            raise ValueError(f"patience must be >= 0, got {patience}")
+        self.monitor, self.patience, self.min_delta = monitor, int(patience), float(min_delta)
+        self.restore_best_weights = restore_best_weights
+        self.mode = "max" if "accuracy" in monitor else "min"
+
+    def on_train_begin(self, model):
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best_epoch = None
+        self.best_weights = None
+        self.wait = 0
+        self.stopped_epoch = None
+
+    def _improved(self, value: float) -> bool:
+        if self.mode == "min":
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, epoch, logs, model):
+        if self.monitor not in logs:
+            raise ValueError(f"EarlyStopping monitors {self.monitor!r}, but the logs have only "
+                             f"{sorted(logs)}; pass validation_data to fit")
+        value = logs[self.monitor]
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = model.get_weights()
+        else:
+            self.wait += 1
+            if self.wait > self.patience:
+                self.stopped_epoch = epoch
+                model.stop_training = True
+
+    def on_train_end(self, model):
+        if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch is not None:
+            model.set_weights(self.best_weights)
+
+
+class ModelCheckpoint(Callback):
+    """Every ``every`` epochs, write a resumable checkpoint (weights, optimizer state,
+    random state, history) to ``path``, atomically: an interrupted write keeps the last one."""
+
+    def __init__(self, path: str | os.PathLike, every: int = 1):
+        if every < 1:
+            raise ValueError(f"checkpoint interval must be >= 1 epoch, got {every}")
+        self.path, self.every = Path(path), int(every)
+
+    def on_epoch_end(self, epoch, logs, model):
+        if (epoch + 1) % self.every == 0:
+            from .io import save_checkpoint
+            save_checkpoint(model, self.path, epoch=epoch + 1)
+
+
+class LearningRateScheduler(Callback):
+    """Before each epoch set α = schedule(epoch, α₀), α₀ being the rate training started with."""
+
+    def __init__(self, schedule: Schedule | str):
+        self.schedule = get_schedule(schedule)
+        self.learning_rate0: float | None = None
+
+    def on_train_begin(self, model):
+        if self.learning_rate0 is None:
+            self.learning_rate0 = model.learning_rate0
+
+    def on_epoch_begin(self, epoch, model):
+        model.optimizer.learning_rate = self.schedule(epoch, self.learning_rate0)
+
+
+class CSVLogger(Callback):
+    """Append one CSV row of logs per epoch to ``path`` (header written once)."""
+
+    def __init__(self, path: str | os.PathLike, append: bool = False):
+        self.path, self.append = Path(path), append
+
+    def on_train_begin(self, model):
+        if not self.append and self.path.exists():
+            self.path.unlink()
+
+    def on_epoch_end(self, epoch, logs, model):
+        new = not self.path.exists()
+        with open(self.path, "a", newline="") as f:
+            w = csv.writer(f)
+            if new:
+                w.writerow(["epoch", *LOG_KEYS])
+            w.writerow([epoch, *(logs.get(k, "") for k in LOG_KEYS)])

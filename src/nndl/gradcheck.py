@@ -1,0 +1,123 @@
+"""Gradient checking: compare backpropagation with two-sided numerical differences.
+
+    gradapprox[i] = (J(θ + ε·e_i) − J(θ − ε·e_i)) / 2ε
+    difference    = ‖grad − gradapprox‖₂ / (‖grad‖₂ + ‖gradapprox‖₂)
+
+A difference below 1e-7 (float64) means backpropagation is right; above 1e-3, it is
+almost certainly wrong. ``gradcheck(model, X, Y)`` runs the check on a whole model and
+says which parameter is worst; dropout masks are frozen and batch norm runs in training
+mode, so the checked function is deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def relative_difference(grad: Array, gradapprox: Array) -> float:
+    """‖grad − gradapprox‖₂ / (‖grad‖₂ + ‖gradapprox‖₂); 0 when both are zero."""
+    numerator = np.linalg.norm(np.ravel(grad) - np.ravel(gradapprox))
+    denominator = np.linalg.norm(np.ravel(grad)) + np.linalg.norm(np.ravel(gradapprox))
+    return float(numerator / denominator) if denominator > 0 else 0.0
+
+
+def numerical_gradient(J: Callable[[], float], theta: Array, epsilon: float = 1e-7,
+                       indices: Array | None = None) -> Array:
+    """Two-sided differences of J() with respect to the array ``theta``, perturbed in place.
+
+    theta: any shape (a view into the parameters J reads). indices: flat indices to
+    check (default all). Returns gradapprox with theta's shape (unchecked entries 0).
+    """
+    flat = theta.reshape(-1)
+    if not np.shares_memory(flat, theta):
+        raise ValueError("theta must be perturbable in place (a contiguous array or view)")
+    approx = np.zeros(flat.shape, dtype=np.float64)
+    for i in (range(flat.size) if indices is None else indices):
+        old = flat[i]
+        flat[i] = old + epsilon
+        J_plus = J()
+        flat[i] = old - epsilon
+        J_minus = J()
+        flat[i] = old
+        approx[i] = (J_plus - J_minus) / (2 * epsilon)
+    return approx.reshape(theta.shape)
+
+
+@dataclass
+class GradcheckResult:
+    difference: float
+    worst_parameter: str
+    worst_layer: str
+    per_parameter: dict[str, float] = field(default_factory=dict)
+    passed: bool = False
+    threshold: float = 1e-7
+
+    def __str__(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        rows = "\n".join(f"  {k:<12} {v:.3e}" for k, v in self.per_parameter.items())
+        return (f"gradient check {verdict}: relative difference {self.difference:.3e} "
+                f"(threshold {self.threshold:g}); worst: {self.worst_parameter} in {self.worst_layer}\n{rows}")
+
+
+def gradcheck(model, X, Y, epsilon: float = 1e-7, threshold: float = 1e-7, max_checks_per_param: int | None = 200,
+              seed: int = 0) -> GradcheckResult:
+    """Check a model's backpropagation on (X, Y) numerically.
+
+    The model is copied to float64 so rounding does not hide or fake errors. With
+    ``max_checks_per_param`` only that many randomly chosen entries of each parameter are
+    perturbed (None: all). Returns the overall relative difference, the worst parameter
+    and its layer, and the difference per parameter.
+    """
+    from .layers import Dropout
+    from .models import Sequential
+    model64 = Sequential.from_config({**model.get_config(), "dtype": "float64"})
+    X, Yt = model64.prepare(np.asarray(X, dtype=np.float64), Y)
+    if model.built:
+        model64.set_weights({k: v.astype(np.float64) for k, v in model.get_weights().items()})
+    for layer in model64.layers:
+        if isinstance(layer, Dropout):
+            layer.freeze_mask = True
+    model64.rng = np.random.default_rng(seed)
+    for layer in model64.layers:
+        if isinstance(layer, Dropout):
+            layer.rng = model64.rng
+    saved_state = {k: v.copy() for k, v in model64.state.items()}
+
+    def J() -> float:
+        for k, v in saved_state.items():
+            model64.state[k][...] = v
+        A = model64.forward(X, training=True)
+        return model64.cost(A, Yt) + model64.regularization_cost(Yt.shape[-1])
+
+    model64.compute_cost_and_grads(X, Yt, training=True)  # draws and freezes dropout masks
+    grads = {k: g.copy() for k, g in model64.grads.items()}
+    pick = np.random.default_rng(seed)
+    owner = _owners(model64)
+    per_param, all_grad, all_approx = {}, [], []
+    for name, theta in model64.params.items():
+        n = theta.size
+        idx = None if max_checks_per_param is None or n <= max_checks_per_param else pick.choice(n, max_checks_per_param, replace=False)
+        approx = numerical_gradient(J, theta, epsilon, idx)
+        grad = grads["d" + name].reshape(-1) if idx is None else grads["d" + name].reshape(-1)[idx]
+        approx = approx.reshape(-1) if idx is None else approx.reshape(-1)[idx]
+        per_param[name] = relative_difference(grad, approx)
+        all_grad.append(grad)
+        all_approx.append(approx)
+    diff = relative_difference(np.concatenate(all_grad), np.concatenate(all_approx))
+    worst = max(per_param, key=per_param.get)
+    return GradcheckResult(diff, worst, owner.get(worst, "?"), per_param, diff < threshold, threshold)
+
+
+def _owners(model) -> dict[str, str]:
+    names = {}
+    for i, layer in enumerate(model.layers):
+        for k, arr in layer.params.items():
+            for name, view in model.params.items():
+                if view is arr or (np.shares_memory(view, arr) and view.shape == arr.shape):
+                    names[name] = f"layer {i} {layer!r}"
+    return names

@@ -1,0 +1,164 @@
+"""Model files and checkpoints: safetensors weights with the architecture as JSON metadata.
+
+Loading never executes code: the file is a JSON header plus raw arrays, and the
+architecture may name only registered nndl layers. A file is written to a temporary file
+in the same folder, flushed to disk and renamed over the target, so an interrupted save
+leaves the previous file whole.
+
+A checkpoint is a model file that also carries the optimizer's state (``optimizer/v.dW1``
+…), the random generator's state, the history and the epoch, so that training resumes
+exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT = "nndl"
+FORMAT_VERSION = 1
+_OPT_PREFIX = "optimizer/"
+
+
+class ModelFileError(ValueError):
+    """A file that is not a readable nndl model (missing, corrupt, truncated or foreign)."""
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _serialize(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
+    from safetensors.numpy import save
+    return save({k: np.ascontiguousarray(v) for k, v in tensors.items()}, metadata=metadata)
+
+
+def save(model, path: str | os.PathLike, extra_metadata: dict[str, Any] | None = None,
+         extra_tensors: dict[str, np.ndarray] | None = None) -> None:
+    """Write ``model`` (built) to ``path`` as safetensors; architecture in the metadata."""
+    if not model.built:
+        raise ValueError("the model has no weights yet: build it (or fit it) before saving")
+    metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
+                "architecture": json.dumps(model.get_config())}
+    if extra_metadata:
+        metadata.update({k: json.dumps(v) for k, v in extra_metadata.items()})
+    tensors = {**model.get_weights(), **(extra_tensors or {})}
+    _atomic_write(Path(path), _serialize(tensors, metadata))
+
+
+def read_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """(tensors, metadata) of an nndl safetensors file, with clear errors for bad files."""
+    path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"model file not found: {path}")
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a folder, expected a model file (.safetensors)")
+    data = path.read_bytes()
+    if len(data) < 8:
+        raise ModelFileError(f"{path} is not an nndl model file: only {len(data)} bytes")
+    (header_len,) = struct.unpack("<Q", data[:8])
+    if header_len > len(data) - 8 or header_len > 100_000_000:
+        raise ModelFileError(f"{path} is not an nndl model file, or it is truncated: "
+                             f"header claims {header_len} bytes, file has {len(data) - 8}")
+    try:
+        header = json.loads(data[8:8 + header_len])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ModelFileError(f"{path} is not an nndl model file: its header is not JSON") from None
+    metadata = header.get("__metadata__") or {} if isinstance(header, dict) else {}
+    if metadata.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is a safetensors file but not an nndl model (no nndl architecture in it)")
+    if int(metadata.get("format_version", "0")) > FORMAT_VERSION:
+        raise ModelFileError(f"{path} was written by a newer nndl (format {metadata['format_version']}); upgrade nndl")
+    from safetensors import SafetensorError
+    from safetensors.numpy import load
+    try:
+        tensors = load(data)
+    except (SafetensorError, ValueError) as e:
+        raise ModelFileError(f"{path} is corrupt or truncated: {e}") from None
+    return tensors, metadata
+
+
+def _model_from(tensors: dict[str, np.ndarray], metadata: dict[str, str], path) -> Any:
+    from .models import Sequential
+    try:
+        config = json.loads(metadata["architecture"])
+    except (KeyError, json.JSONDecodeError):
+        raise ModelFileError(f"{path}: the architecture metadata is missing or not JSON") from None
+    if config.get("class") != "Sequential":
+        raise ModelFileError(f"{path}: unknown model class {config.get('class')!r}")
+    try:
+        model = Sequential.from_config(config)
+    except (ValueError, TypeError, KeyError) as e:
+        raise ModelFileError(f"{path}: the architecture cannot be rebuilt: {e}") from None
+    if not model.built:
+        raise ModelFileError(f"{path}: the architecture has no input shape")
+    weights = {k: v for k, v in tensors.items() if not k.startswith(_OPT_PREFIX)}
+    expected = set(model.params) | set(model.state)
+    if set(weights) != expected:
+        missing, extra = sorted(expected - set(weights)), sorted(set(weights) - expected)
+        raise ModelFileError(f"{path}: weights do not match the architecture (missing {missing}, unexpected {extra})")
+    try:
+        model.set_weights(weights)
+    except ValueError as e:
+        raise ModelFileError(f"{path}: {e}") from None
+    return model
+
+
+def load(path: str | os.PathLike):
+    """Rebuild a model saved by ``save`` (or a checkpoint's model)."""
+    tensors, metadata = read_file(path)
+    return _model_from(tensors, metadata, path)
+
+
+def save_checkpoint(model, path: str | os.PathLike, epoch: int) -> None:
+    """Model + optimizer state + generator state + history + epoch, atomically."""
+    opt = model.optimizer
+    state = {
+        "epoch": int(epoch),
+        "optimizer": {"name": opt.name, "config": opt.get_config(), "t": opt.t},
+        "learning_rate0": getattr(model, "learning_rate0", opt.learning_rate),
+        "rng_state": model.rng.bit_generator.state,
+        "history": model.history.history,
+    }
+    tensors = {_OPT_PREFIX + k: v for k, v in opt.state_arrays().items()}
+    save(model, path, extra_metadata={"checkpoint": state}, extra_tensors=tensors)
+
+
+def load_checkpoint(path: str | os.PathLike):
+    """A model ready to continue training: weights, optimizer, generator and history restored."""
+    from .optimizers import OPTIMIZERS
+    tensors, metadata = read_file(path)
+    if "checkpoint" not in metadata:
+        raise ModelFileError(f"{path} is a model file, not a checkpoint (no optimizer state)")
+    model = _model_from(tensors, metadata, path)
+    state = json.loads(metadata["checkpoint"])
+    opt_cls = OPTIMIZERS.get(state["optimizer"]["name"])
+    if opt_cls is None:
+        raise ModelFileError(f"{path}: unknown optimizer {state['optimizer']['name']!r}")
+    opt = opt_cls(**state["optimizer"]["config"])
+    opt_arrays = {k[len(_OPT_PREFIX):]: v for k, v in tensors.items() if k.startswith(_OPT_PREFIX)}
+    opt.load_state_arrays(opt_arrays, model.grads, state["optimizer"]["t"])
+    model.optimizer = opt
+    model.learning_rate0 = state["learning_rate0"]
+    model.rng.bit_generator.state = state["rng_state"]
+    model.history.history = {k: list(v) for k, v in state["history"].items()}
+    model.epochs_done = state["epoch"]
+    return model

@@ -1,0 +1,10 @@
+"""Layer objects: own ``params`` and ``grads``, call ``nndl.functional``, keep the cache."""
+
+from .activation import Activation
+from .base import LAYERS, Layer, register_layer
+from .batchnorm import BatchNorm
+from .dense import Dense
+from .dropout import Dropout
+from .flatten import Flatten
+
+__all__ = ["LAYERS", "Layer", "register_layer", "Dense", "Dropout", "BatchNorm", "Flatten", "Activation"]

@@ -1,0 +1,68 @@
+"""Batch normalization layer (Course 2, week 3)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..functional.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference
+from .base import Array, Layer, register_layer
+
+
+@register_layer
+class BatchNorm(Layer):
+    """Normalizes each unit over the mini-batch, then scales by γ and shifts by β.
+
+    Dense input (n[l], m): statistics over axis 1 (the examples). Images (m, n_H, n_W, n_C):
+    over examples and positions, per channel. Training uses the mini-batch μ, σ²; inference
+    uses running averages μ ← momentum·μ + (1 − momentum)·μ_batch (likewise σ²).
+    Parameters gamma, beta: (n[l], 1) for dense input.
+    """
+
+    def __init__(self, momentum: float = 0.9, eps: float = 1e-5, name: str | None = None):
+        super().__init__(name)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"BatchNorm momentum must be in [0, 1), got {momentum}")
+        if eps <= 0:
+            raise ValueError(f"BatchNorm eps must be positive, got {eps}")
+        self.momentum = float(momentum)
+        self.eps = float(eps)
+
+    def _layout(self, ndim_example: int):
+        if ndim_example == 1:  # (n, m): one statistic per row, over the examples
+            return 1, lambda n: (n, 1)
+        axes = (0,) + tuple(range(1, ndim_example))  # (m, ..., C): over all but channels
+        return axes, lambda n: (1,) * ndim_example + (n,)
+
+    def build(self, input_shape, rng, dtype=np.float32):
+        out = super().build(input_shape, rng, dtype)
+        self.batch_axis = -1 if len(input_shape) == 1 else 0
+        self._axis, shape_of = self._layout(len(input_shape))
+        n = input_shape[0] if len(input_shape) == 1 else input_shape[-1]
+        self.params = {"gamma": np.ones(shape_of(n), dtype), "beta": np.zeros(shape_of(n), dtype)}
+        self.state = {"running_mean": np.zeros(shape_of(n), dtype), "running_var": np.ones(shape_of(n), dtype)}
+        self._zero_grads()
+        return out
+
+    def forward(self, A_prev: Array, training: bool = False) -> Array:
+        gamma, beta = self.params["gamma"], self.params["beta"]
+        if not training:
+            self.cache = None
+            return batchnorm_inference(A_prev, gamma, beta, self.state["running_mean"],
+                                       self.state["running_var"], self.eps)
+        out, self.cache, mu, var = batchnorm_forward(A_prev, gamma, beta, self.eps, axis=self._axis)
+        mom = A_prev.dtype.type(self.momentum)
+        self.state["running_mean"][...] = mom * self.state["running_mean"] + (1 - mom) * mu
+        self.state["running_var"][...] = mom * self.state["running_var"] + (1 - mom) * var
+        return out
+
+    def backward(self, dA: Array) -> Array:
+        if self.cache is None:
+            raise RuntimeError("BatchNorm.backward called without a training forward pass")
+        dZ, dgamma, dbeta = batchnorm_backward(dA, self.cache)
+        N = self.cache[0].size // self.params["gamma"].size
+        self.grads["dgamma"][...] = dgamma / N
+        self.grads["dbeta"][...] = dbeta / N
+        return dZ
+
+    def get_config(self):
+        return {"momentum": self.momentum, "eps": self.eps, "name": self.name}

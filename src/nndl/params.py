@@ -1,0 +1,60 @@
+"""Parameters in one flat buffer, seen through course-named views.
+
+``FlatParams`` is a dict ``{"W1": view, "b1": view, …}`` whose arrays are views into one
+contiguous 1-D ``vector``. An optimizer updates every parameter with a few NumPy calls on
+``vector``; gradient checking gets the course's ``dictionary_to_vector`` for free; and the
+course's own style ``params["W1"] = params["W1"] − α·dW1`` still works, because assigning
+to a key writes into the view instead of rebinding it.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+Array = np.ndarray
+
+
+class FlatParams(dict):
+    """An ordered dict of named views into one flat ``vector``."""
+
+    def __init__(self, shapes: Iterable[tuple[str, tuple[int, ...]]], dtype=np.float32,
+                 vector: Array | None = None):
+        shapes = list(shapes)
+        size = sum(int(np.prod(s)) for _, s in shapes)
+        if vector is None:
+            vector = np.zeros(size, dtype=dtype)
+        elif vector.shape != (size,):
+            raise ValueError(f"flat vector has shape {vector.shape}, expected ({size},)")
+        super().__init__()
+        self.vector = vector
+        offset = 0
+        for name, shape in shapes:
+            n = int(np.prod(shape))
+            dict.__setitem__(self, name, vector[offset:offset + n].reshape(shape))
+            offset += n
+
+    @property
+    def layout(self) -> list[tuple[str, tuple[int, ...]]]:
+        return [(k, v.shape) for k, v in self.items()]
+
+    def __setitem__(self, key: str, value) -> None:
+        if key not in self:
+            raise KeyError(f"{key!r} is not one of this model's parameters: {', '.join(self)}")
+        view = dict.__getitem__(self, key)
+        value = np.asarray(value)
+        if value.shape != view.shape:
+            raise ValueError(f"{key} has shape {view.shape}, got an array of shape {value.shape}")
+        view[...] = value
+
+    def zeros_like(self, prefix: str = "") -> "FlatParams":
+        """A new FlatParams of zeros with the same layout, keys optionally prefixed ("d")."""
+        return FlatParams([(prefix + k, s) for k, s in self.layout], dtype=self.vector.dtype)
+
+    def same_layout(self, other) -> bool:
+        return isinstance(other, FlatParams) and [s for _, s in self.layout] == [s for _, s in other.layout]
+
+    def copy_arrays(self) -> dict[str, Array]:
+        """A plain dict of independent copies (e.g. best weights for early stopping)."""
+        return {k: v.copy() for k, v in self.items()}

@@ -1,0 +1,107 @@
+"""Checks at the API boundary: inputs X and targets Y, converted once to the course's shapes.
+
+Every error names what was expected and what was received, and the likely fix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def check_finite(name: str, A: Array) -> None:
+    """Raise ValueError if A holds NaN or Inf, saying how many and where the first one is."""
+    if A.dtype.kind in "fc" and not np.isfinite(A).all():
+        bad = ~np.isfinite(A)
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{name} contains {int(bad.sum())} NaN/Inf value(s), the first at index {first}; "
+                         "clean or impute the data before training")
+
+
+def check_X(X, example_shape: tuple[int, ...] | None, batch_axis: int) -> Array:
+    """X as a numeric array with examples on ``batch_axis``; NaN/Inf and bad shapes rejected.
+
+    example_shape: the shape of one example the model expects (None before it is built).
+    """
+    try:
+        X = np.asarray(X)
+    except Exception as e:  # ragged lists and the like
+        raise ValueError(f"X could not be read as an array: {e}") from None
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"X must hold numbers, got dtype {X.dtype}")
+    if X.ndim == 0 or X.size == 0:
+        raise ValueError(f"X is empty (shape {X.shape}); expected at least one example")
+    if X.ndim == 1:
+        raise ValueError(f"X has shape {X.shape}, a rank-1 array; expected (n_x, m): "
+                         "for one example use X.reshape(-1, 1), for m single features X.reshape(1, -1)")
+    if example_shape is not None:
+        got = tuple(np.delete(np.array(X.shape), batch_axis % X.ndim))
+        if got != tuple(example_shape):
+            expected = list(map(str, example_shape))
+            expected.insert(batch_axis % (len(expected) + 1), "m")
+            hint = ""
+            if X.ndim == 2 and X.shape[::-1][batch_axis % 2] == example_shape[0]:
+                hint = ": examples look like rows; pass X.T"
+            raise ValueError(f"X has shape {X.shape}, expected ({', '.join(expected)}){hint}")
+    check_finite("X", X)
+    return X
+
+
+def n_examples(X: Array, batch_axis: int) -> int:
+    return X.shape[batch_axis]
+
+
+def to_targets(Y, n_out: int, m: int, loss: str, dtype=np.float32) -> Array:
+    """Convert labels once to the shape the output layer produces.
+
+    - categorical: one-hot (C, m) as given, or integer classes (m,) / (1, m) → one-hot;
+    - binary: (1, m) or (m,) of 0/1;
+    - mse: (n_y, m), or (m,) when n_y = 1.
+    Labels out of range, non-integers for classes, NaN, and shapes that do not fit raise
+    ValueError naming the expected and received values.
+    """
+    try:
+        Y = np.asarray(Y)
+    except Exception as e:
+        raise ValueError(f"Y could not be read as an array: {e}") from None
+    if Y.dtype.kind not in "biuf":
+        raise ValueError(f"Y must hold numbers, got dtype {Y.dtype}")
+    check_finite("Y", Y)
+    if Y.ndim == 1:
+        Y = Y.reshape(1, -1)
+    if Y.ndim != 2:
+        raise ValueError(f"Y has shape {Y.shape}; expected (n_y, m) or integer labels (m,)")
+    if Y.shape[1] != m:
+        hint = "; labels look like rows: pass Y.T" if Y.shape[0] == m else ""
+        raise ValueError(f"Y has {Y.shape[1]} examples (shape {Y.shape}) but X has {m}{hint}")
+    if loss == "categorical_crossentropy":
+        if Y.shape[0] == 1:
+            labels = Y[0]
+            if not np.all(labels == np.round(labels)):
+                raise ValueError("class labels must be integers, got non-integer values in Y")
+            lo, hi = labels.min(), labels.max()
+            if lo < 0 or hi >= n_out:
+                raise ValueError(f"class labels must be in [0, {n_out - 1}] for {n_out} output units, "
+                                 f"got values from {lo:g} to {hi:g}")
+            return one_hot(labels.astype(np.int64), n_out, dtype)
+        if Y.shape[0] != n_out:
+            raise ValueError(f"one-hot Y has {Y.shape[0]} rows, but the output layer has {n_out} units")
+        return Y.astype(dtype, copy=False)
+    if loss == "binary_crossentropy":
+        if Y.shape[0] != n_out:
+            raise ValueError(f"Y has shape {Y.shape}, expected ({n_out}, {m}) of 0/1 labels")
+        if not np.isin(Y, (0, 1)).all():
+            raise ValueError(f"binary labels must be 0 or 1, got values {np.unique(Y)[:5].tolist()}…")
+        return Y.astype(dtype, copy=False)
+    if Y.shape[0] != n_out:
+        raise ValueError(f"Y has shape {Y.shape}, expected ({n_out}, {m})")
+    return Y.astype(dtype, copy=False)
+
+
+def one_hot(labels: Array, C: int, dtype=np.float32) -> Array:
+    """Integer labels (m,) → one-hot (C, m): Y[labels[i], i] = 1."""
+    labels = np.asarray(labels).reshape(-1)
+    Y = np.zeros((C, labels.size), dtype=dtype)
+    Y[labels, np.arange(labels.size)] = 1
+    return Y
