@@ -110,7 +110,7 @@ def _model_from(tensors: dict[str, np.ndarray], metadata: dict[str, str], path) 
         raise ModelFileError(f"{path}: the architecture cannot be rebuilt: {e}") from None
     if not model.built:
         raise ModelFileError(f"{path}: the architecture has no input shape")
-    weights = {k: v for k, v in tensors.items() if not k.startswith(_OPT_PREFIX)}
+    weights = {k: v for k, v in tensors.items() if "/" not in k}  # "optimizer/…", "preprocess/…" aside
     expected = set(model.params) | set(model.state)
     if set(weights) != expected:
         missing, extra = sorted(expected - set(weights)), sorted(set(weights) - expected)
@@ -140,6 +140,21 @@ def save_checkpoint(model, path: str | os.PathLike, epoch: int) -> None:
     }
     tensors = {_OPT_PREFIX + k: v for k, v in opt.state_arrays().items()}
     save(model, path, extra_metadata={"checkpoint": state}, extra_tensors=tensors)
+
+
+def read_extras(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The extra metadata (JSON-decoded) and extra tensors (names with a "/") saved beside a
+    model, e.g. the dataset's classes and input preprocessing written by ``nndl train``."""
+    tensors, metadata = read_file(path)
+    meta = {}
+    for k, v in metadata.items():
+        if k in ("format", "format_version", "architecture"):
+            continue
+        try:
+            meta[k] = json.loads(v)
+        except json.JSONDecodeError:
+            meta[k] = v
+    return meta, {k: v for k, v in tensors.items() if "/" in k}
 
 
 def load_checkpoint(path: str | os.PathLike):

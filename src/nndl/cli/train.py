@@ -1,0 +1,224 @@
+"""``nndl train``: train an L-layer network on a dataset and write a run directory.
+
+RUN_DIR holds config.json (every option, so ``--resume`` repeats the run exactly),
+checkpoint.safetensors (weights + optimizer + random state, every ``--checkpoint-every``
+epochs), model.safetensors (final weights with the dataset's classes and input
+preprocessing), history.csv, summary.json and, with matplotlib, cost.png.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from . import CLIError
+from .common import emit, load_dataset, parse_layers, preprocessing_of, warn
+
+# Per dataset: hidden layer sizes, epochs, mini-batch size, Adam learning rate.
+DEFAULTS = {
+    "digits": ([16, 16], 100, 32, 0.005),          # the 3Blue1Brown network on 8×8 digits
+    "mnist": ([16, 16], 10, 64, 0.001),            # the 3Blue1Brown network itself
+    "fashion-mnist": ([16, 16], 10, 64, 0.001),
+    "breast-cancer": ([16], 100, 32, 0.001),
+    "flower": ([16, 16], 300, 32, 0.01),
+    "moons": ([16, 16], 200, 32, 0.01),
+    "circles": ([16, 16], 200, 32, 0.01),
+    "spirals": ([32, 32], 300, 32, 0.01),
+    "xor": ([16, 16], 200, 32, 0.01),
+}
+DEFAULT_LR = {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "rmsprop": 0.001}
+CONFIG_KEYS = ("dataset", "layers", "activation", "init", "epochs", "batch_size", "lr", "optimizer", "beta",
+               "beta2", "lambd", "keep_prob", "batch_norm", "lr_schedule", "clip_value", "clip_norm",
+               "early_stopping", "checkpoint_every", "seed", "data_dir")
+
+
+def add_parser(sub) -> None:
+    from .common import dataset_names
+    p = sub.add_parser(
+        "train", help="train a network and write a run directory",
+        description="Train an L-layer network (default: the 3Blue1Brown digit network, two hidden layers "
+                    "of 16, on the embedded 8x8 digits). Writes RUN_DIR with the model, history.csv, "
+                    "summary.json and a cost curve.")
+    p.add_argument("--dataset", default="digits", help=f"one of: {', '.join(dataset_names())} (default: digits)")
+    p.add_argument("--layers", help="layer sizes n_x,n[1],…,n[L], e.g. 784,256,128,10 "
+                                    "(default: the dataset's input, 16, 16, its classes)")
+    p.add_argument("--activation", default="relu", choices=["relu", "tanh", "sigmoid", "leaky_relu"],
+                   help="hidden activation (default: relu)")
+    p.add_argument("--init", choices=["he", "xavier", "glorot_uniform", "random", "zeros"],
+                   help="weight initialization (default: he for relu, xavier for tanh/sigmoid)")
+    p.add_argument("--epochs", type=int, help="epochs (default depends on the dataset)")
+    p.add_argument("--batch-size", type=int, help="mini-batch size; 0 = batch gradient descent")
+    p.add_argument("--lr", type=float, help="learning rate α (default: 0.001 for adam, 0.1 for gd/momentum)")
+    p.add_argument("--optimizer", default="adam", choices=["gd", "momentum", "rmsprop", "adam"],
+                   help="optimizer (default: adam)")
+    p.add_argument("--beta", type=float, help="momentum β, or Adam's β1 (default 0.9)")
+    p.add_argument("--beta2", type=float, help="RMSprop/Adam β2 (default 0.999)")
+    p.add_argument("--lambd", type=float, default=0.0, help="L2 regularization λ (default 0)")
+    p.add_argument("--keep-prob", type=float, help="dropout keep probability for hidden layers (default: none)")
+    p.add_argument("--batch-norm", action="store_true", help="batch normalization in hidden layers")
+    p.add_argument("--lr-schedule", help="learning-rate decay, e.g. inverse_time:decay_rate=1, "
+                                         "exponential:decay_rate=0.95, step:drop=0.5,every=10, cosine:total_epochs=20")
+    p.add_argument("--clip-value", type=float, help="clip each gradient element to ±value")
+    p.add_argument("--clip-norm", type=float, help="clip the gradients' global norm")
+    p.add_argument("--early-stopping", type=int, metavar="PATIENCE",
+                   help="stop when the dev cost has not improved for PATIENCE epochs; keep the best weights")
+    p.add_argument("--checkpoint-every", type=int, default=1, metavar="N", help="checkpoint every N epochs (default 1)")
+    p.add_argument("--seed", type=int, default=1, help="seed for splits, initialization, shuffling, dropout")
+    p.add_argument("--out", help="run directory (default: runs/DATASET-TIMESTAMP)")
+    p.add_argument("--data-dir", help="folder with the dataset's files (MNIST/Fashion-MNIST IDX)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint "
+                                                       "(optionally to a new --epochs)")
+    p.add_argument("--json", action="store_true", help="print one machine-readable summary line")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-plots", action="store_true", help="do not write cost.png")
+    p.set_defaults(handler=run)
+
+
+def _config_from_args(args) -> dict:
+    cfg = {k: getattr(args, k) for k in CONFIG_KEYS}
+    hidden, epochs, batch_size, lr = DEFAULTS.get(args.dataset, ([16, 16], 20, 64, 0.001))
+    cfg["hidden_default"] = hidden
+    cfg["epochs"] = epochs if args.epochs is None else args.epochs
+    cfg["batch_size"] = batch_size if args.batch_size is None else args.batch_size
+    if cfg["lr"] is None:
+        cfg["lr"] = lr if args.optimizer == "adam" else DEFAULT_LR[args.optimizer]
+    return cfg
+
+
+def _validate(cfg: dict) -> None:
+    if cfg["epochs"] < 1:
+        raise CLIError(f"--epochs must be at least 1, got {cfg['epochs']}")
+    if cfg["batch_size"] < 0:
+        raise CLIError(f"--batch-size must be positive (or 0 for batch gradient descent), got {cfg['batch_size']}")
+    if cfg["lr"] <= 0:
+        raise CLIError(f"--lr must be positive, got {cfg['lr']}")
+    if cfg["keep_prob"] is not None and not 0 < cfg["keep_prob"] <= 1:
+        raise CLIError(f"--keep-prob must be in (0, 1], got {cfg['keep_prob']}")
+    if cfg["lambd"] < 0:
+        raise CLIError(f"--lambd must be >= 0, got {cfg['lambd']}")
+    if cfg["checkpoint_every"] < 1:
+        raise CLIError(f"--checkpoint-every must be at least 1, got {cfg['checkpoint_every']}")
+
+
+def _build_model(cfg: dict, dataset):
+    from ..models import mlp
+    n_out = 1 if dataset.n_classes == 2 else dataset.n_classes
+    dims = parse_layers(cfg["layers"]) if cfg["layers"] else [dataset.n_x, *cfg["hidden_default"], n_out]
+    if dims[0] != dataset.n_x:
+        raise CLIError(f"--layers starts with {dims[0]}, but {dataset.name} examples have {dataset.n_x} features")
+    if dims[-1] not in (n_out, dataset.n_classes):
+        raise CLIError(f"--layers ends with {dims[-1]}, but {dataset.name} has {dataset.n_classes} classes "
+                       f"(use {n_out})")
+    output = "sigmoid" if dims[-1] == 1 else "softmax"
+    return mlp(dims, hidden=cfg["activation"], output=output, init=cfg["init"], keep_prob=cfg["keep_prob"],
+               batch_norm=cfg["batch_norm"], lambd=cfg["lambd"], seed=cfg["seed"])
+
+
+def _optimizer(cfg: dict):
+    from ..optimizers import get_optimizer
+    kwargs = {"learning_rate": cfg["lr"]}
+    if cfg["optimizer"] == "momentum":
+        kwargs["beta"] = cfg["beta"]
+    elif cfg["optimizer"] == "adam":
+        kwargs.update(beta1=cfg["beta"], beta2=cfg["beta2"])
+    elif cfg["optimizer"] == "rmsprop":
+        kwargs["beta2"] = cfg["beta2"]
+    return get_optimizer(cfg["optimizer"], **kwargs)
+
+
+def run(args) -> int:
+    from ..callbacks import EarlyStopping, ModelCheckpoint
+    from ..io import load_checkpoint
+    from ..models import TrainingDiverged
+
+    if args.resume:
+        run_dir = Path(args.resume)
+        config_path = run_dir / "config.json"
+        if not config_path.is_file():
+            raise CLIError(f"{run_dir} is not a run directory (no config.json); nothing to resume")
+        cfg = json.loads(config_path.read_text())
+        if args.epochs is not None:
+            cfg["epochs"] = args.epochs
+        if not (run_dir / "checkpoint.safetensors").is_file():
+            raise CLIError(f"{run_dir} has no checkpoint.safetensors to resume from")
+    else:
+        cfg = _config_from_args(args)
+        run_dir = Path(args.out) if args.out else Path("runs") / f"{args.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+        if run_dir.exists() and any(run_dir.iterdir()):
+            raise CLIError(f"run directory {run_dir} already exists and is not empty; "
+                           "choose another --out or continue it with --resume")
+    _validate(cfg)
+    dataset = load_dataset(cfg["dataset"], cfg["data_dir"], cfg["seed"])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint = run_dir / "checkpoint.safetensors"
+    if args.resume:
+        model = load_checkpoint(checkpoint)
+        optimizer = None
+        if model.epochs_done >= cfg["epochs"]:
+            raise CLIError(f"the run already has {model.epochs_done} epochs; pass --epochs N with N > {model.epochs_done}")
+    else:
+        model = _build_model(cfg, dataset)
+        optimizer = _optimizer(cfg)
+    (run_dir / "config.json").write_text(json.dumps(cfg, indent=2))
+
+    callbacks = [ModelCheckpoint(checkpoint, every=cfg["checkpoint_every"])]
+    if cfg["early_stopping"]:
+        callbacks.append(EarlyStopping("val_cost", patience=cfg["early_stopping"]))
+    verbose = 0 if args.no_progress else 1
+    if not args.json:
+        print(f"nndl: training {'x'.join(map(str, [dataset.n_x] + [l.units for l in model.layers if hasattr(l, 'units')]))} "
+              f"on {dataset.name} ({dataset.X_train.shape[1]} train / {dataset.X_dev.shape[1]} dev / "
+              f"{dataset.X_test.shape[1]} test) → {run_dir}")
+    start = time.perf_counter()
+    try:
+        model.fit(dataset.X_train, dataset.Y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"] or None,
+                  optimizer=optimizer, validation_data=(dataset.X_dev, dataset.Y_dev), seed=None,
+                  callbacks=callbacks, verbose=verbose, lr_schedule=cfg["lr_schedule"],
+                  clip_value=cfg["clip_value"], clip_norm=cfg["clip_norm"])
+    except TrainingDiverged as e:
+        model.history.write_csv(run_dir / "history.csv")
+        kept = f"the last good checkpoint is {checkpoint}" if checkpoint.exists() else "no checkpoint was written yet"
+        raise CLIError(f"{e}; {kept}") from None
+    seconds = time.perf_counter() - start
+    return _finish(args, cfg, dataset, model, run_dir, seconds)
+
+
+def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float) -> int:
+    from ..io import save
+    results = {split: model.evaluate(getattr(dataset, f"X_{split}"), getattr(dataset, f"Y_{split}"))
+               for split in ("train", "dev", "test")}
+    meta, tensors = preprocessing_of(dataset)
+    save(model, run_dir / "model.safetensors", extra_metadata=meta, extra_tensors=tensors)
+    model.history.write_csv(run_dir / "history.csv")
+    summary = {
+        "dataset": dataset.name, "seed": cfg["seed"], "layers": _dims(model, dataset),
+        "epochs": model.epochs_done, "seconds": round(seconds, 3),
+        **{f"{s}_accuracy": r["accuracy"] for s, r in results.items()},
+        **{f"{s}_cost": r["cost"] for s, r in results.items()},
+        "classes": list(dataset.classes), "image_shape": list(dataset.image_shape) if dataset.image_shape else None,
+        "run_dir": str(run_dir),
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    if not args.no_plots:
+        _plot(model, run_dir)
+    text = (f"train accuracy {results['train']['accuracy']:.2%}   dev accuracy {results['dev']['accuracy']:.2%}   "
+            f"test accuracy {results['test']['accuracy']:.2%}\n"
+            f"{model.epochs_done} epochs in {seconds:.1f} s; run directory: {run_dir}")
+    emit(args, text, summary)
+    return 0
+
+
+def _dims(model, dataset) -> list[int]:
+    return [dataset.n_x] + [layer.units for layer in model.layers if hasattr(layer, "units")]
+
+
+def _plot(model, run_dir: Path) -> None:
+    try:
+        from ..plots import plot_history
+    except ImportError:
+        return
+    try:
+        plot_history(model.history, path=run_dir / "cost.png")
+    except ImportError as e:  # matplotlib is an optional extra
+        warn(f"no cost.png ({e})")
