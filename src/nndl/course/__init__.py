@@ -1,0 +1,25 @@
+"""The course's own functions, with the course's names, arguments, return values and caches.
+
+One module per week of the deep-learning specialization, each a thin layer over the
+library (``nndl.functional`` holds every equation; these modules only arrange the calls
+the way the assignments do):
+
+- ``c1w2``: logistic regression as a one-unit network (``propagate``, ``optimize``, ``model``);
+- ``c1w3``: one hidden tanh layer (``forward_propagation``, ``backward_propagation``, ``nn_model``);
+- ``c1w4``: the L-layer network (``L_model_forward``, ``L_model_backward``, ``L_layer_model``);
+- ``c2w1``: initialization, L2 and dropout regularization, gradient checking;
+- ``c2w2``: mini-batches, momentum, Adam, learning-rate decay.
+
+    from nndl.course import c1w4
+    parameters, costs = c1w4.L_layer_model(X, Y, [2, 10, 5, 1], learning_rate=0.5)
+
+Shapes follow the course: X is (n_x, m), Y is (1, m), W[l] is (n[l], n[l-1]), b[l] is
+(n[l], 1). Functions that draw random numbers take ``rng``: a ``numpy.random.Generator``,
+an int seed, or None for the course's seed. A legacy ``np.random.RandomState(seed)``
+also works for the initializers and reproduces the notebooks' exact numbers.
+Float64 inputs are computed in float64 end to end.
+"""
+
+from . import c1w2, c1w3, c1w4, c2w1, c2w2
+
+__all__ = ["c1w2", "c1w3", "c1w4", "c2w1", "c2w2"]
