@@ -61,7 +61,8 @@ class History(Callback):
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` (default dev cost) has not improved by ``min_delta`` for
-    ``patience`` epochs; with ``restore_best_weights`` the best epoch's weights come back."""
+    ``patience`` epochs in a row (``patience=0``: at the first epoch without improvement); with
+    ``restore_best_weights`` the best epoch's weights come back."""
 
     def __init__(self, monitor: str = "val_cost", patience: int = 5, min_delta: float = 0.0,
                  restore_best_weights: bool = True):
@@ -94,7 +95,7 @@ class EarlyStopping(Callback):
                 self.best_weights = model.get_weights()
         else:
             self.wait += 1
-            if self.wait > self.patience:
+            if self.wait >= self.patience:
                 self.stopped_epoch = epoch
                 model.stop_training = True
 

@@ -82,9 +82,11 @@ def read_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str,
         header = json.loads(data[8:8 + header_len])
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ModelFileError(f"{path} is not an nndl model file: its header is not JSON") from None
-    metadata = header.get("__metadata__") or {} if isinstance(header, dict) else {}
-    if metadata.get("format") != FORMAT:
+    metadata = header.get("__metadata__") if isinstance(header, dict) else None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise ModelFileError(f"{path} is a safetensors file but not an nndl model (no nndl architecture in it)")
+    if not str(metadata.get("format_version", "0")).isdigit():
+        raise ModelFileError(f"{path} is not an nndl model file: format version {metadata['format_version']!r}")
     if int(metadata.get("format_version", "0")) > FORMAT_VERSION:
         raise ModelFileError(f"{path} was written by a newer nndl (format {metadata['format_version']}); upgrade nndl")
     from safetensors import SafetensorError

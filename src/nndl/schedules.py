@@ -98,7 +98,10 @@ def get_schedule(spec: str | Schedule | None) -> Schedule | None:
         key, eq, value = part.partition("=")
         if not eq:
             raise ValueError(f"schedule argument {part!r} should look like key=value")
-        kwargs[key.strip()] = float(value)
+        try:
+            kwargs[key.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"schedule argument {part!r} needs a number after '='") from None
     try:
         return SCHEDULES[name](**kwargs)
     except TypeError as e:

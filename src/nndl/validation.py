@@ -41,7 +41,7 @@ def check_X(X, example_shape: tuple[int, ...] | None, batch_axis: int) -> Array:
             expected = list(map(str, example_shape))
             expected.insert(batch_axis % (len(expected) + 1), "m")
             hint = ""
-            if X.ndim == 2 and X.shape[::-1][batch_axis % 2] == example_shape[0]:
+            if X.ndim == 2 and X.shape[batch_axis % 2] == example_shape[0]:
                 hint = ": examples look like rows; pass X.T"
             raise ValueError(f"X has shape {X.shape}, expected ({', '.join(expected)}){hint}")
     check_finite("X", X)

@@ -59,9 +59,11 @@ class BatchNorm(Layer):
         if self.cache is None:
             raise RuntimeError("BatchNorm.backward called without a training forward pass")
         dZ, dgamma, dbeta = batchnorm_backward(dA, self.cache)
-        N = self.cache[0].size // self.params["gamma"].size
-        self.grads["dgamma"][...] = dgamma / N
-        self.grads["dbeta"][...] = dbeta / N
+        # dA is per example (m·∂J/∂A), so the mean cost's gradients are the sums / m:
+        # m counts examples only, not the positions of an image.
+        m = self.cache[0].shape[self.batch_axis]
+        self.grads["dgamma"][...] = dgamma / m
+        self.grads["dbeta"][...] = dbeta / m
         return dZ
 
     def get_config(self):

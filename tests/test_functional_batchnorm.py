@@ -1,0 +1,105 @@
+"""Batch normalization: Ẑ = (Z − μ)/√(σ² + ε), Z̃ = γẐ + β, over the examples (biased σ²).
+
+batchnorm_backward(G, cache) returns the vector-Jacobian product of Σ G ⊙ Z̃ (sums, not means).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import GRAD_TOL, central_difference, rel_error, to_numpy
+
+from nndl.functional import batchnorm_backward, batchnorm_forward, batchnorm_inference
+
+
+def _dense_case(rng, n=3, m=6, dtype=np.float64):
+    Z = (rng.standard_normal((n, m)) * 2 + 1).astype(dtype)
+    gamma = rng.uniform(0.5, 2.0, (n, 1)).astype(dtype)
+    beta = rng.standard_normal((n, 1)).astype(dtype)
+    G = rng.standard_normal((n, m)).astype(dtype)
+    return Z, gamma, beta, G
+
+
+def test_forward_hand_values():
+    Z = np.array([[1.0, 2.0, 3.0]])
+    out, cache, mu, var = batchnorm_forward(Z, np.array([[2.0]]), np.array([[0.5]]), eps=0.0)
+    assert mu[0, 0] == 2.0 and var[0, 0] == pytest.approx(2 / 3, rel=1e-15)  # biased variance
+    s = np.sqrt(1.5)
+    np.testing.assert_allclose(out, [[0.5 - 2 * s, 0.5, 0.5 + 2 * s]], rtol=1e-15)
+    out_eps, *_ = batchnorm_forward(Z, np.array([[1.0]]), np.array([[0.0]]), eps=1e-5)
+    np.testing.assert_allclose(out_eps, [[-1, 0, 1]] / np.sqrt(2 / 3 + 1e-5), rtol=1e-15)
+
+
+def test_each_unit_is_normalized_over_the_examples(rng):
+    Z, gamma, beta, _ = _dense_case(rng, n=4, m=50)
+    out, *_ = batchnorm_forward(Z, np.ones_like(gamma), np.zeros_like(beta))
+    np.testing.assert_allclose(out.mean(axis=1), 0, atol=1e-14)
+    np.testing.assert_allclose(out.var(axis=1), 1, rtol=1e-4)  # ε = 1e-5 keeps it just below 1
+
+
+def test_backward_matches_numerical_gradient(rng):
+    Z, gamma, beta, G = _dense_case(rng)
+
+    def J():
+        return float(np.sum(G * batchnorm_forward(Z, gamma, beta)[0]))
+
+    dZ, dgamma, dbeta = batchnorm_backward(G, batchnorm_forward(Z, gamma, beta)[1])
+    assert rel_error(dZ, central_difference(J, Z)) < GRAD_TOL
+    assert rel_error(dgamma, central_difference(J, gamma)) < GRAD_TOL
+    assert rel_error(dbeta, central_difference(J, beta)) < GRAD_TOL
+
+
+def test_dense_matches_torch_training_mode(rng, torch):
+    Z, gamma, beta, G = _dense_case(rng, n=4, m=9)
+    out, cache, mu, var = batchnorm_forward(Z, gamma, beta, eps=1e-5)
+    dZ, dgamma, dbeta = batchnorm_backward(G, cache)
+    Zt = torch.tensor(Z.T.copy(), requires_grad=True)  # torch: (N, C)
+    gt = torch.tensor(gamma.ravel(), requires_grad=True)
+    bt = torch.tensor(beta.ravel(), requires_grad=True)
+    outt = torch.nn.functional.batch_norm(Zt, None, None, gt, bt, training=True, eps=1e-5)
+    outt.backward(torch.tensor(G.T.copy()))
+    np.testing.assert_allclose(out, to_numpy(outt).T, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(dZ, to_numpy(Zt.grad).T, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(dgamma.ravel(), to_numpy(gt.grad), rtol=1e-12)
+    np.testing.assert_allclose(dbeta.ravel(), to_numpy(bt.grad), rtol=1e-12)
+    np.testing.assert_allclose(mu.ravel(), Z.mean(axis=1), rtol=1e-14)
+    np.testing.assert_allclose(var.ravel(), Z.var(axis=1), rtol=1e-13)
+
+
+def test_images_match_torch_per_channel(rng, torch):
+    """Images (m, n_H, n_W, n_C): statistics per channel over examples and positions."""
+    Z = rng.standard_normal((3, 4, 5, 2)) * 1.5 + 0.5
+    gamma = rng.uniform(0.5, 2.0, (1, 1, 1, 2))
+    beta = rng.standard_normal((1, 1, 1, 2))
+    G = rng.standard_normal(Z.shape)
+    out, cache, mu, var = batchnorm_forward(Z, gamma, beta, axis=(0, 1, 2))
+    dZ, dgamma, dbeta = batchnorm_backward(G, cache)
+    assert out.shape == Z.shape and mu.shape == var.shape == dgamma.shape == dbeta.shape == (1, 1, 1, 2)
+    Zt = torch.tensor(Z.transpose(0, 3, 1, 2).copy(), requires_grad=True)  # NCHW
+    gt = torch.tensor(gamma.ravel(), requires_grad=True)
+    bt = torch.tensor(beta.ravel(), requires_grad=True)
+    outt = torch.nn.functional.batch_norm(Zt, None, None, gt, bt, training=True, eps=1e-5)
+    outt.backward(torch.tensor(G.transpose(0, 3, 1, 2).copy()))
+    np.testing.assert_allclose(out, to_numpy(outt).transpose(0, 2, 3, 1), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(dZ, to_numpy(Zt.grad).transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(dgamma.ravel(), to_numpy(gt.grad), rtol=1e-12)
+    np.testing.assert_allclose(dbeta.ravel(), to_numpy(bt.grad), rtol=1e-12)
+
+
+def test_inference_uses_the_given_statistics(rng):
+    Z, gamma, beta, _ = _dense_case(rng)
+    out_train, _, mu, var = batchnorm_forward(Z, gamma, beta)
+    # with the batch's own statistics, inference reproduces training
+    np.testing.assert_allclose(batchnorm_inference(Z, gamma, beta, mu, var), out_train, rtol=1e-13)
+    rm, rv = np.array([[1.0], [0.0], [-1.0]]), np.array([[4.0], [1.0], [0.25]])
+    expected = gamma * (Z - rm) / np.sqrt(rv + 1e-5) + beta
+    np.testing.assert_allclose(batchnorm_inference(Z, gamma, beta, rm, rv), expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_preserved(dtype, rng):
+    Z, gamma, beta, G = _dense_case(rng, dtype=dtype)
+    out, cache, mu, var = batchnorm_forward(Z, gamma, beta)
+    dZ, dgamma, dbeta = batchnorm_backward(G, cache)
+    inf = batchnorm_inference(Z, gamma, beta, mu, var)
+    assert {a.dtype for a in (out, mu, var, dZ, dgamma, dbeta, inf)} == {np.dtype(dtype)}
