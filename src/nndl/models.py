@@ -17,12 +17,13 @@ preallocated buffer, handed to BLAS as the transposed (n_x, m) view.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from .callbacks import Callback, History, LearningRateScheduler
-from .functional.losses import FROM_LOGITS, FUSED_ACTIVATION, LOSSES
+from .functional.losses import FROM_LOGITS, FUSED_ACTIVATION, LOSSES, output_delta
 from .functional.regularization import clip_by_global_norm, clip_by_value
 from .initializers import DEFAULT_INIT
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer
@@ -153,7 +154,7 @@ class Sequential:
         """Fill ``self.grads`` from the last forward pass: dZ[L] = A[L] − Y when fused."""
         last = self.layers[-1]
         if self._fused():
-            dA = last.backward_linear(A - Y)
+            dA = last.backward_linear(output_delta(A, Y, out=last._buffer("dZ", A.shape, A.dtype)))
         else:
             dA = last.backward(LOSSES[self.loss][1](A, Y))
         for layer in reversed(self.layers[:-1]):
@@ -202,8 +203,10 @@ class Sequential:
         Optimizer (default: keep the current one, else "gd"); learning_rate overrides its α.
         validation_data: (X_dev, Y_dev). seed: reseeds shuffling and dropout. lr_schedule:
         a Schedule or spec ("inverse_time:decay_rate=1"). clip_value / clip_norm: gradient
-        clipping by value / by global norm. initial_epoch: continue counting from there
-        (default: the epochs already done). Returns the model's History.
+        clipping by value / by global norm. Each call trains ``epochs`` more epochs,
+        numbered on from those already done (the history grows); with ``initial_epoch``,
+        epochs initial_epoch … epochs−1 run instead (resuming a checkpoint to a total).
+        Returns the model's History.
         """
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
@@ -227,35 +230,40 @@ class Sequential:
         Xe, Ye = self._examples_first(X), np.ascontiguousarray(Y.T)
         x_buf, y_buf = np.empty((batch_size, *Xe.shape[1:]), self.dtype), np.empty((batch_size, Ye.shape[1]), self.dtype)
         full_batch = batch_size == m
-        start = self.epochs_done if initial_epoch is None else int(initial_epoch)
+        buffers: dict = {}  # per-batch arrays reused by every step (see _reusing_buffers)
+        if initial_epoch is None:
+            start, end = self.epochs_done, self.epochs_done + epochs
+        else:
+            start, end = int(initial_epoch), epochs
         self.stop_training = False
         for cb in callbacks:
             cb.on_train_begin(self)
-        progress = _progress(verbose, start, epochs)
-        for epoch in range(start, epochs):
+        progress = _progress(verbose, start, end)
+        for epoch in range(start, end):
             for cb in callbacks:
                 cb.on_epoch_begin(epoch, self)
             perm = self.rng.permutation(m) if shuffle and not full_batch else None
             total_cost = total_correct = 0.0
-            for step, lo in enumerate(range(0, m, batch_size)):
-                if perm is None:
-                    Xb, Yb = Xe[lo:lo + batch_size], Ye[lo:lo + batch_size]
-                else:
-                    idx = perm[lo:lo + batch_size]
-                    Xb = np.take(Xe, idx, axis=0, out=x_buf[:len(idx)])
-                    Yb = np.take(Ye, idx, axis=0, out=y_buf[:len(idx)])
-                Xb, Yb = self._to_model_layout(Xb), Yb.T
-                mb = Yb.shape[1]
-                J, A = self.compute_cost_and_grads(Xb, Yb, training=True)
-                if not math.isfinite(J):
-                    raise TrainingDiverged(_divergence_message(epoch, step, J, self.optimizer))
-                if clip_value is not None:
-                    clip_by_value(self.grads, clip_value)
-                if clip_norm is not None:
-                    clip_by_global_norm(self.grads, clip_norm)
-                self.optimizer.update(self.params, self.grads)
-                total_cost += J * mb
-                total_correct += self._n_correct(A, Yb)
+            with self._reusing_buffers(buffers):
+                for step, lo in enumerate(range(0, m, batch_size)):
+                    if perm is None:
+                        Xb, Yb = Xe[lo:lo + batch_size], Ye[lo:lo + batch_size]
+                    else:
+                        idx = perm[lo:lo + batch_size]
+                        Xb = np.take(Xe, idx, axis=0, out=x_buf[:len(idx)])
+                        Yb = np.take(Ye, idx, axis=0, out=y_buf[:len(idx)])
+                    Xb, Yb = self._to_model_layout(Xb), Yb.T
+                    mb = Yb.shape[1]
+                    J, A = self.compute_cost_and_grads(Xb, Yb, training=True)
+                    if not math.isfinite(J):
+                        raise TrainingDiverged(_divergence_message(epoch, step, J, self.optimizer))
+                    if clip_value is not None:
+                        clip_by_value(self.grads, clip_value)
+                    if clip_norm is not None:
+                        clip_by_global_norm(self.grads, clip_norm)
+                    self.optimizer.update(self.params, self.grads)
+                    total_cost += J * mb
+                    total_correct += self._n_correct(A, Yb)
             logs = {"cost": total_cost / m, "accuracy": total_correct / m}
             if val is not None:
                 logs.update({"val_" + k: v for k, v in self._evaluate_prepared(*val).items()})
@@ -273,6 +281,20 @@ class Sequential:
         for cb in callbacks:
             cb.on_train_end(self)
         return self.history
+
+    @contextmanager
+    def _reusing_buffers(self, store: dict):
+        """Within the block, layers with a ``workspace`` (Dense) write Z, A and dZ into arrays
+        kept in ``store`` and reused on every step, instead of allocating them; outside it
+        (validation, callbacks, predict) every forward pass returns fresh arrays."""
+        layers = [(i, layer) for i, layer in enumerate(self.layers) if hasattr(layer, "workspace")]
+        for i, layer in layers:
+            layer.workspace = store.setdefault(i, {})
+        try:
+            yield
+        finally:
+            for _, layer in layers:
+                layer.workspace = None
 
     def _set_optimizer(self, optimizer, learning_rate) -> None:
         """Keep the current optimizer (continuing a run) unless another is asked for.

@@ -65,6 +65,15 @@ class Optimizer:
     def _step(self, W: Array, dW: Array, *state: Array) -> None:
         raise NotImplementedError
 
+    def _scratch(self, like: Array) -> Array:
+        """A work array shaped like ``like``, reused on every step, so that an update
+        allocates nothing: each rule writes its terms into it with ``out=``."""
+        buffers = self.__dict__.setdefault("_buffers", {})
+        key = (like.shape, like.dtype.str)
+        if key not in buffers:
+            buffers[key] = np.empty_like(like)
+        return buffers[key]
+
     def get_config(self) -> dict[str, Any]:
         return {"learning_rate": self.learning_rate}
 
@@ -87,7 +96,7 @@ class GradientDescent(Optimizer):
     name = "gd"
 
     def _step(self, W, dW):
-        W -= self.learning_rate * dW
+        W -= np.multiply(dW, self.learning_rate, out=self._scratch(dW))  # α·dW
 
 
 class Momentum(Optimizer):
@@ -102,9 +111,10 @@ class Momentum(Optimizer):
         self.beta = float(beta)
 
     def _step(self, W, dW, v):
+        g = self._scratch(dW)
         v *= self.beta
-        v += (1 - self.beta) * dW
-        W -= self.learning_rate * v
+        v += np.multiply(dW, 1 - self.beta, out=g)  # (1 − β)·dW
+        W -= np.multiply(v, self.learning_rate, out=g)  # α·v
 
     def get_config(self):
         return {**super().get_config(), "beta": self.beta}
@@ -122,9 +132,14 @@ class RMSprop(Optimizer):
         self.beta2, self.epsilon = float(beta2), float(epsilon)
 
     def _step(self, W, dW, s):
+        g = self._scratch(dW)
         s *= self.beta2
-        s += (1 - self.beta2) * dW * dW
-        W -= self.learning_rate * dW / (np.sqrt(s) + self.epsilon)
+        s += np.multiply(np.square(dW, out=g), 1 - self.beta2, out=g)  # (1 − β₂)·dW²
+        denom = np.sqrt(s, out=g)
+        denom += self.epsilon  # √s + ε
+        step = np.divide(dW, denom, out=g)
+        step *= self.learning_rate  # α·dW/(√s + ε)
+        W -= step
 
     def get_config(self):
         return {**super().get_config(), "beta2": self.beta2, "epsilon": self.epsilon}
@@ -145,17 +160,39 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.epsilon = float(beta1), float(beta2), float(epsilon)
 
     def _step(self, W, dW, v, s):
-        b1, b2, t = self.beta1, self.beta2, self.t
-        v *= b1
-        v += (1 - b1) * dW
-        s *= b2
-        s += (1 - b2) * dW * dW
-        denom = np.sqrt(s / (1 - b2 ** t))
-        denom += self.epsilon
-        W -= (self.learning_rate / (1 - b1 ** t)) * v / denom
+        adam_step(W, dW, v, s, self.t, self.learning_rate, self.beta1, self.beta2, self.epsilon,
+                  scratch=self._scratch(dW))
 
     def get_config(self):
         return {**super().get_config(), "beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon}
+
+
+def adam_step(W: Array, dW: Array, v: Array, s: Array, t: int, learning_rate: float,
+              beta1: float, beta2: float, epsilon: float,
+              scratch: Array | None = None) -> tuple[float, float]:
+    """One Adam step for one parameter, in place on W, v and s (t counts steps from 1):
+
+        v ← β₁v + (1−β₁)dW;  s ← β₂s + (1−β₂)dW²;  v̂ = v/(1−β₁ᵗ);  ŝ = s/(1−β₂ᵗ);
+        W ← W − α·v̂ / (√ŝ + ε).
+
+    W, dW, v, s: one shape. ``scratch``: a work array of that shape, reused so that the
+    step allocates nothing (``Adam`` passes one). Returns the bias corrections
+    (1−β₁ᵗ, 1−β₂ᵗ), so that v̂ = v / (1−β₁ᵗ) and ŝ = s / (1−β₂ᵗ) (the course returns them).
+    """
+    if t < 1:
+        raise ValueError(f"Adam's step counter t starts at 1, got t={t}")
+    g = np.empty_like(dW) if scratch is None else scratch
+    correction1, correction2 = 1 - beta1 ** t, 1 - beta2 ** t
+    v *= beta1
+    v += np.multiply(dW, 1 - beta1, out=g)  # (1 − β₁)·dW
+    s *= beta2
+    s += np.multiply(np.square(dW, out=g), 1 - beta2, out=g)  # (1 − β₂)·dW²
+    denom = np.sqrt(np.divide(s, correction2, out=g), out=g)  # √ŝ
+    denom += epsilon
+    step = np.divide(v, denom, out=g)
+    step *= learning_rate / correction1  # α·v̂/(√ŝ + ε)
+    W -= step
+    return correction1, correction2
 
 
 def _check_beta(name: str, beta: float) -> None:

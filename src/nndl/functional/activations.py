@@ -32,34 +32,49 @@ def sigmoid(Z: Array) -> tuple[Array, Array]:
     return A, A
 
 
-def sigmoid_backward(dA: Array, cache: Array) -> Array:
-    """dZ = dA · σ(Z)(1 − σ(Z)), from the cached output A = σ(Z)."""
+def sigmoid_backward(dA: Array, cache: Array, out: Array | None = None) -> Array:
+    """dZ = dA · σ(Z)(1 − σ(Z)), from the cached output A = σ(Z).
+
+    ``out``, if given, is an array of dA's shape that receives dZ (no temporaries).
+    """
     A = cache
-    return dA * A * (1 - A)
+    dZ = np.subtract(1, A, out=out)  # 1 − A
+    dZ *= A
+    dZ *= dA
+    return dZ
 
 
-def tanh(Z: Array) -> tuple[Array, Array]:
-    """A = tanh(Z). Returns (A, cache=A)."""
-    A = np.tanh(Z)
+def tanh(Z: Array, out: Array | None = None) -> tuple[Array, Array]:
+    """A = tanh(Z). Returns (A, cache=A). ``out``, if given, receives A (Z's shape)."""
+    A = np.tanh(Z, out=out)
     return A, A
 
 
-def tanh_backward(dA: Array, cache: Array) -> Array:
-    """dZ = dA · (1 − A²), from the cached output A = tanh(Z)."""
+def tanh_backward(dA: Array, cache: Array, out: Array | None = None) -> Array:
+    """dZ = dA · (1 − A²), from the cached output A = tanh(Z).
+
+    ``out``, if given, is an array of dA's shape that receives dZ (no temporaries).
+    """
     A = cache
-    return dA * (1 - A * A)
+    dZ = np.multiply(A, A, out=out)
+    np.subtract(1, dZ, out=dZ)  # 1 − A²
+    dZ *= dA
+    return dZ
 
 
-def relu(Z: Array) -> tuple[Array, Array]:
-    """A = max(0, Z). Returns (A, cache=A)."""
-    A = np.maximum(Z, 0)
+def relu(Z: Array, out: Array | None = None) -> tuple[Array, Array]:
+    """A = max(0, Z). Returns (A, cache=A). ``out``, if given, receives A (Z's shape)."""
+    A = np.maximum(Z, 0, out=out)
     return A, A
 
 
-def relu_backward(dA: Array, cache: Array) -> Array:
-    """dZ = dA · 1[Z > 0], from the cached output (A > 0 exactly where Z > 0)."""
+def relu_backward(dA: Array, cache: Array, out: Array | None = None) -> Array:
+    """dZ = dA · 1[Z > 0], from the cached output (A > 0 exactly where Z > 0).
+
+    ``out``, if given, is an array of dA's shape that receives dZ.
+    """
     A = cache
-    return dA * (A > 0)
+    return np.multiply(dA, A > 0, out=out)
 
 
 def leaky_relu(Z: Array, slope: float = 0.01) -> tuple[Array, Array]:
@@ -75,15 +90,16 @@ def leaky_relu_backward(dA: Array, cache: Array, slope: float = 0.01) -> Array:
     return np.where(Z > 0, dA, dA * dA.dtype.type(slope))
 
 
-def softmax(Z: Array) -> tuple[Array, Array]:
+def softmax(Z: Array, out: Array | None = None) -> tuple[Array, Array]:
     """A = e^Z / Σ_rows e^Z over axis 0 (the classes), shifted by the column max.
 
-    Z: (C, m). Returns (A, cache=A); every column of A sums to 1.
+    Z: (C, m). Returns (A, cache=A); every column of A sums to 1. ``out``, if given, is a
+    (C, m) float array that receives A (no temporaries of Z's size).
     """
     Z = np.asarray(Z)
-    E = np.exp(Z - Z.max(axis=0, keepdims=True))
-    A = E / E.sum(axis=0, keepdims=True)
-    return A, A
+    E = np.exp(np.subtract(Z, Z.max(axis=0, keepdims=True), out=out), out=out)
+    E /= E.sum(axis=0, keepdims=True)
+    return E, E
 
 
 def softmax_backward(dA: Array, cache: Array) -> Array:

@@ -74,10 +74,11 @@ def mean_squared_error_backward(A: Array, Y: Array) -> Array:
     return A - Y
 
 
-def output_delta(A: Array, Y: Array) -> Array:
+def output_delta(A: Array, Y: Array, out: Array | None = None) -> Array:
     """dZ = A − Y: the fused gradient of sigmoid+binary CE, softmax+categorical CE and
-    linear+MSE with respect to the output layer's Z (per example, before the 1/m)."""
-    return A - Y
+    linear+MSE with respect to the output layer's Z (per example, before the 1/m).
+    ``out``, if given, is an array of A's shape that receives dZ."""
+    return np.subtract(A, Y, out=out)
 
 
 LOSSES = {

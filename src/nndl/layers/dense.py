@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+from functools import lru_cache
+
 import numpy as np
 
 from ..functional.activations import get_activation
@@ -23,6 +26,9 @@ class Dense(Layer):
     """
 
     numbered = True
+    # While a model trains, a dict of per-batch arrays (Z, A, dZ) that every step reuses
+    # (keyed by name and shape); None otherwise, so a forward pass returns fresh arrays.
+    workspace: dict | None = None
 
     def __init__(self, units: int, activation: str = "relu", init: str | None = None,
                  init_scale: float | None = None, l2: float = 0.0, name: str | None = None):
@@ -59,8 +65,10 @@ class Dense(Layer):
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
         forward_fn = get_activation(self.activation)[0]
-        Z, linear_cache = linear_forward(A_prev, self.params["W"], self.params["b"])
-        A, activation_cache = forward_fn(Z)
+        W, b = self.params["W"], self.params["b"]
+        shape, dtype = (self.units, A_prev.shape[1]), np.result_type(W, A_prev)
+        Z, linear_cache = linear_forward(A_prev, W, b, out=self._buffer("Z", shape, dtype, training))
+        A, activation_cache = _call(forward_fn, Z, out=self._buffer("A", shape, dtype, training))
         self.cache = (linear_cache, activation_cache)
         self.Z = Z
         return A
@@ -68,7 +76,18 @@ class Dense(Layer):
     def backward(self, dA: Array) -> Array | None:
         """dZ = dA ⊙ g'(Z), then the linear backward."""
         backward_fn = get_activation(self.activation)[1]
-        return self.backward_linear(backward_fn(dA, self.cache[1]))
+        dZ = _call(backward_fn, dA, self.cache[1], out=self._buffer("dZ", dA.shape, dA.dtype))
+        return self.backward_linear(dZ)
+
+    def _buffer(self, name: str, shape: tuple[int, ...], dtype, training: bool = True) -> Array | None:
+        """The reusable array ``name`` of this shape while the model trains, else None
+        (the functions then allocate their result, as a plain forward pass does)."""
+        if self.workspace is None or not training:
+            return None
+        key = (name, shape, np.dtype(dtype).str)
+        if key not in self.workspace:
+            self.workspace[key] = np.empty(shape, dtype)
+        return self.workspace[key]
 
     def backward_linear(self, dZ: Array) -> Array | None:
         """From dZ (n[l], m): fills dW, db (with the L2 term) and returns dA_prev."""
@@ -85,3 +104,18 @@ class Dense(Layer):
     def get_config(self):
         return {"units": self.units, "activation": self.activation, "init": self.init,
                 "init_scale": self.init_scale, "l2": self.l2, "name": self.name}
+
+
+@lru_cache(maxsize=None)
+def _takes_out(fn) -> bool:
+    try:
+        return "out" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _call(fn, *args, out: Array | None):
+    """fn(*args, out=out) when there is a buffer and fn accepts one, else fn(*args)."""
+    if out is not None and _takes_out(fn):
+        return fn(*args, out=out)
+    return fn(*args)
