@@ -1,0 +1,39 @@
+"""The accuracy the README promises, with its fixed seeds: the defaults of ``nndl train``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nndl.cli import main
+
+
+def train_summary(tmp_path, *argv):
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out), "--no-progress", "--no-plots", *argv]) == 0
+    return json.loads((out / "summary.json").read_text())
+
+
+@pytest.mark.slow
+def test_digit_network_reaches_95_percent_on_the_embedded_digits(tmp_path):
+    summary = train_summary(tmp_path)                      # 64-16-16-10, the 3Blue1Brown network
+    assert summary["layers"] == [64, 16, 16, 10]
+    assert summary["test_accuracy"] >= 0.95
+
+
+@pytest.mark.slow
+def test_flower_reaches_88_percent(tmp_path):
+    summary = train_summary(tmp_path, "--dataset", "flower")
+    assert summary["test_accuracy"] >= 0.88
+
+
+@pytest.mark.slow
+def test_course_l_layer_model_trains_on_the_flower():
+    from nndl.course import c1w4
+    from nndl.datasets import planar
+    X, Y = planar()
+    parameters, costs = c1w4.L_layer_model(X, Y, [2, 10, 5, 1], learning_rate=0.5, num_iterations=2000, rng=0)
+    assert costs[-1] < costs[0] / 2
+    accuracy = float((c1w4.predict(X, Y, parameters) == Y).mean())
+    assert accuracy >= 0.88
