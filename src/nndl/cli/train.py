@@ -3,7 +3,8 @@
 RUN_DIR holds config.json (every option, so ``--resume`` repeats the run exactly),
 checkpoint.safetensors (weights + optimizer + random state, every ``--checkpoint-every``
 epochs), model.safetensors (final weights with the dataset's classes and input
-preprocessing), history.csv, summary.json and, with matplotlib, cost.png.
+preprocessing), history.csv, summary.json and, with matplotlib, cost.png (plus decision_boundary.png for 2-D data
+and first_layer_weights.png for images).
 """
 
 from __future__ import annotations
@@ -206,7 +207,7 @@ def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float) -> int:
     }
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     if not args.no_plots:
-        _plot(model, run_dir)
+        _plot(model, dataset, run_dir)
     text = (f"train accuracy {results['train']['accuracy']:.2%}   dev accuracy {results['dev']['accuracy']:.2%}   "
             f"test accuracy {results['test']['accuracy']:.2%}\n"
             f"{model.epochs_done} epochs in {seconds:.1f} s; run directory: {run_dir}")
@@ -218,12 +219,15 @@ def _dims(model, dataset) -> list[int]:
     return [dataset.n_x] + [layer.units for layer in model.layers if hasattr(layer, "units")]
 
 
-def _plot(model, run_dir: Path) -> None:
+def _plot(model, dataset, run_dir: Path) -> None:
+    """cost.png always; decision_boundary.png for 2-D data; first_layer_weights.png for images."""
     try:
-        from ..plots import plot_history
-    except ImportError:
-        return
-    try:
-        plot_history(model.history, path=run_dir / "cost.png")
+        from .. import plots
+        plots.plot_history(model.history, path=run_dir / "cost.png")
+        if dataset.n_x == 2:
+            plots.plot_decision_boundary(model, dataset.X_train, dataset.Y_train,
+                                         path=run_dir / "decision_boundary.png")
+        if dataset.image_shape:
+            plots.plot_first_layer_weights(model, dataset.image_shape, path=run_dir / "first_layer_weights.png")
     except ImportError as e:  # matplotlib is an optional extra
-        warn(f"no cost.png ({e})")
+        warn(f"no plots ({e})")
