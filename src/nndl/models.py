@@ -154,7 +154,7 @@ class Sequential:
         """Fill ``self.grads`` from the last forward pass: dZ[L] = A[L] − Y when fused."""
         last = self.layers[-1]
         if self._fused():
-            dA = last.backward_linear(output_delta(A, Y, out=last._buffer("dZ", A.shape, A.dtype)))
+            dA = last.backward_linear(output_delta(A, Y, out=last._buffer("dZ", A.shape, A)))
         else:
             dA = last.backward(LOSSES[self.loss][1](A, Y))
         for layer in reversed(self.layers[:-1]):
@@ -188,7 +188,9 @@ class Sequential:
         return np.ascontiguousarray(Xe, dtype=self.dtype)
 
     def _to_model_layout(self, Xe: Array) -> Array:
-        return np.moveaxis(Xe, 0, self.batch_axis)
+        """The examples-first Xe as the view the first layer takes (axis 0 moved to batch_axis)."""
+        axis = self.batch_axis % Xe.ndim
+        return Xe.transpose(*range(1, axis + 1), 0, *range(axis + 1, Xe.ndim))
 
     # ------------------------------------------------------------------ training
     def fit(self, X, Y, epochs: int = 10, batch_size: int | None = 64, learning_rate: float | None = None,

@@ -30,9 +30,14 @@ def linear_backward(dZ: Array, cache: tuple, out: tuple[Array, Array] | None = N
     A_prev, W, _ = cache
     m = A_prev.shape[1]
     dW_out, db_out = out if out is not None else (None, None)
-    dW = np.matmul(dZ, A_prev.T, out=dW_out)
-    dW *= dW.dtype.type(1.0 / m)
-    db = np.sum(dZ, axis=1, keepdims=True, out=db_out)
-    db *= db.dtype.type(1.0 / m)
+    if dZ.size < W.size:  # the 1/m goes on the smaller of dZ and dW (small batches)
+        dZ_m = dZ * dZ.dtype.type(1.0 / m)
+        dW = np.matmul(dZ_m, A_prev.T, out=dW_out)
+        db = dZ_m.sum(axis=1, keepdims=True, out=db_out)
+    else:
+        dW = np.matmul(dZ, A_prev.T, out=dW_out)
+        dW *= dW.dtype.type(1.0 / m)
+        db = dZ.sum(axis=1, keepdims=True, out=db_out)
+        db *= db.dtype.type(1.0 / m)
     dA_prev = W.T @ dZ if compute_dA_prev else None
     return dA_prev, dW, db

@@ -65,10 +65,10 @@ class Dense(Layer):
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
         forward_fn = get_activation(self.activation)[0]
-        W, b = self.params["W"], self.params["b"]
-        shape, dtype = (self.units, A_prev.shape[1]), np.result_type(W, A_prev)
-        Z, linear_cache = linear_forward(A_prev, W, b, out=self._buffer("Z", shape, dtype, training))
-        A, activation_cache = _call(forward_fn, Z, out=self._buffer("A", shape, dtype, training))
+        shape = (self.units, A_prev.shape[1])
+        Z, linear_cache = linear_forward(A_prev, self.params["W"], self.params["b"],
+                                         out=self._buffer("Z", shape, A_prev, training))
+        A, activation_cache = _call(forward_fn, Z, out=self._buffer("A", shape, Z, training))
         self.cache = (linear_cache, activation_cache)
         self.Z = Z
         return A
@@ -76,18 +76,19 @@ class Dense(Layer):
     def backward(self, dA: Array) -> Array | None:
         """dZ = dA ⊙ g'(Z), then the linear backward."""
         backward_fn = get_activation(self.activation)[1]
-        dZ = _call(backward_fn, dA, self.cache[1], out=self._buffer("dZ", dA.shape, dA.dtype))
+        dZ = _call(backward_fn, dA, self.cache[1], out=self._buffer("dZ", dA.shape, dA))
         return self.backward_linear(dZ)
 
-    def _buffer(self, name: str, shape: tuple[int, ...], dtype, training: bool = True) -> Array | None:
-        """The reusable array ``name`` of this shape while the model trains, else None
-        (the functions then allocate their result, as a plain forward pass does)."""
-        if self.workspace is None or not training:
+    def _buffer(self, name: str, shape: tuple[int, ...], like: Array, training: bool = True) -> Array | None:
+        """The reusable array ``name`` of this shape while the model trains on inputs of its
+        dtype (``like``'s), else None: the functions then allocate their result, as a plain
+        forward pass does."""
+        if self.workspace is None or not training or like.dtype != self.params["W"].dtype:
             return None
-        key = (name, shape, np.dtype(dtype).str)
-        if key not in self.workspace:
-            self.workspace[key] = np.empty(shape, dtype)
-        return self.workspace[key]
+        buffer = self.workspace.get((name, shape))
+        if buffer is None:
+            buffer = self.workspace[(name, shape)] = np.empty(shape, like.dtype)
+        return buffer
 
     def backward_linear(self, dZ: Array) -> Array | None:
         """From dZ (n[l], m): fills dW, db (with the L2 term) and returns dA_prev."""

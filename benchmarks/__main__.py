@@ -1,0 +1,23 @@
+"""``python -m benchmarks mlp [...]``: see ``benchmarks/mlp.py`` and BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import memory, mlp, profile
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks",
+                                     description="nndl speed benchmarks against PyTorch and scikit-learn.")
+    sub = parser.add_subparsers(dest="suite", metavar="SUITE", required=True)
+    mlp.add_parser(sub)
+    profile.add_parser(sub)
+    memory.add_parser(sub)
+    args = parser.parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

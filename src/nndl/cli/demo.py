@@ -1,0 +1,81 @@
+"""``nndl demo vectorization``: the course's first speed lesson, measured on this machine.
+
+Course 1, week 2: c = Σᵢ aᵢ·bᵢ for two vectors of 1,000,000 numbers, once with a Python
+``for`` loop over the elements and once with ``np.dot(a, b)``, which hands the whole product
+to compiled, SIMD code. The demo prints both times and their ratio.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+from . import CLIError
+from .common import emit
+
+DEMOS = ("vectorization",)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("demo", help="small live demonstrations from the course (vectorization)",
+                       description="Live demonstrations from the course. vectorization: time a Python "
+                                   "for loop against np.dot on the same two vectors (Course 1, week 2).")
+    p.add_argument("name", choices=DEMOS, help="which demonstration to run")
+    p.add_argument("--size", type=int, default=1_000_000, help="length of the vectors (default 1,000,000)")
+    p.add_argument("--repeats", type=int, default=3, help="timed runs of each version; the median is shown "
+                                                          "(default 3)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random vectors (default 0)")
+    p.add_argument("--json", action="store_true", help="print one JSON line")
+    p.set_defaults(handler=run)
+
+
+def loop_dot(a: np.ndarray, b: np.ndarray) -> float:
+    """c = Σᵢ aᵢ·bᵢ with an explicit Python loop, as in the course's non-vectorized version."""
+    c = 0.0
+    for i in range(a.shape[0]):
+        c += a[i] * b[i]
+    return float(c)
+
+
+def vectorization(size: int = 1_000_000, repeats: int = 3, seed: int = 0) -> dict[str, float]:
+    """Median times of ``loop_dot(a, b)`` and ``np.dot(a, b)`` for a, b ~ U[0, 1) of ``size``
+    float64 values, their ratio, and both results (they agree to rounding)."""
+    if size < 1:
+        raise CLIError(f"--size must be a positive number of elements, got {size}")
+    if repeats < 1:
+        raise CLIError(f"--repeats must be at least 1, got {repeats}")
+    rng = np.random.default_rng(seed)
+    a, b = rng.random(size), rng.random(size)
+    np.dot(a, b)  # warm-up: first call loads and starts the BLAS
+    loop_times, dot_times = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        c_loop = loop_dot(a, b)
+        t1 = time.perf_counter()
+        c_dot = float(np.dot(a, b))
+        t2 = time.perf_counter()
+        loop_times.append(t1 - t0)
+        dot_times.append(t2 - t1)
+    loop_s, dot_s = statistics.median(loop_times), statistics.median(dot_times)
+    return {"size": size, "repeats": repeats, "loop_seconds": loop_s, "vectorized_seconds": dot_s,
+            "speedup": loop_s / max(dot_s, 1e-12), "loop_result": c_loop, "vectorized_result": c_dot}
+
+
+def run(args) -> int:
+    r = vectorization(args.size, args.repeats, args.seed)
+    text = "\n".join([
+        f"Vectorization (Course 1, week 2): c = a·b for two random vectors of {r['size']:,} float64 values,",
+        f"median of {r['repeats']} run(s) on this machine:",
+        f"  for loop (Python):   {_ms(r['loop_seconds'])}",
+        f"  vectorized (np.dot): {_ms(r['vectorized_seconds'])}",
+        f"  ratio: the vectorized version is {r['speedup']:,.0f}x faster "
+        f"(results {r['loop_result']:.6f} and {r['vectorized_result']:.6f})",
+    ])
+    emit(args, text, r)
+    return 0
+
+
+def _ms(seconds: float) -> str:
+    return f"{1e3 * seconds:10.3f} ms"
