@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -37,3 +38,21 @@ def test_course_l_layer_model_trains_on_the_flower():
     assert costs[-1] < costs[0] / 2
     accuracy = float((c1w4.predict(X, Y, parameters) == Y).mean())
     assert accuracy >= 0.88
+
+
+FASHION = "/usr/share/datasets/fashion-mnist"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir(FASHION), reason="Debian's dataset-fashion-mnist is not installed")
+def test_fashion_mnist_784_256_128_10_with_the_default_optimizer_reaches_87_percent(tmp_path):
+    summary = train_summary(tmp_path, "--dataset", "fashion-mnist", "--layers", "784,256,128,10", "--epochs", "10")
+    assert summary["test_accuracy"] >= 0.87
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.isdir(FASHION), reason="Debian's dataset-fashion-mnist is not installed")
+def test_fashion_mnist_with_adam_and_dropout_reaches_89_5_percent_in_20_epochs(tmp_path):
+    summary = train_summary(tmp_path, "--dataset", "fashion-mnist", "--layers", "784,256,128,10", "--epochs", "20",
+                            "--optimizer", "adam", "--keep-prob", "0.85", "--lr-schedule", "cosine:total_epochs=20")
+    assert summary["test_accuracy"] >= 0.895

@@ -246,7 +246,8 @@ class Sequential:
                 cb.on_epoch_begin(epoch, self)
             perm = self.rng.permutation(m) if shuffle and not full_batch else None
             total_cost = total_correct = 0.0
-            with self._reusing_buffers(buffers):
+            # Overflow shows up as a non-finite cost, reported below with the epoch and step.
+            with self._reusing_buffers(buffers), np.errstate(over="ignore", invalid="ignore"):
                 for step, lo in enumerate(range(0, m, batch_size)):
                     if perm is None:
                         Xb, Yb = Xe[lo:lo + batch_size], Ye[lo:lo + batch_size]
