@@ -1,5 +1,6 @@
 """Shared helpers: a seeded Generator, an independent central-difference gradient, the
-relative error used for gradient checks, and PyTorch as an optional oracle."""
+relative error used for gradient checks, and PyTorch as an optional oracle (with the course's
+deep binary classifier written in PyTorch)."""
 
 from __future__ import annotations
 
@@ -50,3 +51,26 @@ def rel_error(a, b) -> float:
 
 def to_numpy(t) -> np.ndarray:
     return t.detach().cpu().numpy()
+
+
+def assert_grads_match_numerical(grads: dict, J: Callable[[], float], params: dict) -> None:
+    """For every parameter k: grads["d" + k] has k's shape and matches central differences of J."""
+    for k in params:
+        assert grads["d" + k].shape == params[k].shape, k
+        assert rel_error(grads["d" + k], central_difference(J, params[k])) < GRAD_TOL, k
+
+
+def torch_relu_sigmoid_net(torch, params: dict, X: np.ndarray, Y: np.ndarray):
+    """[LINEAR → RELU] × (L − 1) → LINEAR → SIGMOID and its binary cross-entropy, in PyTorch float64.
+
+    params: W1, b1, …, WL, bL. Returns (leaves {k: tensor requiring grad}, AL, J); call
+    J.backward() (after adding any penalty) to fill leaves[k].grad.
+    """
+    leaves = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    L = sum(1 for k in params if k.startswith("W"))
+    A = torch.tensor(X)
+    for l in range(1, L + 1):
+        Z = leaves[f"W{l}"] @ A + leaves[f"b{l}"]
+        A = torch.sigmoid(Z) if l == L else torch.relu(Z)
+    J = torch.nn.functional.binary_cross_entropy(A, torch.tensor(Y, dtype=torch.float64))
+    return leaves, A, J

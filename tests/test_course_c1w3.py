@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import GRAD_TOL, central_difference, rel_error, to_numpy
+from conftest import assert_grads_match_numerical, to_numpy
 
 from nndl.course import c1w3
 from nndl.datasets import planar
@@ -75,9 +75,7 @@ def test_backward_propagation_matches_numerical(rng):
     grads = c1w3.backward_propagation(p, cache, X, Y)
     assert set(grads) == {"dW1", "db1", "dW2", "db2"}
     J = lambda: c1w3.compute_cost(c1w3.forward_propagation(X, p)[0], Y)  # noqa: E731
-    for k in ("W1", "b1", "W2", "b2"):
-        assert grads["d" + k].shape == p[k].shape
-        assert rel_error(grads["d" + k], central_difference(J, p[k])) < GRAD_TOL, k
+    assert_grads_match_numerical(grads, J, p)
 
 
 def test_backward_propagation_matches_torch(torch, rng):

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import GRAD_TOL, central_difference, rel_error, to_numpy
+from conftest import (GRAD_TOL, assert_grads_match_numerical, central_difference, rel_error, to_numpy,
+                      torch_relu_sigmoid_net)
 
 from nndl.course import c1w4
 from nndl.datasets import planar
@@ -146,6 +147,8 @@ def test_L_model_backward_course_values():
     # The test case's first "probability" AL = 1.79 is outside (0, 1); the library clips AL to
     # [eps, 1 − eps] in dAL, so only the second example's column is the notebook's.
     np.testing.assert_allclose(grads["dA1"][:, 1], [-0.44014127, 0.48317296, -0.05670698], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"Y has shape \(1, 3\), expected \(1, 2\)"):
+        c1w4.L_model_backward(AL, np.array([[1, 0, 1]]), [((A1, W1, b1), Z1), ((A2, W2, b2), Z2)])
 
 
 def test_L_model_backward_matches_numerical(rng):
@@ -154,9 +157,7 @@ def test_L_model_backward_matches_numerical(rng):
     grads = c1w4.L_model_backward(AL, Y, caches)
     assert set(grads) == {"dA0", "dA1", "dA2", "dW1", "db1", "dW2", "db2", "dW3", "db3"}
     J = lambda: c1w4.compute_cost(c1w4.L_model_forward(X, p)[0], Y)  # noqa: E731
-    for k in p:
-        assert grads["d" + k].shape == p[k].shape
-        assert rel_error(grads["d" + k], central_difference(J, p[k])) < GRAD_TOL, k
+    assert_grads_match_numerical(grads, J, p)
     # grads["dA0"] is the gradient of layer 1's input X, per example (before the 1/m).
     assert rel_error(grads["dA0"], X.shape[1] * central_difference(J, X)) < GRAD_TOL
 
@@ -165,12 +166,7 @@ def test_L_model_backward_matches_torch(torch, rng):
     X, Y, p = _deep_problem(rng, dims=(3, 6, 4, 1), m=9)
     AL, caches = c1w4.L_model_forward(X, p)
     grads = c1w4.L_model_backward(AL, Y, caches)
-    t = {k: torch.tensor(v, requires_grad=True) for k, v in p.items()}
-    A = torch.tensor(X)
-    for l in (1, 2, 3):
-        Z = t[f"W{l}"] @ A + t[f"b{l}"]
-        A = torch.sigmoid(Z) if l == 3 else torch.relu(Z)
-    J = torch.nn.functional.binary_cross_entropy(A, torch.tensor(Y, dtype=torch.float64))
+    t, A, J = torch_relu_sigmoid_net(torch, p, X, Y)
     J.backward()
     np.testing.assert_allclose(AL, to_numpy(A), rtol=1e-13)
     assert c1w4.compute_cost(AL, Y) == pytest.approx(J.item(), rel=1e-12)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import GRAD_TOL, central_difference, rel_error, to_numpy
+from conftest import assert_grads_match_numerical, to_numpy, torch_relu_sigmoid_net
 
 from nndl.course import c2w1
 
@@ -20,12 +20,6 @@ def _problem(rng, dims=DIMS, m=6):
         params[f"W{l}"] = rng.standard_normal((dims[l], dims[l - 1])) * np.sqrt(2 / dims[l - 1])
         params[f"b{l}"] = rng.standard_normal((dims[l], 1)) * 0.1
     return X, Y, params
-
-
-def _check_numerically(grads, J, params):
-    for k in params:
-        assert grads["d" + k].shape == params[k].shape
-        assert rel_error(grads["d" + k], central_difference(J, params[k])) < GRAD_TOL, k
 
 
 # ---------------------------------------------------------------- initialization
@@ -75,7 +69,7 @@ def test_backward_propagation_n_matches_numerical(rng):
     _, cache = c2w1.forward_propagation_n(X, Y, p)
     grads = c2w1.backward_propagation_n(X, Y, cache)
     assert list(grads) == ["dZ3", "dW3", "db3", "dA2", "dZ2", "dW2", "db2", "dA1", "dZ1", "dW1", "db1"]
-    _check_numerically(grads, lambda: c2w1.forward_propagation_n(X, Y, p)[0], p)
+    assert_grads_match_numerical(grads, lambda: c2w1.forward_propagation_n(X, Y, p)[0], p)
 
 
 def test_any_depth_and_a_cache_that_does_not_fit(rng):
@@ -83,11 +77,21 @@ def test_any_depth_and_a_cache_that_does_not_fit(rng):
     _, cache = c2w1.forward_propagation_n(X, Y, p)
     assert len(cache) == 16
     grads = c2w1.backward_propagation_n(X, Y, cache)
-    _check_numerically(grads, lambda: c2w1.forward_propagation_n(X, Y, p)[0], p)
+    assert_grads_match_numerical(grads, lambda: c2w1.forward_propagation_n(X, Y, p)[0], p)
     with pytest.raises(ValueError, match="cache has 15 entries"):
         c2w1.backward_propagation_n(X, Y, cache[:-1])
     with pytest.raises(ValueError, match="forward_propagation_with_dropout"):
         c2w1.backward_propagation_with_dropout(X, Y, cache[:14], 0.5)
+
+
+def test_forward_passes_name_the_expected_input_shape(rng):
+    X, Y, p = _problem(rng)
+    with pytest.raises(ValueError, match=r"X has shape \(6, 4\), expected \(4, m\).*transpose"):
+        c2w1.forward_propagation_n(X.T[:, :4], Y[:, :4], p)
+    with pytest.raises(ValueError, match=r"X has shape \(3, 6\), expected \(4, m\)"):
+        c2w1.forward_propagation_with_dropout(X[:3], p, 0.5, rng=0)
+    with pytest.raises(ValueError, match="rank 2"):
+        c2w1.forward_propagation_with_dropout(X[:, 0], p, 0.5, rng=0)
 
 
 # ---------------------------------------------------------------- L2 regularization
@@ -114,7 +118,7 @@ def test_backward_propagation_with_regularization_matches_numerical(rng):
         _, c = c2w1.forward_propagation_n(X, Y, p)
         return c2w1.compute_cost_with_regularization(c[-3], Y, p, lambd)
 
-    _check_numerically(grads, J, p)
+    assert_grads_match_numerical(grads, J, p)
     plain = c2w1.backward_propagation_n(X, Y, cache)
     np.testing.assert_allclose(grads["dW2"] - plain["dW2"], lambd / X.shape[1] * p["W2"], rtol=1e-12)
     np.testing.assert_array_equal(grads["db2"], plain["db2"])
@@ -125,12 +129,7 @@ def test_backward_propagation_with_regularization_matches_torch(torch, rng):
     lambd = 0.3
     _, cache = c2w1.forward_propagation_n(X, Y, p)
     grads = c2w1.backward_propagation_with_regularization(X, Y, cache, lambd)
-    t = {k: torch.tensor(v, requires_grad=True) for k, v in p.items()}
-    A = torch.tensor(X)
-    for l in (1, 2, 3):
-        Z = t[f"W{l}"] @ A + t[f"b{l}"]
-        A = torch.sigmoid(Z) if l == 3 else torch.relu(Z)
-    J = torch.nn.functional.binary_cross_entropy(A, torch.tensor(Y, dtype=torch.float64))
+    t, _, J = torch_relu_sigmoid_net(torch, p, X, Y)
     J = J + lambd / (2 * 8) * sum((t[f"W{l}"] ** 2).sum() for l in (1, 2, 3))
     J.backward()
     assert c2w1.compute_cost_with_regularization(cache[-3], Y, p, lambd) == pytest.approx(J.item(), rel=1e-12)
@@ -177,7 +176,7 @@ def test_backward_propagation_with_dropout_matches_numerical(rng):
     def J():
         return c2w1.compute_cost(c2w1.forward_propagation_with_dropout(X, p, keep_prob, masks=masks)[0], Y)
 
-    _check_numerically(grads, J, p)
+    assert_grads_match_numerical(grads, J, p)
     np.testing.assert_array_equal(grads["dA1"][masks[0] == 0], 0.0)
 
 

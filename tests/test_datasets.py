@@ -476,8 +476,10 @@ def test_standardizer_errors():
         Standardizer().fit(np.array([[1.0, np.nan]]))
     with pytest.raises(ValueError, match=r"\(n_x, 1\)"):
         Standardizer.from_arrays(np.zeros((2, 1)), np.ones((3, 1)))
-    with pytest.raises(ValueError, match="> 0"):
+    with pytest.raises(ValueError, match="> 0, got 0 non-finite mean.* and 2 std"):
         Standardizer.from_arrays(np.zeros((2, 1)), np.zeros((2, 1)))
+    with pytest.raises(ValueError, match="got 1 non-finite mean.* and 1 std"):
+        Standardizer.from_arrays(np.array([[0.0], [np.inf]]), np.array([[np.nan], [1.0]]))
 
 
 # ---------------------------------------------------------------- load_dataset
@@ -486,6 +488,7 @@ def test_dataset_registry_names():
     assert list(DATASETS) == ["digits", "breast-cancer", "flower", "moons", "circles", "spirals", "xor",
                               "mnist", "fashion-mnist"]
     assert all(isinstance(d, str) and "\n" not in d for d in DATASETS.values())
+    assert "embedded" in DATASETS["digits"] and "scikit-learn" not in DATASETS["digits"]   # needs nothing
     with pytest.raises(ValueError, match="known datasets: digits, breast-cancer"):
         load_dataset("imagenet")
 
@@ -541,6 +544,11 @@ def test_load_dataset_mnist_from_a_data_dir(tmp_path):
     assert d.X_train.T.flags.c_contiguous and d.X_dev.T.flags.c_contiguous
     with pytest.raises(ValueError, match="official test set"):
         load_dataset("mnist", data_dir=tmp_path, test_size=0.1, download=False)
+    d = load_dataset("mnist", data_dir=tmp_path, dev_size=0.25, download=False)   # a fraction of 12
+    assert [d.X_train.shape[1], d.X_dev.shape[1]] == [9, 3]
+    for bad in (12, 1.0, -1, True):
+        with pytest.raises(ValueError, match="dev_size"):
+            load_dataset("mnist", data_dir=tmp_path, dev_size=bad, download=False)
 
 
 @pytest.mark.skipif(not (FASHION_DIR / "train-images-idx3-ubyte.gz").is_file(),

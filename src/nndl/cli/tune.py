@@ -23,6 +23,7 @@ EPILOG = """examples:
 
 
 def add_parser(sub) -> None:
+    """Register the ``tune`` verb, its search-space and pruning options on the subparsers ``sub``."""
     from .common import dataset_names
     from argparse import RawDescriptionHelpFormatter
     p = sub.add_parser(
@@ -73,6 +74,7 @@ def add_parser(sub) -> None:
 
 
 def _pair(flag: str, text: str, kind):
+    """"LO,HI" as (kind(LO), kind(HI)), or a CLIError naming ``flag``, the expected form and ``text``."""
     parts = [s.strip() for s in text.split(",")]
     try:
         lo, hi = (kind(s) for s in parts)
@@ -87,6 +89,7 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def search_space_from_args(args):
+    """The ``SearchSpace`` the parsed ``args`` describe; a bad range is a CLIError."""
     from ..tune import SearchSpace
     try:
         return SearchSpace(
@@ -101,6 +104,8 @@ def search_space_from_args(args):
 
 
 def run(args) -> int:
+    """Run the search the parsed ``args`` describe and print the result; the exit status
+    (0, or 1 when trials were asked for and none completed)."""
     from .common import dataset_names
     if args.dataset not in dataset_names():
         raise CLIError(f"unknown dataset {args.dataset!r}; expected one of: {', '.join(dataset_names())}")

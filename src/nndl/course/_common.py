@@ -6,6 +6,10 @@ from typing import Union
 
 import numpy as np
 
+from .. import functional as F
+from .. import initializers
+from ..optimizers import GradientDescent
+
 Array = np.ndarray
 RNG = Union[np.random.Generator, np.random.RandomState, int, None]
 
@@ -88,6 +92,47 @@ def copy_parameters(parameters: dict) -> dict:
 
 
 def check_iterations(num_iterations: int) -> int:
+    """num_iterations as an int ≥ 1, or a ValueError saying what was received."""
     if int(num_iterations) < 1:
         raise ValueError(f"num_iterations must be at least 1, got {num_iterations}")
     return int(num_iterations)
+
+
+def binary_cost(name: str, A, Y) -> float:
+    """J = −(1/m) Σ [Y·log A + (1 − Y)·log(1 − A)] by ``nndl.functional``, after checking that
+    the output A (named ``name``, e.g. "AL") and Y have the same shape, (1, m)."""
+    if np.shape(A) != np.shape(Y):
+        raise ValueError(f"{name} has shape {np.shape(A)} but Y has shape {np.shape(Y)}; expected both (1, m)")
+    return F.binary_cross_entropy(A, Y)
+
+
+def check_layer_dims(name: str, layer_dims) -> list[int]:
+    """[n[0], …, n[L]] as ints: at least 2 sizes, each ≥ 1 (``name`` is the argument's name)."""
+    dims = [int(n) for n in layer_dims]
+    if len(dims) < 2 or min(dims) < 1:
+        raise ValueError(f"{name} must list at least 2 positive sizes [n_x, …, n_y], got {dims}")
+    return dims
+
+
+def layer_parameters(dims: list[int], draw_W, dtype) -> dict:
+    """W[l] = draw_W((n[l], n[l−1]), n[l−1], n[l]) and b[l] = 0 (n[l], 1) for l = 1 … L, in the
+    order W1, b1, W2, b2, …; dims from ``check_layer_dims``."""
+    parameters = {}
+    for l in range(1, len(dims)):
+        n, n_prev = dims[l], dims[l - 1]
+        parameters["W" + str(l)] = draw_W((n, n_prev), n_prev, n)
+        parameters["b" + str(l)] = np.zeros((n, 1), dtype=dtype)
+    return parameters
+
+
+def small_random_parameters(n_x: int, n_h: int, n_y: int, rng, dtype) -> dict:
+    """The 2-layer network of Course 1: W1 = N(0, 1)·0.01 (n_h, n_x), b1 = 0 (n_h, 1),
+    W2 = N(0, 1)·0.01 (n_y, n_h), b2 = 0 (n_y, 1), drawn from ``rng`` in that order."""
+    def draw_W(shape, fan_in, fan_out):
+        return initializers.random(shape, fan_in, fan_out, rng, dtype=dtype, scale=0.01)
+    return layer_parameters([n_x, n_h, n_y], draw_W, dtype)
+
+
+def gradient_descent_copy(parameters: dict, grads: dict, learning_rate: float) -> dict:
+    """θ ← θ − α·dθ on a copy of ``parameters`` (``GradientDescent``); the caller's arrays stay as they are."""
+    return GradientDescent(learning_rate).update(copy_parameters(parameters), grads)

@@ -14,9 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
-from .. import initializers
-from ..optimizers import GradientDescent
-from ._common import RNG, as_float, as_labels, as_rng, check_iterations, check_XY, copy_parameters
+from ._common import (RNG, as_float, as_labels, as_rng, binary_cost, check_iterations, check_XY,
+                      gradient_descent_copy, small_random_parameters)
 from .c1w2 import sigmoid
 
 Array = np.ndarray
@@ -37,10 +36,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, rng: RNG = None, dtype=n
     rng: Generator, int seed, or None (seed 2, the assignment's); ``np.random.RandomState(2)``
     gives the notebook's exact numbers.
     """
-    rng = as_rng(rng, 2)
-    W1 = initializers.random((n_h, n_x), n_x, n_h, rng, dtype=dtype, scale=0.01)
-    W2 = initializers.random((n_y, n_h), n_h, n_y, rng, dtype=dtype, scale=0.01)
-    return {"W1": W1, "b1": np.zeros((n_h, 1), dtype=dtype), "W2": W2, "b2": np.zeros((n_y, 1), dtype=dtype)}
+    return small_random_parameters(n_x, n_h, n_y, as_rng(rng, 2), dtype)
 
 
 def forward_propagation(X: Array, parameters: dict) -> tuple[Array, dict]:
@@ -58,9 +54,7 @@ def forward_propagation(X: Array, parameters: dict) -> tuple[Array, dict]:
 
 def compute_cost(A2: Array, Y: Array) -> float:
     """J = −(1/m) Σ [Y·log A2 + (1 − Y)·log(1 − A2)].  A2, Y: (1, m)."""
-    if np.shape(A2) != np.shape(Y):
-        raise ValueError(f"A2 has shape {np.shape(A2)} but Y has shape {np.shape(Y)}; expected both (1, m)")
-    return F.binary_cross_entropy(A2, Y)
+    return binary_cost("A2", A2, Y)
 
 
 def backward_propagation(parameters: dict, cache: dict, X: Array, Y: Array) -> dict:
@@ -79,8 +73,7 @@ def backward_propagation(parameters: dict, cache: dict, X: Array, Y: Array) -> d
 
 def update_parameters(parameters: dict, grads: dict, learning_rate: float = 1.2) -> dict:
     """θ ← θ − α·dθ for W1, b1, W2, b2. Returns a new dict; the caller's arrays are not modified."""
-    parameters = copy_parameters(parameters)
-    return GradientDescent(learning_rate).update(parameters, grads)
+    return gradient_descent_copy(parameters, grads, learning_rate)
 
 
 def nn_model(X: Array, Y: Array, n_h: int, num_iterations: int = 10000, print_cost: bool = False,

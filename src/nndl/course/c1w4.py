@@ -21,9 +21,9 @@ import numpy as np
 from .. import functional as F
 from .. import initializers
 from ..functional.activations import get_activation
-from ..optimizers import GradientDescent
-from ._common import (RNG, as_float, as_labels, as_rng, check_2d, check_iterations, check_linear, check_XY,
-                      copy_parameters, num_layers)
+from ._common import (RNG, as_float, as_labels, as_rng, binary_cost, check_2d, check_iterations, check_layer_dims,
+                      check_linear, check_XY, gradient_descent_copy, layer_parameters, num_layers,
+                      small_random_parameters)
 
 Array = np.ndarray
 
@@ -66,10 +66,7 @@ def initialize_parameters(n_x: int, n_h: int, n_y: int, rng: RNG = None, dtype=n
 
     rng: Generator, int seed, or None (seed 1, the assignment's).
     """
-    rng = as_rng(rng, 1)
-    W1 = initializers.random((n_h, n_x), n_x, n_h, rng, dtype=dtype, scale=0.01)
-    W2 = initializers.random((n_y, n_h), n_h, n_y, rng, dtype=dtype, scale=0.01)
-    return {"W1": W1, "b1": np.zeros((n_h, 1), dtype=dtype), "W2": W2, "b2": np.zeros((n_y, 1), dtype=dtype)}
+    return small_random_parameters(n_x, n_h, n_y, as_rng(rng, 1), dtype)
 
 
 def initialize_parameters_deep(layer_dims, rng: RNG = None, init: str = "xavier", dtype=np.float64) -> dict:
@@ -79,18 +76,14 @@ def initialize_parameters_deep(layer_dims, rng: RNG = None, init: str = "xavier"
     which ``L_layer_model`` uses; init="random": W[l] = N(0, 1)·0.01, the step-by-step
     notebook's. rng: Generator, int seed, or None (seed 3, the step-by-step notebook's).
     """
-    layer_dims = [int(n) for n in layer_dims]
-    if len(layer_dims) < 2 or min(layer_dims) < 1:
-        raise ValueError(f"layer_dims must list at least 2 positive sizes [n_x, …, n_y], got {layer_dims}")
+    dims = check_layer_dims("layer_dims", layer_dims)
     if init not in ("xavier", "random"):
         raise ValueError(f"init must be 'xavier' or 'random', got {init!r}")
     rng = as_rng(rng, 3)
-    parameters = {}
-    for l in range(1, len(layer_dims)):
-        n, n_prev = layer_dims[l], layer_dims[l - 1]
-        parameters["W" + str(l)] = initializers.initialize(init, (n, n_prev), n_prev, n, rng, dtype=dtype)
-        parameters["b" + str(l)] = np.zeros((n, 1), dtype=dtype)
-    return parameters
+
+    def draw_W(shape, fan_in, fan_out):
+        return initializers.initialize(init, shape, fan_in, fan_out, rng, dtype=dtype)
+    return layer_parameters(dims, draw_W, dtype)
 
 
 # ---------------------------------------------------------------- forward
@@ -128,9 +121,7 @@ def L_model_forward(X: Array, parameters: dict) -> tuple[Array, list]:
 
 def compute_cost(AL: Array, Y: Array) -> float:
     """J = −(1/m) Σ [Y·log AL + (1 − Y)·log(1 − AL)].  AL, Y: (1, m)."""
-    if np.shape(AL) != np.shape(Y):
-        raise ValueError(f"AL has shape {np.shape(AL)} but Y has shape {np.shape(Y)}; expected both (1, m)")
-    return F.binary_cross_entropy(AL, Y)
+    return binary_cost("AL", AL, Y)
 
 
 # ---------------------------------------------------------------- backward
@@ -159,7 +150,10 @@ def L_model_backward(AL: Array, Y: Array, caches: list) -> dict:
     saturated sigmoid gives a finite gradient. Returns grads with "dA{l−1}", "dW{l}",
     "db{l}" for l = L … 1 ("dA{l−1}" is the gradient of layer l's input).
     """
-    Y = as_labels(Y, AL).reshape(AL.shape)
+    Y = as_labels(Y, AL)
+    if Y.size != AL.size:
+        raise ValueError(f"Y has shape {Y.shape}, expected {AL.shape} to match AL (one label per example)")
+    Y = Y.reshape(AL.shape)
     L = len(caches)
     grads = {}
     dA = F.binary_cross_entropy_backward(AL, Y)
@@ -172,8 +166,7 @@ def L_model_backward(AL: Array, Y: Array, caches: list) -> dict:
 
 def update_parameters(params: dict, grads: dict, learning_rate: float) -> dict:
     """W[l] ← W[l] − α·dW[l], b[l] ← b[l] − α·db[l]. Returns a new dict (params is not modified)."""
-    parameters = copy_parameters(params)
-    return GradientDescent(learning_rate).update(parameters, grads)
+    return gradient_descent_copy(params, grads, learning_rate)
 
 
 # ---------------------------------------------------------------- models

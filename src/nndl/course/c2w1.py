@@ -27,7 +27,9 @@ import numpy as np
 from .. import functional as F
 from .. import initializers
 from ..gradcheck import numerical_gradient, relative_difference
-from ._common import RNG, as_float, as_labels, as_rng, check_XY, num_layers
+from ..params import FlatParams
+from ._common import (RNG, as_float, as_labels, as_rng, binary_cost, check_2d, check_layer_dims, check_XY,
+                      layer_parameters, num_layers)
 
 Array = np.ndarray
 
@@ -35,15 +37,12 @@ Array = np.ndarray
 # ---------------------------------------------------------------- initialization
 
 def _initialize(layers_dims, init, rng, scale=None, dtype=np.float64) -> dict:
-    layers_dims = [int(n) for n in layers_dims]
-    if len(layers_dims) < 2 or min(layers_dims) < 1:
-        raise ValueError(f"layers_dims must list at least 2 positive sizes [n_x, …, n_y], got {layers_dims}")
-    parameters = {}
-    for l in range(1, len(layers_dims)):
-        n, n_prev = layers_dims[l], layers_dims[l - 1]
-        parameters["W" + str(l)] = init((n, n_prev), n_prev, n, rng, dtype=dtype, scale=scale)
-        parameters["b" + str(l)] = np.zeros((n, 1), dtype=dtype)
-    return parameters
+    """W[l] = init(…) (n[l], n[l−1]) and b[l] = 0 (n[l], 1) for layers_dims = [n[0], …, n[L]]."""
+    dims = check_layer_dims("layers_dims", layers_dims)
+
+    def draw_W(shape, fan_in, fan_out):
+        return init(shape, fan_in, fan_out, rng, dtype=dtype, scale=scale)
+    return layer_parameters(dims, draw_W, dtype)
 
 
 def initialize_parameters_zeros(layers_dims, dtype=np.float64) -> dict:
@@ -70,14 +69,18 @@ def initialize_parameters_he(layers_dims, rng: RNG = None, dtype=np.float64) -> 
 # ---------------------------------------------------------------- the L-layer network and its cost
 
 def _layers(parameters: dict) -> list[tuple[Array, Array]]:
+    """[(W1, b1), …, (WL, bL)] from the parameters dict."""
     return [(parameters["W" + str(l)], parameters["b" + str(l)]) for l in range(1, num_layers(parameters) + 1)]
+
+
+def _n_x(layers: list[tuple[Array, Array]]) -> int | None:
+    """The input size n[0] = columns of W1 (None without layers: nothing to check X against)."""
+    return np.shape(layers[0][0])[1] if layers else None
 
 
 def compute_cost(A3: Array, Y: Array) -> float:
     """J = −(1/m) Σ [Y·log A3 + (1 − Y)·log(1 − A3)].  A3, Y: (1, m)."""
-    if np.shape(A3) != np.shape(Y):
-        raise ValueError(f"A3 has shape {np.shape(A3)} but Y has shape {np.shape(Y)}; expected both (1, m)")
-    return F.binary_cross_entropy(A3, Y)
+    return binary_cost("A3", A3, Y)
 
 
 def forward_propagation_n(X: Array, Y: Array, parameters: dict) -> tuple[float, tuple]:
@@ -85,8 +88,8 @@ def forward_propagation_n(X: Array, Y: Array, parameters: dict) -> tuple[float, 
 
     X: (n_x, m); Y: (1, m). Returns (cost, cache=(Z1, A1, W1, b1, …, ZL, AL, WL, bL)).
     """
-    X, Y = check_XY(as_float(X), Y)
     layers = _layers(parameters)
+    X, Y = check_XY(as_float(X), Y, n_x=_n_x(layers))
     A, cache = X, []
     for l, (W, b) in enumerate(layers, start=1):
         Z, _ = F.linear_forward(A, W, b)
@@ -104,8 +107,8 @@ def forward_propagation_with_dropout(X: Array, parameters: dict, keep_prob: floa
     Returns (AL (A3 for the assignment's network), cache=(Z1, D1, A1, W1, b1, …, ZL, AL, WL,
     bL)); A[l] in the cache is the dropped-out one.
     """
-    X = as_float(X)
     layers = _layers(parameters)
+    X = check_2d("X", as_float(X), rows=_n_x(layers))
     if masks is not None and len(masks) != len(layers) - 1:
         raise ValueError(f"masks must hold {len(layers) - 1} arrays (one per hidden layer), got {len(masks)}")
     if masks is None:
@@ -281,12 +284,7 @@ def vector_to_dictionary(theta: Array, layer_dims=(4, 5, 3, 1)) -> dict:
     n = sum(int(np.prod(s)) for _, s in shapes)
     if flat.size != n:
         raise ValueError(f"theta has {flat.size} entries, but the layer shapes need {n}")
-    parameters, offset = {}, 0
-    for k, shape in shapes:
-        size = int(np.prod(shape))
-        parameters[k] = flat[offset:offset + size].reshape(shape)
-        offset += size
-    return parameters
+    return dict(FlatParams(shapes, vector=flat))
 
 
 def gradient_check_n(parameters: dict, gradients: dict, X: Array, Y: Array, epsilon: float = 1e-7,

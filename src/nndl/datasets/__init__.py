@@ -5,7 +5,8 @@
     print(data.summary())
 
 - ``synthetic``: the course's planar "flower", moons, circles, spirals, xor (seeded numpy).
-- ``bundled``: digits and breast-cancer from scikit-learn (optional: ``pip install scikit-learn``).
+- ``bundled``: the 8×8 digits (embedded in nndl) and breast-cancer (from scikit-learn, optional:
+  ``pip install scikit-learn``).
 - ``idx`` / ``mnist``: the IDX format, MNIST and Fashion-MNIST (found locally or downloaded and verified).
 - ``split`` / ``normalize``: a stratified train/dev/test split and a Standardizer fitted on train.
 """

@@ -43,17 +43,15 @@ def read_idx(path: str | os.PathLike) -> Array:
     Raises IDXError (a ValueError) naming the file and what is wrong.
     """
     path = Path(path)
-    with open(path, "rb") as raw:
+    with open(path, "rb") as raw:                       # FileNotFoundError passes through as it is
         compressed = raw.read(2) == GZIP_MAGIC
-    opener = gzip.open if compressed else open
-    try:
-        with opener(path, "rb") as f:
-            return _read(f, path, compressed)
-    except (OSError, EOFError, zlib.error) as e:
-        if isinstance(e, FileNotFoundError):
-            raise
-        what = "corrupt gzip stream" if compressed else "unreadable file"
-        raise IDXError(f"{path}: {what} ({e})") from None
+        raw.seek(0)
+        try:
+            with gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw as f:
+                return _read(f, path, compressed)
+        except (OSError, EOFError, zlib.error) as e:
+            what = "corrupt gzip stream" if compressed else "unreadable file"
+            raise IDXError(f"{path}: {what} ({e})") from None
 
 
 def write_idx(path: str | os.PathLike, array: Array, compress: bool | None = None) -> Path:

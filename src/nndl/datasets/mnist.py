@@ -73,7 +73,6 @@ def load_mnist(name: str = "mnist", data_dir: str | os.PathLike | None = None, d
     for the published files. See the module docstring for where the files are looked for.
     Raises FileNotFoundError listing every place searched when the files are not found.
     """
-    name = _check_name(name)
     paths = locate(name, data_dir=data_dir, download=download, cache_dir=cache_dir)
     X_train, Y_train = _images_and_labels(paths[FILES[0]], paths[FILES[1]])
     X_test, Y_test = _images_and_labels(paths[FILES[2]], paths[FILES[3]])

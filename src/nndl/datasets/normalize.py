@@ -34,6 +34,7 @@ class Standardizer:
 
     @property
     def n_x(self) -> int | None:
+        """Number of features μ and σ were fitted on (None before ``fit``)."""
         return None if self.mean is None else self.mean.shape[0]
 
     def fit(self, X: Array) -> "Standardizer":
@@ -85,8 +86,10 @@ class Standardizer:
             std = std.reshape(-1, 1)
         if mean.ndim != 2 or mean.shape[1] != 1 or std.shape != mean.shape:
             raise ValueError(f"mean and std must both have shape (n_x, 1), got {mean.shape} and {std.shape}")
-        if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
-            raise ValueError("mean must be finite and std finite and > 0")
+        bad_mean, bad_std = ~np.isfinite(mean), ~(np.isfinite(std) & (std > 0))
+        if bad_mean.any() or bad_std.any():
+            raise ValueError(f"mean must be finite and std finite and > 0, got {int(bad_mean.sum())} non-finite "
+                             f"mean(s) and {int(bad_std.sum())} std(s) that are not finite and > 0")
         scaler = cls()
         scaler.mean, scaler.std = mean.copy(), std.copy()
         return scaler

@@ -10,12 +10,12 @@ import numpy as np
 
 from . import bundled, mnist, synthetic
 from .normalize import Standardizer
-from .split import train_dev_test_split
+from .split import _count, train_dev_test_split
 
 Array = np.ndarray
 
 DATASETS: dict[str, str] = {
-    "digits": "8×8 handwritten digits, 1,797 images, 10 classes (bundled with scikit-learn)",
+    "digits": "8×8 handwritten digits, 1,797 images, 10 classes (embedded in nndl)",
     "breast-cancer": "Wisconsin breast cancer, 569 tumours, 30 features, malignant/benign (scikit-learn)",
     "flower": "the course's 2-D planar 'flower', 400 points, 2 classes",
     "moons": "two interleaving 2-D half circles, 400 points, 2 classes",
@@ -106,8 +106,7 @@ def _load_mnist(key: str, data_dir, dev_size, test_size, download: bool) -> Data
         raise ValueError(f"{key} has an official test set of 10,000 images; test_size does not apply")
     X, Y, X_test, Y_test = mnist.load_mnist(key, data_dir=data_dir, download=download)
     m = X.shape[1]
-    n_dev = MNIST_DEV if dev_size is None else (
-        int(dev_size) if isinstance(dev_size, (int, np.integer)) else int(round(float(dev_size) * m)))
+    n_dev = MNIST_DEV if dev_size is None else _count(dev_size, m, "dev_size")
     if not 0 <= n_dev < m:
         raise ValueError(f"dev_size gives {n_dev} dev examples out of {m} training images; "
                          f"expected 0 ≤ dev < {m}")

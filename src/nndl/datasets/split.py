@@ -46,14 +46,14 @@ def train_dev_test_split(X: Array, Y: Array, dev_size: float | int = 0.2, test_s
 
 def _assign(labels: Array, n_dev: int, n_test: int, rng: np.random.Generator) -> Array:
     """Split id per example: within each class, a random n_test_c go to test, n_dev_c to dev."""
-    classes, y, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    _, y, counts = np.unique(labels, return_inverse=True, return_counts=True)
     test_c = _largest_remainder(n_test, counts)
     dev_c = _largest_remainder(n_dev, counts - test_c)
     # Visit the examples class by class in a random order; rank = position inside its class.
     by_class = np.lexsort((rng.random(labels.size), y))
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    rank = np.arange(labels.size) - starts[y[by_class]]
     cls = y[by_class]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(labels.size) - starts[cls]
     part = np.zeros(labels.size, dtype=np.int8)
     part[by_class] = np.where(rank < test_c[cls], 2, np.where(rank < test_c[cls] + dev_c[cls], 1, 0))
     return part

@@ -25,14 +25,12 @@ def planar(m: int = 400, noise: float = 0.2, seed: Seed = 0) -> tuple[Array, Arr
     rng = np.random.default_rng(seed)
     a = 4.0
     X = np.empty((2, m))
-    Y = np.empty((1, m), dtype=np.int64)
     for j, ix in enumerate(_class_slices(m, 2)):
         N = ix.stop - ix.start
         t = np.linspace(j * 3.12, (j + 1) * 3.12, N) + rng.standard_normal(N) * noise
         r = a * np.sin(4 * t) + rng.standard_normal(N) * noise
         X[:, ix] = r * np.sin(t), r * np.cos(t)
-        Y[:, ix] = j
-    return X.astype(np.float32), Y
+    return X.astype(np.float32), _labels(m, 2)
 
 
 def moons(m: int = 400, noise: float = 0.2, seed: Seed = 0) -> tuple[Array, Array]:
@@ -110,16 +108,20 @@ def _check(m: int, noise: float, n_classes: int) -> None:
         raise ValueError(f"noise is a standard deviation and must be ≥ 0, got {noise}")
 
 
-def _class_slices(m: int, n_classes: int) -> list[slice]:
-    """Consecutive column ranges, m // n_classes each, the first m % n_classes one longer."""
+def _class_sizes(m: int, n_classes: int) -> Array:
+    """Examples per class: m // n_classes each, the first m % n_classes one more."""
     sizes = np.full(n_classes, m // n_classes)
     sizes[: m % n_classes] += 1
+    return sizes
+
+
+def _class_slices(m: int, n_classes: int) -> list[slice]:
+    """Consecutive column ranges of the sizes ``_class_sizes(m, n_classes)``."""
+    sizes = _class_sizes(m, n_classes)
     ends = np.cumsum(sizes)
     return [slice(int(e - s), int(e)) for s, e in zip(sizes, ends)]
 
 
 def _labels(m: int, n_classes: int) -> Array:
-    Y = np.empty((1, m), dtype=np.int64)
-    for k, ix in enumerate(_class_slices(m, n_classes)):
-        Y[:, ix] = k
-    return Y
+    """Y (1, m) int64: class k on the columns of ``_class_slices(m, n_classes)[k]``."""
+    return np.repeat(np.arange(n_classes, dtype=np.int64), _class_sizes(m, n_classes)).reshape(1, m)
