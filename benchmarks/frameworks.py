@@ -18,6 +18,10 @@ import numpy as np
 
 from .data import Data
 
+# The module each framework's runner imports: importing it first lets its thread pools be listed and limited.
+MODULES = {"nndl": "nndl", "torch": "torch", "sklearn": "sklearn.neural_network"}
+INSTALL = {"torch": "pip install torch", "sklearn": "pip install scikit-learn"}
+
 
 class NndlRunner:
     name = "nndl"
@@ -145,16 +149,17 @@ class SklearnRunner:
 
 
 def available(names: list[str]) -> tuple[list[str], list[str]]:
-    """(frameworks that can run, messages for those skipped because they are not installed)."""
+    """(frameworks that can run, messages for those skipped because they are not installed).
+
+    Imports each framework's module (``MODULES``), so its thread pools exist from here on.
+    """
     ok, skipped = [], []
     for name in names:
-        module = {"nndl": "nndl", "torch": "torch", "sklearn": "sklearn"}[name]
         try:
-            __import__(module)
+            __import__(MODULES[name])
             ok.append(name)
         except ImportError:
-            hint = {"torch": "pip install torch", "sklearn": "pip install scikit-learn"}.get(name, "")
-            skipped.append(f"{name}: skipped, not installed ({hint})")
+            skipped.append(f"{name}: skipped, not installed ({INSTALL.get(name, '')})")
     return ok, skipped
 
 

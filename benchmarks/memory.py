@@ -25,6 +25,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .data import NAMES
+from .frameworks import MODULES
+
 
 def _status_kb(field: str) -> int | None:
     try:
@@ -37,11 +40,14 @@ def _status_kb(field: str) -> int | None:
     return None
 
 
+def _max_rss_bytes() -> int:
+    """The process's lifetime peak resident set (``ru_maxrss`` is in kB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def _rss_bytes() -> int:
     kb = _status_kb("VmRSS")
-    if kb is not None:
-        return kb * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return kb * 1024 if kb is not None else _max_rss_bytes()
 
 
 def _reset_peak() -> bool:
@@ -54,19 +60,17 @@ def _reset_peak() -> bool:
 
 
 def _peak_bytes(reset_ok: bool) -> int:
-    if reset_ok:
-        return _status_kb("VmHWM") * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+    return _status_kb("VmHWM") * 1024 if reset_ok else _max_rss_bytes()
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("memory", help="(internal) peak memory of one framework, run in a subprocess",
                        description="Train one framework and print its memory use as JSON.")
-    p.add_argument("--framework", required=True, choices=("nndl", "torch", "sklearn"))
+    p.add_argument("--framework", required=True, choices=tuple(MODULES))
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--data", default="fashion-mnist", choices=("fashion-mnist", "synthetic"))
+    p.add_argument("--data", default="fashion-mnist", choices=NAMES)
     p.add_argument("--subset", type=int, default=0)
     p.set_defaults(handler=run)
 
@@ -75,15 +79,14 @@ def run(args) -> int:
     from . import data as datasets
     from .env import limit_threads
     from .frameworks import make_runner
-    __import__({"nndl": "nndl", "torch": "torch", "sklearn": "sklearn.neural_network"}[args.framework])
+    __import__(MODULES[args.framework])
     limiter = limit_threads(args.threads)  # noqa: F841 (kept alive)
     rss_imports = _rss_bytes()
     data, _ = datasets.load(args.data)
     data = data.subset(args.subset)
     rss_data = _rss_bytes()
     reset_ok = _reset_peak()
-    dims = [data.n_x, 256, 128, data.n_classes]
-    runner = make_runner(args.framework, dims, "relu", 1e-3, args.batch_size, 0, data)
+    runner = make_runner(args.framework, datasets.network_dims(data), "relu", 1e-3, args.batch_size, 0, data)
     for _ in range(args.epochs):
         runner.epoch()
     peak = _peak_bytes(reset_ok)

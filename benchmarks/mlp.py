@@ -26,11 +26,10 @@ import numpy as np
 
 from . import data as datasets
 from .env import blas_lines, header_lines, limit_threads, load_average, matmul_peak, median_time
-from .frameworks import available, make_runner
+from .frameworks import MODULES, available, make_runner
 from .memory import measure as measure_memory
 
-FRAMEWORKS = ("nndl", "torch", "sklearn")
-FASHION_DIMS = [784, 256, 128, 10]
+FRAMEWORKS = tuple(MODULES)
 DIGITS_DIMS = [64, 16, 16, 10]
 MB = 1024 * 1024
 
@@ -45,7 +44,7 @@ def add_parser(sub) -> None:
     p.add_argument("--batch-sizes", default=None, help="comma-separated (default 32,128,512; --quick: 128)")
     p.add_argument("--threads", type=int, default=2, help="BLAS/PyTorch threads for every framework (default 2)")
     p.add_argument("--frameworks", default=",".join(FRAMEWORKS), help="comma-separated subset of nndl,torch,sklearn")
-    p.add_argument("--data", default="fashion-mnist", choices=("fashion-mnist", "synthetic"))
+    p.add_argument("--data", default="fashion-mnist", choices=datasets.NAMES)
     p.add_argument("--subset", type=int, default=None, help="use the first N training examples (default: all)")
     p.add_argument("--digits-epochs", type=int, default=None, help="epochs of the digits network (default 20)")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
@@ -65,13 +64,14 @@ def flops_per_epoch(dims: list[int], m: int) -> dict[str, float]:
     return {"executed": float(executed), "nominal": float(6 * sum(weights) * m)}
 
 
-def _rounds(runners: dict, epochs: int) -> tuple[dict[str, list[float]], int]:
+def _rounds(runners: dict, epochs: int) -> tuple[dict[str, list[float]], dict[str, float], int]:
     """Time ``epochs`` epochs of every runner, interleaved, rotating the order each round.
 
     A round in which another process took the cores can make an epoch several times slower
     (two BLAS threads on two busy cores); while some framework's epochs differ by more than
     1.5×, up to ``epochs`` extra rounds are run, and the medians are taken over all of them.
-    Returns (times per framework, last epoch's mean mini-batch cost, number of extra rounds).
+    Returns (times per framework, each framework's last epoch's mean mini-batch cost, number of
+    extra rounds).
     """
     names = list(runners)
     times: dict[str, list[float]] = {n: [] for n in names}
@@ -99,12 +99,12 @@ def _rounds(runners: dict, epochs: int) -> tuple[dict[str, list[float]], int]:
 
 
 def _train_case(names, dims, hidden, lr, batch_size, data, epochs, warmup=1) -> tuple[dict, dict]:
-    runners = {}
-    for name in names:
-        nndl_runner = runners.get("nndl")
-        runners[name] = make_runner(name, dims, hidden, lr, batch_size, 0, data,
-                                    init=nndl_runner.initial_weights() if nndl_runner else None,
-                                    order=nndl_runner.permutation if nndl_runner else None)
+    # nndl's runner first, whatever the order of ``names``: PyTorch copies its initial weights
+    # and replays its order of the examples.
+    first = make_runner("nndl", dims, hidden, lr, batch_size, 0, data)
+    init, order = first.initial_weights(), first.permutation
+    runners = {name: first if name == "nndl" else
+               make_runner(name, dims, hidden, lr, batch_size, 0, data, init=init, order=order) for name in names}
     for runner in runners.values():  # warm-up epoch (counts for accuracy, not timed)
         for _ in range(warmup):
             runner.epoch()
@@ -138,12 +138,15 @@ def run(args) -> int:
     batch_sizes = [int(b) for b in (args.batch_sizes or ("128" if quick else "32,128,512")).split(",")]
     subset = args.subset if args.subset is not None else (3000 if quick else 0)
     digits_epochs = args.digits_epochs or (2 if quick else 20)
+    if epochs < 1 or digits_epochs < 2:
+        print(f"--epochs must be >= 1 and --digits-epochs >= 2 (one warm-up, then timed), "
+              f"got {epochs} and {digits_epochs}")
+        return 2
+    # imports each framework first, so that its thread pools are listed and limited
     names, skipped = available([n.strip() for n in args.frameworks.split(",") if n.strip()])
     if "nndl" not in names:
         print("nndl is not importable: run from the repository root after `pip install -e .`")
         return 2
-    for name in names:  # import first, so that their thread pools are listed and limited
-        __import__({"nndl": "nndl", "torch": "torch", "sklearn": "sklearn.neural_network"}[name])
     limiter = limit_threads(args.threads)  # noqa: F841 (kept alive for the whole run)
     report: dict = {"command": "python -m benchmarks mlp", "quick": quick, "threads": args.threads,
                     "epochs": epochs, "batch_sizes": batch_sizes}
@@ -153,17 +156,17 @@ def run(args) -> int:
         out(line)
     for line in skipped:
         out(line)
-    peak = matmul_peak(n=512 if quick else 2048, repeats=3 if quick else 7)
+    n_peak = 512 if quick else 2048
+    peak = matmul_peak(n=n_peak, repeats=3 if quick else 7)
     report["matmul_peak_gflops"] = peak
-    out(f"matrix-product peak: {peak:.1f} GFLOP/s (median of {'512' if quick else '2048'}³ float32 A·B, "
-        f"{args.threads} threads)")
+    out(f"matrix-product peak: {peak:.1f} GFLOP/s (median of {n_peak}³ float32 A·B, {args.threads} threads)")
 
     data, note = datasets.load(args.data)
     if note:
         out("note: " + note)
     data = data.subset(subset)
     report["data"] = {"name": data.name, "m_train": len(data.y_train), "m_test": len(data.y_test)}
-    dims = [data.n_x, *FASHION_DIMS[1:-1], data.n_classes]
+    dims = datasets.network_dims(data)
     flops = flops_per_epoch(dims, len(data.y_train))
     out(f"\n== training {data.name}: {len(data.y_train):,} train / {len(data.y_test):,} test, "
         f"{'-'.join(map(str, dims))} ReLU/softmax, Adam α=1e-3, {epochs} timed epoch(s) after 1 warm-up")

@@ -33,7 +33,7 @@ def add_parser(sub) -> None:
                        description=__doc__.split("\n\n")[0])
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--data", default="fashion-mnist", choices=("fashion-mnist", "synthetic"))
+    p.add_argument("--data", default="fashion-mnist", choices=datasets.NAMES)
     p.add_argument("--top", type=int, default=15, help="functions listed (default 15)")
     p.set_defaults(handler=run)
 
@@ -47,7 +47,7 @@ def run(args) -> int:
     if note:
         print("note: " + note)
     X, Y = data.X_train.T, data.y_train.reshape(1, -1)
-    model = nndl.mlp([data.n_x, 256, 128, data.n_classes], seed=0)
+    model = nndl.mlp(datasets.network_dims(data), seed=0)
     model.fit(X, Y, epochs=1, batch_size=args.batch_size, optimizer="adam", learning_rate=1e-3, verbose=0)
     profiler = cProfile.Profile()
     profiler.enable()

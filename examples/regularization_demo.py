@@ -1,8 +1,8 @@
 """Regularization, as Course 2 week 1 shows it: the same large network trained three ways.
 
-A small, noisy training set (100 "moons" points, 15% of their labels flipped) lets a large
-ReLU network memorize the noise: training accuracy near 100%, a decision boundary that
-wraps around mislabelled points, and a worse dev accuracy. L2 regularization
+A small, noisy training set (100 "moons" points, each label flipped with probability 0.15)
+lets a large ReLU network memorize the noise: training accuracy near 100%, a decision
+boundary that wraps around mislabelled points, and a worse dev accuracy. L2 regularization
 (J + λ/2m·Σ‖W‖²) and inverted dropout (keep each hidden unit with probability keep_prob)
 both smooth the boundary: training accuracy goes down, dev accuracy goes up.
 
@@ -26,6 +26,7 @@ from nndl.datasets import moons
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
+DIMS, LEARNING_RATE = (2, 128, 128, 1), 0.003   # a network large for 100 points; full-batch Adam's α
 VARIANTS = ("none", "l2", "dropout")
 TITLES = {"none": "no regularization", "l2": "L2 regularization", "dropout": "dropout"}
 
@@ -34,8 +35,8 @@ def make_data(m_train: int = 100, m_dev: int = 1000, noise: float = 0.2, flip: f
               seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(X_train (2, m_train), Y_train (1, m_train), X_dev (2, m_dev), Y_dev (1, m_dev)).
 
-    Both sets are moons with Gaussian noise ``noise``; a fraction ``flip`` of the training
-    labels is flipped (mislabelled examples), the dev labels are left clean.
+    Both sets are moons with Gaussian noise ``noise``; each training label is flipped with
+    probability ``flip`` (mislabelled examples), the dev labels are left clean.
     """
     X_train, Y_train = moons(m_train, noise, seed=seed)
     flipped = np.random.default_rng(seed).random((1, m_train)) < flip
@@ -44,7 +45,7 @@ def make_data(m_train: int = 100, m_dev: int = 1000, noise: float = 0.2, flip: f
     return X_train, Y_train, X_dev, Y_dev
 
 
-def compare(data=None, dims: Sequence[int] = (2, 128, 128, 1), epochs: int = 1000, learning_rate: float = 0.003,
+def compare(data=None, dims: Sequence[int] = DIMS, epochs: int = 1000, learning_rate: float = LEARNING_RATE,
             lambd: float = 0.7, keep_prob: float = 0.4, seed: int = 0) -> dict[str, dict[str, Any]]:
     """Train ``nndl.mlp(dims)`` without regularization, with L2 (lambd) and with dropout (keep_prob).
 
@@ -108,7 +109,7 @@ data fits the noise in the training set. Its training error is low, its dev erro
 ## The experiment
 
 The same network `nndl.mlp({list(dims)}, hidden="relu", output="sigmoid")` is trained three
-times on {m_train} "moons" points whose labels are 15% wrong (flipped), with full-batch Adam
+times on {m_train} "moons" points, each label flipped with probability 0.15, with full-batch Adam
 (α = {learning_rate}) for {epochs} epochs and the same initialization seed; the dev set is
 {m_dev} clean points from the same two moons.
 
@@ -141,16 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lambd", type=float, default=0.7)
     parser.add_argument("--keep-prob", type=float, default=0.4)
     args = parser.parse_args(argv)
-    dims, learning_rate = (2, 128, 128, 1), 0.003
     data = make_data()
-    results = compare(data, dims, args.epochs, learning_rate, args.lambd, args.keep_prob)
+    results = compare(data, DIMS, args.epochs, LEARNING_RATE, args.lambd, args.keep_prob)
     for name in VARIANTS:
         r = results[name]
         print(f"{TITLES[name]:<20} train {r['train_accuracy']:.1%}   dev {r['dev_accuracy']:.1%}   "
               f"({r['seconds']:.2f} s)")
     args.out_dir.mkdir(parents=True, exist_ok=True)
     plot_boundaries(results, data, args.out_dir / "regularization.png")
-    (args.out_dir / "regularization.md").write_text(report(results, data, dims, args.epochs, learning_rate,
+    (args.out_dir / "regularization.md").write_text(report(results, data, DIMS, args.epochs, LEARNING_RATE,
                                                            "regularization.png"))
     print(f"wrote {args.out_dir / 'regularization.md'} and {args.out_dir / 'regularization.png'}")
     return 0

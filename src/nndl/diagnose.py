@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .metrics import classification_report, confusion_matrix, most_confident_errors, predictions_from_proba, to_labels
+from .metrics import _report_from_cm, confusion_matrix, most_confident_errors, predictions_from_proba, to_labels
 
 Array = np.ndarray
 
@@ -223,8 +223,8 @@ def diagnose(train_error: float, dev_error: float, human_error: float | None = N
     gaps = {p: None if g is None else round(g, 12) for p, g in gaps.items()}
     measured = [(g, p) for p, g in gaps.items() if g is not None]
     best_gap, best = max(measured, key=lambda gp: gp[0])  # max keeps the first of equal gaps
-    return Diagnosis(train, dev, human, train_dev, test, *gaps.values(), best if best_gap > 0 else "none",
-                     tuple(notes))
+    return Diagnosis(train, dev, human, train_dev, test, **gaps, dominant=best if best_gap > 0 else "none",
+                     notes=tuple(notes))
 
 
 # ---------------------------------------------------------------------- error analysis
@@ -241,10 +241,9 @@ def error_analysis(model, X, Y, class_names: Sequence[str] | None = None,
     A = model.predict_proba(X)
     y = to_labels(Y, "Y")
     pred = predictions_from_proba(A)
-    C = len(class_names) if class_names else max(A.shape[0], 2)
-    names = [str(c) for c in class_names] if class_names else [str(c) for c in range(C)]
-    cm = confusion_matrix(y, pred, C)
-    report, text = classification_report(y, pred, names, C)
+    names = [str(c) for c in (class_names or range(max(A.shape[0], 2)))]
+    cm = confusion_matrix(y, pred, len(names))
+    report, text = _report_from_cm(cm, names)
     worst = most_confident_errors(A, y, k)
     errors = [{"index": int(i), "true": names[t], "predicted": names[p], "confidence": float(c)}
               for i, p, t, c in zip(*worst)]
@@ -275,7 +274,8 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
         raise FileNotFoundError(f"run directory not found: {run_dir}")
     path = run_dir / "summary.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: is {run_dir} a run directory written by `nndl train`?")
+        raise FileNotFoundError(f"{run_dir} has no summary.json ({path} not found): "
+                                "is it a run directory written by `nndl train`?")
     try:
         summary = json.loads(path.read_text())
     except json.JSONDecodeError as e:

@@ -58,17 +58,30 @@ def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> Array:
     predictions. One ``np.bincount`` over the flat index C·y_true + y_pred.
     y_true, y_pred: (m,), (1, m) or one-hot (C, m). n_classes: C (default: 1 + largest label).
     """
+    t, p = _paired_labels(y_true, y_pred)
+    lo, hi = min(int(t.min()), int(p.min())), max(int(t.max()), int(p.max()))
+    C = hi + 1 if n_classes is None else int(n_classes)
+    if lo < 0 or hi >= C:
+        raise ValueError(f"labels must be in [0, {C - 1}] for n_classes={C}, got values from {lo} to {hi}")
+    return np.bincount(C * t + p, minlength=C * C).reshape(C, C)
+
+
+def _paired_labels(y_true, y_pred) -> tuple[Array, Array]:
+    """(t, p): both as integer labels (m,), checked to describe the same m ≥ 1 examples."""
     t, p = to_labels(y_true, "y_true"), to_labels(y_pred, "y_pred")
     if t.shape != p.shape:
         raise ValueError(f"y_true has {t.size} labels but y_pred has {p.size}; they must describe the same examples")
     if t.size == 0:
         raise ValueError("y_true is empty; expected at least one example")
-    lo = min(int(t.min()), int(p.min()))
-    C = int(max(t.max(), p.max())) + 1 if n_classes is None else int(n_classes)
-    if lo < 0 or max(int(t.max()), int(p.max())) >= C:
-        raise ValueError(f"labels must be in [0, {C - 1}] for n_classes={C}, "
-                         f"got values from {lo} to {max(int(t.max()), int(p.max()))}")
-    return np.bincount(C * t + p, minlength=C * C).reshape(C, C)
+    return t, p
+
+
+def _check_cm(cm) -> Array:
+    """cm as an array, checked to be a square confusion matrix (C, C) with C ≥ 1."""
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] == 0:
+        raise ValueError(f"cm has shape {cm.shape}; expected a square confusion matrix (C, C)")
+    return cm
 
 
 def _safe_divide(num: Array, den: Array) -> Array:
@@ -99,9 +112,7 @@ def precision_recall_f1(cm: Array) -> PrecisionRecallF1:
     as (C,) arrays, then macro_precision, macro_recall, macro_f1 (unweighted means over the
     classes) and accuracy = ΣTP / m; ``precision, recall, f1 = precision_recall_f1(cm)[:3]``.
     """
-    cm = np.asarray(cm)
-    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] == 0:
-        raise ValueError(f"cm has shape {cm.shape}; expected a square confusion matrix (C, C)")
+    cm = _check_cm(cm)
     tp = np.diag(cm).astype(np.float64)
     predicted, support = cm.sum(axis=0), cm.sum(axis=1)
     precision, recall = _safe_divide(tp, predicted), _safe_divide(tp, support)
@@ -112,10 +123,11 @@ def precision_recall_f1(cm: Array) -> PrecisionRecallF1:
 
 
 def accuracy(y_true, y_pred) -> float:
-    """Fraction of examples whose predicted class equals the true class."""
-    t, p = to_labels(y_true, "y_true"), to_labels(y_pred, "y_pred")
-    if t.shape != p.shape or t.size == 0:
-        raise ValueError(f"y_true ({t.size} labels) and y_pred ({p.size} labels) must be non-empty and the same length")
+    """Fraction of examples whose predicted class equals the true class: #{i: y_true[i] = y_pred[i]} / m.
+
+    y_true, y_pred: (m,), (1, m) or one-hot (C, m), m ≥ 1.
+    """
+    t, p = _paired_labels(y_true, y_pred)
     return float(np.count_nonzero(t == p) / t.size)
 
 
@@ -123,27 +135,35 @@ def classification_report(y_true, y_pred, class_names: Sequence[str] | None = No
                           n_classes: int | None = None, digits: int = 3) -> tuple[dict[str, Any], str]:
     """Per-class precision / recall / F1 / support, as a dict and as a text table.
 
+    y_true, y_pred: (m,), (1, m) or one-hot (C, m); the numbers come from
+    ``precision_recall_f1(confusion_matrix(y_true, y_pred, n_classes))``, and n_classes
+    defaults to len(class_names) when names are given.
     Returns (report, text): report = {"classes": {name: {"precision", "recall", "f1",
     "support"}}, "macro avg": {...}, "accuracy": float, "confusion_matrix": list of lists}.
     """
     if class_names is not None and n_classes is None:
         n_classes = len(class_names)
-    cm = confusion_matrix(y_true, y_pred, n_classes)
+    return _report_from_cm(confusion_matrix(y_true, y_pred, n_classes), class_names, digits)
+
+
+def _report_from_cm(cm: Array, class_names: Sequence[str] | None = None, digits: int = 3) -> tuple[dict[str, Any], str]:
+    """``classification_report`` of a confusion matrix cm (C, C) that is already counted."""
     C = cm.shape[0]
     names = [str(c) for c in (class_names if class_names is not None else range(C))]
     if len(names) != C:
         raise ValueError(f"class_names has {len(names)} names but there are {C} classes")
     s = precision_recall_f1(cm)
+    m = int(cm.sum())
     classes = {n: {"precision": float(s.precision[i]), "recall": float(s.recall[i]),
                    "f1": float(s.f1[i]), "support": int(s.support[i])} for i, n in enumerate(names)}
-    macro = {"precision": s.macro_precision, "recall": s.macro_recall, "f1": s.macro_f1, "support": int(cm.sum())}
+    macro = {"precision": s.macro_precision, "recall": s.macro_recall, "f1": s.macro_f1, "support": m}
     report = {"classes": classes, "macro avg": macro, "accuracy": s.accuracy, "confusion_matrix": cm.tolist()}
     width = max(12, *(len(n) for n in names))
     head = f"{'':>{width}}  {'precision':>9}  {'recall':>9}  {'f1':>9}  {'support':>8}"
     row = lambda n, r: (f"{n:>{width}}  {r['precision']:>9.{digits}f}  {r['recall']:>9.{digits}f}  "
                         f"{r['f1']:>9.{digits}f}  {r['support']:>8d}")
     lines = [head, ""] + [row(n, r) for n, r in classes.items()] + ["", row("macro avg", macro),
-             f"{'accuracy':>{width}}  {'':>9}  {'':>9}  {s.accuracy:>9.{digits}f}  {int(cm.sum()):>8d}"]
+             f"{'accuracy':>{width}}  {'':>9}  {'':>9}  {s.accuracy:>9.{digits}f}  {m:>8d}"]
     return report, "\n".join(lines)
 
 
@@ -218,7 +238,8 @@ def evaluate_with_constraints(model, X, Y, optimizing: str = "accuracy",
                               repeats: int = 3) -> dict[str, Any]:
     """Evaluate ``model`` on (X, Y): the optimizing metric and whether each satisficing one is met.
 
-    Measured metrics: "accuracy", "error" (1 − accuracy), "cost", "macro_precision",
+    X: the model's input layout ((n_x, m) for dense models); Y: labels (m,) / (1, m) or
+    one-hot (C, m). Measured metrics: "accuracy", "error" (1 − accuracy), "cost", "macro_precision",
     "macro_recall", "macro_f1", "latency_ms" (prediction time per example, the best of
     ``repeats`` timed ``predict_proba`` passes with time.perf_counter), "n_params" and
     "size_mb" (parameters × bytes per value). satisficing: {metric: (op, threshold)}.

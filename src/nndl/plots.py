@@ -18,7 +18,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .metrics import predictions_from_proba, to_labels
+from .metrics import _check_cm, predictions_from_proba, to_labels
 
 Array = np.ndarray
 _NON_INTERACTIVE = {"agg", "pdf", "ps", "svg", "pgf", "cairo", "template"}
@@ -87,7 +87,7 @@ def _class_colors(C: int):
     from matplotlib.colors import ListedColormap
     import matplotlib
     if C <= 2:
-        return ListedColormap(_TWO_CLASSES[:max(C, 2)])
+        return ListedColormap(_TWO_CLASSES)
     base = matplotlib.colormaps["tab10" if C <= 10 else "tab20"]
     return ListedColormap([base(i % base.N) for i in range(C)])
 
@@ -200,9 +200,7 @@ def plot_confusion_matrix(cm: Array, class_names: Sequence[str] | None = None, a
     cm: (C, C) counts. normalize: show each row as fractions of its class (recall on the
     diagonal). Cells are annotated when C ≤ 30.
     """
-    cm = np.asarray(cm)
-    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] == 0:
-        raise ValueError(f"cm has shape {cm.shape}; expected a square confusion matrix (C, C)")
+    cm = _check_cm(cm)
     C = cm.shape[0]
     names = [str(c) for c in (class_names if class_names is not None else range(C))]
     if len(names) != C:

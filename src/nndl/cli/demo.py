@@ -19,6 +19,7 @@ DEMOS = ("vectorization",)
 
 
 def add_parser(sub) -> None:
+    """Register the ``demo`` verb on the subparsers ``sub``."""
     p = sub.add_parser("demo", help="small live demonstrations from the course (vectorization)",
                        description="Live demonstrations from the course. vectorization: time a Python "
                                    "for loop against np.dot on the same two vectors (Course 1, week 2).")
@@ -64,6 +65,7 @@ def vectorization(size: int = 1_000_000, repeats: int = 3, seed: int = 0) -> dic
 
 
 def run(args) -> int:
+    """Run the demonstration ``args.name`` and print its timings (text, or JSON with --json)."""
     r = vectorization(args.size, args.repeats, args.seed)
     text = "\n".join([
         f"Vectorization (Course 1, week 2): c = a·b for two random vectors of {r['size']:,} float64 values,",

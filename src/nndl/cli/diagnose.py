@@ -14,6 +14,7 @@ from .common import emit
 
 
 def add_parser(sub) -> None:
+    """Register the ``diagnose`` verb on the subparsers ``sub``."""
     p = sub.add_parser(
         "diagnose", help="bias / variance diagnosis and error analysis of a training run",
         description="Compare human-level, training, (train-dev,) dev and test errors of a run written by "
@@ -34,14 +35,11 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    """Diagnose the run directory ``args.run_dir`` and print the result (text, or JSON with --json)."""
     from ..diagnose import diagnose_run
-    run_dir = Path(args.run_dir)
-    if not run_dir.is_dir():
-        raise CLIError(f"run directory not found: {run_dir}")
-    if not (run_dir / "summary.json").is_file():
-        raise CLIError(f"{run_dir} has no summary.json: is it a run directory written by `nndl train`?")
     if args.top < 0:
         raise CLIError(f"--top must be >= 0, got {args.top}")
+    run_dir = Path(args.run_dir)  # a missing run directory or summary.json: FileNotFoundError, one line
     diagnosis = diagnose_run(run_dir, human_error=args.human_error, train_dev_error=args.train_dev_error,
                              data_dir=args.data_dir, plots_dir=None if args.no_plots else run_dir, k=args.top)
     emit(args, str(diagnosis), diagnosis.to_dict())
