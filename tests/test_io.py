@@ -179,10 +179,52 @@ def test_architecture_that_does_not_match_the_weights(saved):
         load(saved)
 
 
+def test_architecture_of_the_wrong_json_kind(saved):
+    _rewrite_metadata(saved, architecture=json.dumps([1, 2]))
+    with pytest.raises(ModelFileError, match="architecture metadata is a JSON list, expected an object"):
+        load(saved)
+    _rewrite_metadata(saved, architecture=json.dumps({"class": "Sequential", "layers": [3], "input_shape": [4]}))
+    with pytest.raises(ModelFileError, match="unknown layer None"):
+        load(saved)
+
+
+def test_load_with_extras_reads_model_and_extras_at_once(trained, data, tmp_path):
+    path = tmp_path / "model.safetensors"
+    save(trained, path, extra_metadata={"data": {"classes": ["a", "b", "c"]}},
+         extra_tensors={"preprocess/mean": np.arange(4.0).reshape(4, 1)})
+    model, meta, tensors = nndl.io.load_with_extras(path)
+    assert (meta, set(tensors)) == (nndl.io.read_extras(path)[0], {"preprocess/mean"})
+    assert meta["data"]["classes"] == ["a", "b", "c"]
+    np.testing.assert_array_equal(tensors["preprocess/mean"], np.arange(4.0).reshape(4, 1))
+    np.testing.assert_array_equal(model.predict_proba(data[0]), trained.predict_proba(data[0]))
+
+
 def test_newer_format_version(saved):
     _rewrite_metadata(saved, format_version="99")
     with pytest.raises(ModelFileError, match="newer nndl"):
         load(saved)
+
+
+def test_checkpoint_with_corrupt_training_state(trained, tmp_path):
+    path = tmp_path / "ckpt.safetensors"
+    save_checkpoint(trained, path, epoch=2)
+    _rewrite_metadata(path, checkpoint="{not json")
+    with pytest.raises(ModelFileError, match="training state is incomplete or corrupt"):
+        load_checkpoint(path)
+    _rewrite_metadata(path, checkpoint=json.dumps({"epoch": 2}))
+    with pytest.raises(ModelFileError, match="training state is incomplete or corrupt: 'optimizer'"):
+        load_checkpoint(path)
+
+
+def test_checkpoint_optimizer_state_of_the_wrong_shape(trained):
+    opt = nndl.Adam()
+    arrays = {k: v.copy() for k, v in trained.optimizer.state_arrays().items()}
+    arrays["v.dW1"] = np.zeros(3)
+    with pytest.raises(ValueError, match=r"optimizer state v.dW1 has shape \(3,\), expected \(6, 4\)"):
+        opt.load_state_arrays(arrays, trained.grads, t=1)
+    arrays["v.dW1"], arrays["m.dW9"] = trained.optimizer.state_arrays()["v.dW1"], np.zeros(3)
+    with pytest.raises(KeyError, match="'m.dW9' is not one of Adam's for these parameters: v.dW1, "):
+        opt.load_state_arrays(arrays, trained.grads, t=1)
 
 
 def test_model_file_is_not_a_checkpoint(saved):
@@ -295,3 +337,15 @@ def test_last_good_checkpoint_survives_divergence(data, tmp_path):
     restored = load_checkpoint(path)
     assert restored.epochs_done == 2 and np.isfinite(restored.params.vector).all()
     assert np.isfinite(restored.predict_proba(X)).all()
+
+
+def test_saved_model_files_are_readable_like_ordinary_files(tmp_path):
+    import os
+    model = nndl.mlp([3, 2])
+    path = tmp_path / "m.safetensors"
+    old = os.umask(0o022)
+    try:
+        model.save(path)
+    finally:
+        os.umask(old)
+    assert (path.stat().st_mode & 0o777) == 0o644

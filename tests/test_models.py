@@ -70,6 +70,26 @@ def test_flat_params_setitem_writes_in_place():
         model.params["W9"] = np.zeros((1, 1))
 
 
+def test_flat_params_update_setdefault_and_ior_write_in_place():
+    model = nndl.mlp([3, 4, 2])
+    views = {k: model.params[k] for k in model.params}
+    model.params.update({"W1": np.ones((4, 3))}, b1=np.full((4, 1), 2.0))
+    model.params.update([("W2", np.full((2, 4), 3.0))])
+    model.params |= {"b2": np.full((2, 1), 4.0)}
+    assert all(model.params[k] is v for k, v in views.items())
+    assert model.layers[0].params["W"] is views["W1"] and model.layers[1].params["b"] is views["b2"]
+    np.testing.assert_array_equal(model.params.vector, np.repeat([1.0, 2.0, 3.0, 4.0], [12, 4, 8, 2]))
+    assert model.params.setdefault("W1", np.zeros((4, 3))) is views["W1"]
+    assert (model.params["W1"] == 1).all()  # an existing key keeps its values
+    with pytest.raises(KeyError, match="'W9' is not one of this model's parameters"):
+        model.params.setdefault("W9", np.zeros((1, 1)))
+    with pytest.raises(KeyError, match="'W9' is not one of this model's parameters"):
+        model.params.update(W9=np.zeros((1, 1)))
+    with pytest.raises(ValueError, match=r"b1 has shape \(4, 1\), got an array of shape \(4,\)"):
+        model.params.update(b1=np.zeros(4))
+    assert list(model.params) == ["W1", "b1", "W2", "b2"]
+
+
 def test_flat_params_layout_and_zeros_like():
     p = FlatParams([("W1", (2, 3)), ("b1", (2, 1))], dtype=np.float64)
     assert p.vector.shape == (8,) and p.vector.dtype == np.float64
@@ -276,10 +296,47 @@ def test_training_diverged_names_epoch_and_step(rng):
     assert "learning rate (1e+30)" in message
 
 
+def test_fit_stops_when_the_last_update_of_an_epoch_overflows_the_weights(rng):
+    """Batch GD: each epoch's only update can leave a finite cost but Inf weights."""
+    X, y = blobs(rng, m=30)
+    model = nndl.mlp([4, 5, 3], seed=0)
+    with warnings.catch_warnings(), pytest.raises(TrainingDiverged) as err:
+        warnings.simplefilter("ignore", RuntimeWarning)
+        model.fit(X, y, epochs=3, batch_size=None, optimizer="gd", learning_rate=1e300, verbose=0)
+    assert "the weights became NaN or Inf after the update at epoch 1, step 1" in str(err.value)
+    assert len(model.history) == 0  # no epoch's logs (or checkpoint) were written with those weights
+
+
+@pytest.mark.parametrize("learning_rate", [-1.0, 0.0, float("nan")])
+def test_fit_rejects_a_bad_learning_rate_for_any_optimizer(learning_rate, model3, rng):
+    for optimizer in (None, nndl.Adam(), "momentum"):
+        with pytest.raises(ValueError, match=f"learning_rate must be a positive number, got {learning_rate}"):
+            model3.fit(_X(rng), np.zeros(10, int), epochs=1, optimizer=optimizer, learning_rate=learning_rate,
+                       verbose=0)
+
+
+@pytest.mark.parametrize("first", [lambda: nndl.Dropout(0.8), lambda: nndl.Activation("tanh"),
+                                   lambda: nndl.BatchNorm()])
+def test_a_layout_following_first_layer_builds_from_images(first, rng):
+    """Dropout, Activation and BatchNorm take the layout of what they are given: images
+    (m, n_H, n_W, n_C) have their examples on axis 0, also when the model builds from X."""
+    X, y = rng.standard_normal((10, 4, 3, 2)), np.arange(10) % 3
+    lazy = nndl.Sequential([first(), nndl.Flatten(), nndl.Dense(3, "softmax")], seed=0)
+    eager = nndl.Sequential([first(), nndl.Flatten(), nndl.Dense(3, "softmax")], seed=0, input_shape=(4, 3, 2))
+    lazy.fit(X, y, epochs=2, batch_size=5, verbose=0)
+    eager.fit(X, y, epochs=2, batch_size=5, verbose=0)
+    assert lazy.input_shape == (4, 3, 2) and lazy.batch_axis == eager.batch_axis == 0
+    assert lazy.predict_proba(X).shape == (3, 10)
+    np.testing.assert_array_equal(lazy.params.vector, eager.params.vector)
+    assert "(m, 4, 3, 2)" in lazy.summary(print_fn=None)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     ({"layer_dims": [4]}, "at least"), ({"layer_dims": [4, 0, 2]}, "positive"),
     ({"layer_dims": [4, 2], "output": "relu"}, "output must be"),
     ({"layer_dims": [4, 1], "output": "softmax"}, "at least 2 units"),
+    ({"layer_dims": [4, 3, 2], "keep_prob": 1.5}, r"keep_prob must be in \(0, 1\], got 1.5"),
+    ({"layer_dims": [4, 3, 2], "keep_prob": 0.0}, r"keep_prob must be in \(0, 1\], got 0.0"),
 ])
 def test_mlp_rejects_bad_config(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -372,6 +429,17 @@ def test_get_and_set_weights_round_trip(rng):
         model.set_weights({"W7": np.zeros(2)})
     with pytest.raises(ValueError, match="running_mean1 has shape"):
         model.set_weights({"running_mean1": np.zeros(3)})
+
+
+def test_set_weights_writes_nothing_when_one_array_is_bad():
+    model = nndl.mlp([4, 5, 3], batch_norm=True, seed=0)
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=r"W2 has shape \(3, 5\), got an array of shape \(5, 3\)"):
+        model.set_weights({"W1": np.ones((5, 4)), "running_mean1": np.ones((5, 1)), "W2": np.ones((5, 3))})
+    with pytest.raises(KeyError, match="'W7' is not a parameter of this model; it has W1, b1, .*running_var1"):
+        model.set_weights({"b1": np.ones((5, 1)), "W7": np.zeros(2)})
+    for k, v in model.get_weights().items():
+        np.testing.assert_array_equal(v, before[k])
 
 
 def test_softmax_output_probabilities_match_the_functional(rng):

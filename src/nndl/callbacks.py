@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ LOG_KEYS = ("cost", "accuracy", "val_cost", "val_accuracy", "lr")
 
 
 class Callback:
+    """Base class: override any hook; each does nothing by default."""
+
     def on_train_begin(self, model) -> None: ...
     def on_epoch_begin(self, epoch: int, model) -> None: ...
     def on_epoch_end(self, epoch: int, logs: dict[str, float], model) -> None: ...
@@ -44,25 +47,25 @@ class History(Callback):
         return len(self.history["epoch"])
 
     def to_rows(self) -> list[dict[str, Any]]:
-        keys = list(self.history)
-        return [{k: self.history[k][i] for k in keys if i < len(self.history[k])} for i in range(len(self))]
+        """One dict per epoch: {"epoch": …, "cost": …, …}."""
+        return [{k: v[i] for k, v in self.history.items() if i < len(v)} for i in range(len(self))]
 
     def write_csv(self, path: str | os.PathLike) -> None:
-        """Write one row per epoch (epoch, cost, accuracy, val_cost, val_accuracy, lr)."""
-        rows = self.to_rows()
-        keys = list(self.history)
-        tmp = Path(str(path) + ".tmp")
-        with open(tmp, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=keys)
-            w.writeheader()
-            w.writerows(rows)
-        os.replace(tmp, path)
+        """Write one row per epoch (epoch, cost, accuracy, val_cost, val_accuracy, lr),
+        atomically like a model file."""
+        from .io import _atomic_write
+        text = StringIO(newline="")
+        w = csv.DictWriter(text, fieldnames=list(self.history))
+        w.writeheader()
+        w.writerows(self.to_rows())
+        _atomic_write(Path(path), text.getvalue().encode())
 
 
 class EarlyStopping(Callback):
     """Stop when ``monitor`` (default dev cost) has not improved by ``min_delta`` for
     ``patience`` epochs in a row (``patience=0``: at the first epoch without improvement); with
-    ``restore_best_weights`` the best epoch's weights come back."""
+    ``restore_best_weights``, when it stops training, the best epoch's weights come back (a run
+    that ends without stopping keeps its last weights)."""
 
     def __init__(self, monitor: str = "val_cost", patience: int = 5, min_delta: float = 0.0,
                  restore_best_weights: bool = True):

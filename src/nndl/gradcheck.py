@@ -28,10 +28,11 @@ def relative_difference(grad: Array, gradapprox: Array) -> float:
 
 def numerical_gradient(J: Callable[[], float], theta: Array, epsilon: float = 1e-7,
                        indices: Array | None = None) -> Array:
-    """Two-sided differences of J() with respect to the array ``theta``, perturbed in place.
+    """Two-sided differences of J() with respect to the array ``theta``, perturbed in place:
+    gradapprox[i] = (J(θ + ε·e_i) − J(θ − ε·e_i)) / 2ε.
 
     theta: any shape (a view into the parameters J reads). indices: flat indices to
-    check (default all). Returns gradapprox with theta's shape (unchecked entries 0).
+    check (default all). Returns gradapprox in float64 with theta's shape (unchecked entries 0).
     """
     flat = theta.reshape(-1)
     if not np.shares_memory(flat, theta):
@@ -50,6 +51,9 @@ def numerical_gradient(J: Callable[[], float], theta: Array, epsilon: float = 1e
 
 @dataclass
 class GradcheckResult:
+    """The outcome of ``gradcheck``: the overall relative difference, the parameter with the
+    largest share of it and its layer, each parameter's share, and the verdict."""
+
     difference: float
     worst_parameter: str
     worst_layer: str
@@ -80,13 +84,10 @@ def gradcheck(model, X, Y, epsilon: float = 1e-7, threshold: float = 1e-7, max_c
     X, Yt = model64.prepare(np.asarray(X, dtype=np.float64), Y)
     if model.built:
         model64.set_weights({k: v.astype(np.float64) for k, v in model.get_weights().items()})
-    for layer in model64.layers:
-        if isinstance(layer, Dropout):
-            layer.freeze_mask = True
     model64.rng = np.random.default_rng(seed)
     for layer in model64.layers:
         if isinstance(layer, Dropout):
-            layer.rng = model64.rng
+            layer.freeze_mask, layer.rng = True, model64.rng
     saved_state = {k: v.copy() for k, v in model64.state.items()}
 
     def J() -> float:
@@ -104,9 +105,8 @@ def gradcheck(model, X, Y, epsilon: float = 1e-7, threshold: float = 1e-7, max_c
         n = theta.size
         idx = None if max_checks_per_param is None or n <= max_checks_per_param else pick.choice(n, max_checks_per_param, replace=False)
         approx = numerical_gradient(J, theta, epsilon, idx)
-        grad = grads["d" + name].reshape(-1) if idx is None else grads["d" + name].reshape(-1)[idx]
-        approx = approx.reshape(-1) if idx is None else approx.reshape(-1)[idx]
-        all_grad[name], all_approx[name] = grad, approx
+        checked = slice(None) if idx is None else idx
+        all_grad[name], all_approx[name] = grads["d" + name].reshape(-1)[checked], approx.reshape(-1)[checked]
     G, A = np.concatenate(list(all_grad.values())), np.concatenate(list(all_approx.values()))
     diff = relative_difference(G, A)
     # Each parameter's share of the overall difference, ‖grad − gradapprox‖ / (‖G‖ + ‖A‖): a
@@ -119,10 +119,7 @@ def gradcheck(model, X, Y, epsilon: float = 1e-7, threshold: float = 1e-7, max_c
 
 
 def _owners(model) -> dict[str, str]:
-    names = {}
-    for i, layer in enumerate(model.layers):
-        for k, arr in layer.params.items():
-            for name, view in model.params.items():
-                if view is arr or (np.shares_memory(view, arr) and view.shape == arr.shape):
-                    names[name] = f"layer {i} {layer!r}"
-    return names
+    """Course name → "layer i Dense(…)": a layer's params are the model's views themselves."""
+    name_of = {id(view): name for name, view in model.params.items()}
+    return {name_of[id(arr)]: f"layer {i} {layer!r}" for i, layer in enumerate(model.layers)
+            for arr in layer.params.values() if id(arr) in name_of}

@@ -31,6 +31,9 @@ class ModelFileError(ValueError):
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it
+    over ``path``: readers see the old file or the new one, never a part. The file gets the
+    permissions a plain ``open(path, "w")`` would (0666 less the umask)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -38,12 +41,19 @@ def _atomic_write(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
+            os.fchmod(f.fileno(), 0o666 & ~_umask())
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _serialize(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
@@ -85,10 +95,11 @@ def read_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str,
     metadata = header.get("__metadata__") if isinstance(header, dict) else None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise ModelFileError(f"{path} is a safetensors file but not an nndl model (no nndl architecture in it)")
-    if not str(metadata.get("format_version", "0")).isdigit():
-        raise ModelFileError(f"{path} is not an nndl model file: format version {metadata['format_version']!r}")
-    if int(metadata.get("format_version", "0")) > FORMAT_VERSION:
-        raise ModelFileError(f"{path} was written by a newer nndl (format {metadata['format_version']}); upgrade nndl")
+    version = str(metadata.get("format_version", "0"))
+    if not version.isdigit():
+        raise ModelFileError(f"{path} is not an nndl model file: format version {version!r}")
+    if int(version) > FORMAT_VERSION:
+        raise ModelFileError(f"{path} was written by a newer nndl (format {version}); upgrade nndl")
     from safetensors import SafetensorError
     from safetensors.numpy import load
     try:
@@ -104,6 +115,8 @@ def _model_from(tensors: dict[str, np.ndarray], metadata: dict[str, str], path) 
         config = json.loads(metadata["architecture"])
     except (KeyError, json.JSONDecodeError):
         raise ModelFileError(f"{path}: the architecture metadata is missing or not JSON") from None
+    if not isinstance(config, dict):
+        raise ModelFileError(f"{path}: the architecture metadata is a JSON {type(config).__name__}, expected an object")
     if config.get("class") != "Sequential":
         raise ModelFileError(f"{path}: unknown model class {config.get('class')!r}")
     try:
@@ -147,7 +160,17 @@ def save_checkpoint(model, path: str | os.PathLike, epoch: int) -> None:
 def read_extras(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The extra metadata (JSON-decoded) and extra tensors (names with a "/") saved beside a
     model, e.g. the dataset's classes and input preprocessing written by ``nndl train``."""
+    return _extras(*read_file(path))
+
+
+def load_with_extras(path: str | os.PathLike) -> tuple[Any, dict[str, Any], dict[str, np.ndarray]]:
+    """(model, extra metadata, extra tensors) from one read of the file: ``load`` and
+    ``read_extras`` together."""
     tensors, metadata = read_file(path)
+    return (_model_from(tensors, metadata, path), *_extras(tensors, metadata))
+
+
+def _extras(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     meta = {}
     for k, v in metadata.items():
         if k in ("format", "format_version", "architecture"):
@@ -166,16 +189,21 @@ def load_checkpoint(path: str | os.PathLike):
     if "checkpoint" not in metadata:
         raise ModelFileError(f"{path} is a model file, not a checkpoint (no optimizer state)")
     model = _model_from(tensors, metadata, path)
-    state = json.loads(metadata["checkpoint"])
-    opt_cls = OPTIMIZERS.get(state["optimizer"]["name"])
-    if opt_cls is None:
-        raise ModelFileError(f"{path}: unknown optimizer {state['optimizer']['name']!r}")
-    opt = opt_cls(**state["optimizer"]["config"])
-    opt_arrays = {k[len(_OPT_PREFIX):]: v for k, v in tensors.items() if k.startswith(_OPT_PREFIX)}
-    opt.load_state_arrays(opt_arrays, model.grads, state["optimizer"]["t"])
-    model.optimizer = opt
-    model.learning_rate0 = state["learning_rate0"]
-    model.rng.bit_generator.state = state["rng_state"]
-    model.history.history = {k: list(v) for k, v in state["history"].items()}
-    model.epochs_done = state["epoch"]
+    try:
+        state = json.loads(metadata["checkpoint"])
+        opt_cls = OPTIMIZERS.get(state["optimizer"]["name"])
+        if opt_cls is None:
+            raise ModelFileError(f"{path}: unknown optimizer {state['optimizer']['name']!r}")
+        opt = opt_cls(**state["optimizer"]["config"])
+        opt_arrays = {k[len(_OPT_PREFIX):]: v for k, v in tensors.items() if k.startswith(_OPT_PREFIX)}
+        opt.load_state_arrays(opt_arrays, model.grads, state["optimizer"]["t"])
+        model.optimizer = opt
+        model.learning_rate0 = state["learning_rate0"]
+        model.rng.bit_generator.state = state["rng_state"]
+        model.history.history = {k: list(v) for k, v in state["history"].items()}
+        model.epochs_done = int(state["epoch"])
+    except ModelFileError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as e:  # JSONDecodeError is a ValueError
+        raise ModelFileError(f"{path}: the checkpoint's training state is incomplete or corrupt: {e}") from None
     return model

@@ -27,9 +27,10 @@ from .functional.losses import FROM_LOGITS, FUSED_ACTIVATION, LOSSES, output_del
 from .functional.regularization import clip_by_global_norm, clip_by_value
 from .initializers import DEFAULT_INIT
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer
-from .optimizers import Optimizer, get_optimizer
+from .layers.base import layout_batch_axis
+from .optimizers import Optimizer, check_learning_rate, get_optimizer
 from .params import FlatParams
-from .validation import check_X, n_examples, to_targets
+from .validation import batch_shape, check_X, n_examples, one_example_shape, to_targets
 
 Array = np.ndarray
 
@@ -105,17 +106,15 @@ class Sequential:
             numbers.append(l)
             shape = layer.build(shape, self.rng, self.dtype)
         self.layers[0].needs_input_grad = False
-        entries, owners, state = [], [], {}
+        entries, owners, state = {}, [], {}
         for i, (layer, l) in enumerate(zip(self.layers, numbers)):
             for k, arr in layer.params.items():
-                key = f"{k}{l}"
-                if key in dict(entries):
-                    key = f"{k}{l}_{i}"
-                entries.append((key, arr.shape))
+                key = _course_name(k, l, i, entries)
+                entries[key] = arr.shape
                 owners.append((layer, k, key, arr))
             for k, arr in layer.state.items():
-                state[f"{k}{l}" if f"{k}{l}" not in state else f"{k}{l}_{i}"] = arr
-        self.params = FlatParams(entries, self.dtype)
+                state[_course_name(k, l, i, state)] = arr
+        self.params = FlatParams(entries.items(), self.dtype)
         self.grads = self.params.zeros_like(prefix="d")
         for layer, k, key, arr in owners:
             self.params[key] = arr
@@ -126,8 +125,9 @@ class Sequential:
 
     def _ensure_built(self, X: Array) -> None:
         if not self.built:
-            example = tuple(np.delete(np.array(X.shape), self.batch_axis % X.ndim))
-            self.build(example)
+            first = self.layers[0]
+            axis = layout_batch_axis(X.ndim - 1) if first.follows_input_layout else first.batch_axis
+            self.build(one_example_shape(X.shape, axis))
 
     # ------------------------------------------------------------------ passes
     def forward(self, X: Array, training: bool = False) -> Array:
@@ -148,6 +148,7 @@ class Sequential:
         return LOSSES[self.loss][0](A, Y)
 
     def regularization_cost(self, m: int) -> float:
+        """The L2 term λ/2m·Σ‖W[l]‖² summed over the layers (0 without regularization)."""
         return sum(layer.regularization_cost(m) for layer in self.layers)
 
     def backward(self, A: Array, Y: Array) -> None:
@@ -221,7 +222,9 @@ class Sequential:
         if validation_data is not None:
             if len(validation_data) != 2:
                 raise ValueError("validation_data must be a pair (X_dev, Y_dev)")
-            val = self.prepare(*validation_data)
+            X_dev, Y_dev = self.prepare(*validation_data)
+            # Stored examples-contiguous once, so each epoch's evaluation copies nothing.
+            val = self._to_model_layout(self._examples_first(X_dev)), Y_dev
         self._set_optimizer(optimizer, learning_rate)
         if seed is not None:
             self.rng.bit_generator.state = np.random.default_rng(seed).bit_generator.state
@@ -230,8 +233,9 @@ class Sequential:
             callbacks.append(LearningRateScheduler(lr_schedule))
 
         Xe, Ye = self._examples_first(X), np.ascontiguousarray(Y.T)
-        x_buf, y_buf = np.empty((batch_size, *Xe.shape[1:]), self.dtype), np.empty((batch_size, Ye.shape[1]), self.dtype)
-        full_batch = batch_size == m
+        gather = shuffle and batch_size < m  # shuffled mini-batches are gathered into x_buf, y_buf
+        if gather:
+            x_buf, y_buf = np.empty((batch_size, *Xe.shape[1:]), self.dtype), np.empty((batch_size, Ye.shape[1]), self.dtype)
         buffers: dict = {}  # per-batch arrays reused by every step (see _reusing_buffers)
         if initial_epoch is None:
             start, end = self.epochs_done, self.epochs_done + epochs
@@ -244,7 +248,7 @@ class Sequential:
         for epoch in range(start, end):
             for cb in callbacks:
                 cb.on_epoch_begin(epoch, self)
-            perm = self.rng.permutation(m) if shuffle and not full_batch else None
+            perm = self.rng.permutation(m) if gather else None
             total_cost = total_correct = 0.0
             # Overflow shows up as a non-finite cost, reported below with the epoch and step.
             with self._reusing_buffers(buffers), np.errstate(over="ignore", invalid="ignore"):
@@ -259,7 +263,7 @@ class Sequential:
                     mb = Yb.shape[1]
                     J, A = self.compute_cost_and_grads(Xb, Yb, training=True)
                     if not math.isfinite(J):
-                        raise TrainingDiverged(_divergence_message(epoch, step, J, self.optimizer))
+                        raise TrainingDiverged(_divergence_message(f"the cost became {J}", epoch, step, self.optimizer))
                     if clip_value is not None:
                         clip_by_value(self.grads, clip_value)
                     if clip_norm is not None:
@@ -267,7 +271,14 @@ class Sequential:
                     self.optimizer.update(self.params, self.grads)
                     total_cost += J * mb
                     total_correct += self._n_correct(A, Yb)
-            logs = {"cost": total_cost / m, "accuracy": total_correct / m}
+            # A last update that overflowed leaves a finite cost but non-finite weights:
+            # stop before a checkpoint callback could write them over the last good one.
+            if not np.isfinite(self.params.vector).all():
+                raise TrainingDiverged(_divergence_message("the weights became NaN or Inf after the update",
+                                                           epoch, step, self.optimizer))
+            logs = {"cost": total_cost / m}
+            if self.loss != "mse":
+                logs["accuracy"] = total_correct / m
             if val is not None:
                 logs.update({"val_" + k: v for k, v in self._evaluate_prepared(*val).items()})
             logs["lr"] = self.optimizer.learning_rate
@@ -305,11 +316,13 @@ class Sequential:
         ``learning_rate0``, the rate schedules decay from, changes only with a new
         optimizer or an explicit learning_rate, so a resumed run keeps its schedule.
         """
+        if learning_rate is not None:
+            check_learning_rate(learning_rate)
         if optimizer is None and self.optimizer is not None:
             if learning_rate is not None:
                 self.optimizer.learning_rate = float(learning_rate)
                 self.learning_rate0 = float(learning_rate)
-            elif getattr(self, "learning_rate0", None) is None:
+            elif self.learning_rate0 is None:
                 self.learning_rate0 = self.optimizer.learning_rate
             return
         opt = get_optimizer(optimizer or "gd", learning_rate=learning_rate)
@@ -321,13 +334,15 @@ class Sequential:
     # ------------------------------------------------------------------ inference
     def predict_proba(self, X, batch_size: int = 4096) -> Array:
         """A[L] for X, computed in chunks (inference mode: no dropout, BN running stats)."""
-        X = self._check_X(X)
+        outs = [A for _, A in self._forward_chunks(self._check_X(X), batch_size)]
+        return np.concatenate(outs, axis=self.layers[-1].output_batch_axis)
+
+    def _forward_chunks(self, X: Array, batch_size: int):
+        """(lo, A[L] of examples lo … lo+batch_size−1) for X in model layout, in inference mode."""
         Xe = np.moveaxis(X, self.batch_axis, 0)
-        outs = []
         for lo in range(0, Xe.shape[0], batch_size):
             chunk = np.ascontiguousarray(Xe[lo:lo + batch_size], dtype=self.dtype)
-            outs.append(self.forward(self._to_model_layout(chunk), training=False))
-        return np.concatenate(outs, axis=self.layers[-1].output_batch_axis)
+            yield lo, self.forward(self._to_model_layout(chunk), training=False)
 
     def predict(self, X, batch_size: int = 4096) -> Array:
         """Predictions (1, m): the class index for softmax, 0/1 (A > 0.5) for sigmoid,
@@ -336,31 +351,35 @@ class Sequential:
         return self._labels(A)
 
     def _labels(self, A: Array) -> Array:
+        labels = self._decide(A)
+        return labels.astype(np.int64) if labels.dtype == bool else labels
+
+    def _decide(self, A: Array) -> Array:
+        """The decision rule on outputs (or targets) A: the argmax row (1, m) for softmax,
+        A > 0.5 for sigmoid, A itself for a linear output."""
         if self.loss == "categorical_crossentropy":
             return A.argmax(axis=0).reshape(1, -1)
         if self.loss == "binary_crossentropy":
-            return (A > 0.5).astype(np.int64)
+            return A > 0.5
         return A
 
     def _n_correct(self, A: Array, Y: Array) -> float:
-        if self.loss == "categorical_crossentropy":
-            return float(np.count_nonzero(A.argmax(axis=0) == Y.argmax(axis=0)))
-        if self.loss == "binary_crossentropy":
-            return float(np.count_nonzero((A > 0.5) == (Y > 0.5))) / max(A.shape[0], 1)
-        return 0.0
+        """Correct examples in the batch (a sigmoid output of n units counts each unit as 1/n)."""
+        if self.loss == "mse":
+            return 0.0
+        decided = self._decide(A)
+        return float(np.count_nonzero(decided == self._decide(Y))) / decided.shape[0]
 
     def evaluate(self, X, Y, batch_size: int = 4096) -> dict[str, float]:
-        """{"cost": J without the L2 term, "accuracy": fraction correct} on (X, Y)."""
+        """{"cost": J without the L2 term, "accuracy": fraction correct} on (X, Y), in
+        inference mode; "accuracy" only for a classifier (not for loss="mse")."""
         return self._evaluate_prepared(*self.prepare(X, Y), batch_size=batch_size)
 
     def _evaluate_prepared(self, X: Array, Y: Array, batch_size: int = 4096) -> dict[str, float]:
         m = Y.shape[1]
-        Xe = np.moveaxis(X, self.batch_axis, 0)
         cost = correct = 0.0
-        for lo in range(0, m, batch_size):
-            chunk = np.ascontiguousarray(Xe[lo:lo + batch_size], dtype=self.dtype)
+        for lo, A in self._forward_chunks(X, batch_size):
             Yb = Y[:, lo:lo + batch_size]
-            A = self.forward(self._to_model_layout(chunk), training=False)
             cost += self.cost(A, Yb) * Yb.shape[1]
             correct += self._n_correct(A, Yb)
         out = {"cost": cost / m}
@@ -374,18 +393,21 @@ class Sequential:
         return {**self.params.copy_arrays(), **{k: v.copy() for k, v in self.state.items()}}
 
     def set_weights(self, weights: dict[str, Array]) -> None:
-        """Write arrays into the parameters and state by course name (shapes must match)."""
+        """Write arrays into the parameters and state by course name (shapes must match).
+
+        Every name and shape is checked before anything is written, so a bad set of
+        weights leaves the model as it was."""
+        targets = {**self.params, **self.state}
         for k, v in weights.items():
-            if k in self.params:
-                self.params[k] = v
-            elif k in self.state:
-                if np.shape(v) != self.state[k].shape:
-                    raise ValueError(f"{k} has shape {self.state[k].shape}, got {np.shape(v)}")
-                self.state[k][...] = v
-            else:
-                raise KeyError(f"{k!r} is not a parameter of this model; it has {', '.join(self.params)}")
+            if k not in targets:
+                raise KeyError(f"{k!r} is not a parameter of this model; it has {', '.join(targets)}")
+            if np.shape(v) != targets[k].shape:
+                raise ValueError(f"{k} has shape {targets[k].shape}, got an array of shape {np.shape(v)}")
+        for k, v in weights.items():
+            targets[k][...] = v
 
     def get_config(self) -> dict[str, Any]:
+        """The architecture as JSON-ready data (loss, dtype, seed, input shape, layer configs)."""
         return {
             "class": "Sequential",
             "loss": self.loss,
@@ -397,10 +419,11 @@ class Sequential:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Sequential":
+        """A new model (fresh weights, built when the config has an input shape) from ``get_config``."""
         from .layers import LAYERS
         layers = []
         for spec in config["layers"]:
-            name = spec.get("class_name")
+            name = spec.get("class_name") if isinstance(spec, dict) else None
             if name not in LAYERS:
                 raise ValueError(f"unknown layer {name!r} in model config; known layers: {', '.join(sorted(LAYERS))}")
             layers.append(LAYERS[name].from_config(spec.get("config", {})))
@@ -409,6 +432,7 @@ class Sequential:
 
     @property
     def n_params(self) -> int:
+        """The number of trainable parameters (the length of ``params.vector``)."""
         return int(self.params.vector.size)
 
     def summary(self, print_fn=print) -> str:
@@ -416,12 +440,7 @@ class Sequential:
         rows = [("Layer", "Output shape", "Params")]
         for layer in self.layers:
             shape = layer.output_shape
-            if shape is None:
-                shape_s = "?"
-            else:
-                dims = [str(s) for s in shape]
-                dims.insert(layer.output_batch_axis % (len(dims) + 1), "m")
-                shape_s = "(" + ", ".join(dims) + ")"
+            shape_s = "?" if shape is None else batch_shape(shape, layer.output_batch_axis)
             rows.append((repr(layer), shape_s, f"{layer.n_params:,}"))
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         line = "-" * (sum(widths) + 4)
@@ -442,15 +461,21 @@ class Sequential:
         return f"Sequential({self.layers!r}, loss={self.loss!r})"
 
 
-def _progress(verbose: int, start: int, epochs: int):
-    if not verbose or epochs <= start:
+def _course_name(k: str, l: int, i: int, taken) -> str:
+    """The course name of array k of layer i, numbered l ("W1", "gamma1"); "W1_3" if taken."""
+    key = f"{k}{l}"
+    return key if key not in taken else f"{key}_{i}"
+
+
+def _progress(verbose: int, start: int, end: int):
+    if not verbose or end <= start:
         return None
     from tqdm.auto import tqdm
-    return tqdm(total=epochs, initial=start, unit="epoch", desc="training", leave=True)
+    return tqdm(total=end, initial=start, unit="epoch", desc="training", leave=True)
 
 
-def _divergence_message(epoch: int, step: int, J: float, optimizer: Optimizer) -> str:
-    return (f"training diverged: the cost became {J} at epoch {epoch + 1}, step {step + 1}. "
+def _divergence_message(what: str, epoch: int, step: int, optimizer: Optimizer) -> str:
+    return (f"training diverged: {what} at epoch {epoch + 1}, step {step + 1}. "
             f"Likely cause: the learning rate ({optimizer.learning_rate:g}) is too high for this "
             "network and data (try 3-10x smaller), or the inputs are not normalized")
 
@@ -472,6 +497,8 @@ def mlp(layer_dims: Sequence[int], hidden: str = "relu", output: str = "softmax"
         raise ValueError(f"output must be 'softmax', 'sigmoid' or 'linear', got {output!r}")
     if output == "softmax" and dims[-1] < 2:
         raise ValueError("a softmax output needs at least 2 units; use output='sigmoid' for binary labels")
+    if keep_prob is not None and not 0.0 < keep_prob <= 1.0:
+        raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob}")
     layers: list[Layer] = []
     for n in dims[1:-1]:
         if batch_norm:

@@ -34,11 +34,11 @@ class Optimizer:
     state_names: tuple[str, ...] = ()
 
     def __init__(self, learning_rate: float = 0.01):
-        if not np.isfinite(learning_rate) or learning_rate <= 0:
-            raise ValueError(f"learning_rate must be a positive number, got {learning_rate}")
+        check_learning_rate(learning_rate)
         self.learning_rate = float(learning_rate)
         self.t = 0
         self.state: dict[str, dict[str, Array]] = {}
+        self._buffers: dict[tuple, Array] = {}  # scratch arrays by (shape, dtype), see _scratch
 
     def _init_state(self, grads: dict) -> None:
         for name in self.state_names:
@@ -68,13 +68,13 @@ class Optimizer:
     def _scratch(self, like: Array) -> Array:
         """A work array shaped like ``like``, reused on every step, so that an update
         allocates nothing: each rule writes its terms into it with ``out=``."""
-        buffers = self.__dict__.setdefault("_buffers", {})
         key = (like.shape, like.dtype.str)
-        if key not in buffers:
-            buffers[key] = np.empty_like(like)
-        return buffers[key]
+        if key not in self._buffers:
+            self._buffers[key] = np.empty_like(like)
+        return self._buffers[key]
 
     def get_config(self) -> dict[str, Any]:
+        """The constructor arguments (α and the rule's β, ε), so ``cls(**config)`` rebuilds it."""
         return {"learning_rate": self.learning_rate}
 
     def state_arrays(self) -> dict[str, Array]:
@@ -82,10 +82,17 @@ class Optimizer:
         return {f"{n}.{k}": a for n, d in self.state.items() for k, a in d.items()}
 
     def load_state_arrays(self, arrays: dict[str, Array], grads: dict, t: int) -> None:
-        """Restore state saved by ``state_arrays`` (after the model's grads exist)."""
+        """Restore state saved by ``state_arrays`` (after the model's grads exist).
+
+        Each array must have the shape of the gradient it belongs to."""
         self._init_state(grads)
         for key, a in arrays.items():
-            n, k = key.split(".", 1)
+            n, _, k = key.partition(".")
+            if n not in self.state or k not in self.state[n]:
+                raise KeyError(f"optimizer state {key!r} is not one of {type(self).__name__}'s for these "
+                               f"parameters: {', '.join(self.state_arrays()) or 'none'}")
+            if np.shape(a) != self.state[n][k].shape:
+                raise ValueError(f"optimizer state {key} has shape {np.shape(a)}, expected {self.state[n][k].shape}")
             self.state[n][k][...] = a
         self.t = int(t)
 
@@ -193,6 +200,12 @@ def adam_step(W: Array, dW: Array, v: Array, s: Array, t: int, learning_rate: fl
     step *= learning_rate / correction1  # α·v̂/(√ŝ + ε)
     W -= step
     return correction1, correction2
+
+
+def check_learning_rate(learning_rate: float) -> None:
+    """Raise ValueError unless α is a finite positive number."""
+    if not np.isfinite(learning_rate) or learning_rate <= 0:
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate}")
 
 
 def _check_beta(name: str, beta: float) -> None:

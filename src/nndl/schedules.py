@@ -10,13 +10,16 @@ from typing import Any
 
 
 class Schedule:
+    """α = α₀ (no decay); the base class of every schedule."""
+
     name = "constant"
 
     def __call__(self, epoch: int, learning_rate0: float) -> float:
         return learning_rate0
 
     def get_config(self) -> dict[str, Any]:
-        return {k: v for k, v in vars(self).items()}
+        """The constructor arguments, so ``type(self)(**config)`` rebuilds the schedule."""
+        return dict(vars(self))
 
 
 class InverseTimeDecay(Schedule):

@@ -44,21 +44,32 @@ def check_X(X, example_shape: tuple[int, ...] | None, batch_axis: int) -> Array:
     if X.ndim == 1:
         raise ValueError(f"X has shape {X.shape}, a rank-1 array; expected (n_x, m): "
                          "for one example use X.reshape(-1, 1), for m single features X.reshape(1, -1)")
-    if example_shape is not None:
-        got = tuple(np.delete(np.array(X.shape), batch_axis % X.ndim))
-        if got != tuple(example_shape):
-            expected = list(map(str, example_shape))
-            expected.insert(batch_axis % (len(expected) + 1), "m")
-            hint = ""
-            if X.ndim == 2 and X.shape[batch_axis % 2] == example_shape[0]:
-                hint = ": examples look like rows; pass X.T"
-            raise ValueError(f"X has shape {X.shape}, expected ({', '.join(expected)}){hint}")
+    if example_shape is not None and one_example_shape(X.shape, batch_axis) != tuple(example_shape):
+        hint = ""
+        if X.ndim == 2 and X.shape[batch_axis % 2] == example_shape[0]:
+            hint = ": examples look like rows; pass X.T"
+        raise ValueError(f"X has shape {X.shape}, expected {batch_shape(example_shape, batch_axis)}{hint}")
     check_finite("X", X)
     return X
 
 
 def n_examples(X: Array, batch_axis: int) -> int:
+    """m, the length of X's batch axis."""
     return X.shape[batch_axis]
+
+
+def one_example_shape(shape: tuple[int, ...], batch_axis: int) -> tuple[int, ...]:
+    """The shape of one example: ``shape`` without its batch axis ((n_x, m) → (n_x,);
+    (m, n_H, n_W, n_C) with batch_axis 0 → (n_H, n_W, n_C))."""
+    axis = batch_axis % len(shape)
+    return tuple(int(n) for i, n in enumerate(shape) if i != axis)
+
+
+def batch_shape(example_shape: tuple[int, ...], batch_axis: int) -> str:
+    """The batch shape as text, "m" on the batch axis: (784,) and −1 → "(784, m)"."""
+    dims = [str(n) for n in example_shape]
+    dims.insert(batch_axis % (len(dims) + 1), "m")
+    return f"({', '.join(dims)})"
 
 
 def to_targets(Y, n_out: int, m: int, loss: str, dtype=np.float32) -> Array:

@@ -77,6 +77,7 @@ def _jsonable(o):
 
 
 def parse_layers(spec: str) -> list[int]:
+    """"784,256,128,10" → [784, 256, 128, 10] (at least n_x and n[L], all positive)."""
     try:
         dims = [int(s) for s in spec.split(",") if s.strip()]
     except ValueError:

@@ -22,10 +22,9 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..io import load, read_extras
+    from ..io import load_with_extras
     from ..metrics import confusion_matrix, precision_recall_f1
-    model = load(args.model)
-    meta, _ = read_extras(args.model)
+    model, meta, _ = load_with_extras(args.model)
     data_meta = meta.get("data", {})
     name = args.dataset or data_meta.get("dataset")
     if name is None:

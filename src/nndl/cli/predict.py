@@ -42,9 +42,9 @@ def read_features(path: Path, n_x: int) -> np.ndarray:
     except ValueError as e:
         raise CLIError(f"cannot read {path}: {e}") from None
     A = np.asarray(A, dtype=np.float64)
-    if A.ndim == 1:
+    if A.ndim < 2:  # one example (or a single number)
         A = A.reshape(1, -1)
-    if A.ndim != 2:
+    elif A.ndim > 2:
         A = A.reshape(A.shape[0], -1)
     if A.shape[1] == n_x:
         return A.T
@@ -70,9 +70,8 @@ def read_image(path: Path, image_shape: list[int], scale: float) -> np.ndarray:
 
 
 def run(args) -> int:
-    from ..io import load, read_extras
-    model = load(args.model)
-    meta, tensors = read_extras(args.model)
+    from ..io import load_with_extras
+    model, meta, tensors = load_with_extras(args.model)
     data = meta.get("data", {})
     n_x = model.input_shape[0]
     path = Path(args.input)

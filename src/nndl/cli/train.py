@@ -173,7 +173,7 @@ def run(args) -> int:
         callbacks.append(EarlyStopping("val_cost", patience=cfg["early_stopping"]))
     verbose = 0 if args.no_progress else 1
     if not args.json:
-        print(f"nndl: training {'x'.join(map(str, [dataset.n_x] + [l.units for l in model.layers if hasattr(l, 'units')]))} "
+        print(f"nndl: training {'x'.join(map(str, _dims(model, dataset)))} "
               f"on {dataset.name} ({dataset.X_train.shape[1]} train / {dataset.X_dev.shape[1]} dev / "
               f"{dataset.X_test.shape[1]} test) → {run_dir}")
     start = time.perf_counter()

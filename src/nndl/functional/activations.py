@@ -85,7 +85,7 @@ def leaky_relu(Z: Array, slope: float = 0.01) -> tuple[Array, Array]:
 
 
 def leaky_relu_backward(dA: Array, cache: Array, slope: float = 0.01) -> Array:
-    """dZ = dA · (1 if Z > 0 else slope)."""
+    """dZ = dA · (1 if Z > 0 else slope), from the cached input Z (dA's shape)."""
     Z = cache
     return np.where(Z > 0, dA, dA * dA.dtype.type(slope))
 
@@ -104,6 +104,8 @@ def softmax(Z: Array, out: Array | None = None) -> tuple[Array, Array]:
 
 def softmax_backward(dA: Array, cache: Array) -> Array:
     """dZ = A ⊙ (dA − Σ_rows(dA ⊙ A)), the Jacobian-vector product of softmax.
+
+    dA and the cached A = softmax(Z): (C, m). Returns dZ (C, m).
 
     With cross-entropy the model uses the fused dZ = A − Y instead of this.
     """

@@ -24,7 +24,11 @@ def batchnorm_forward(Z: Array, gamma: Array, beta: Array, eps: float = 1e-5,
 
 def batchnorm_inference(Z: Array, gamma: Array, beta: Array, running_mean: Array,
                         running_var: Array, eps: float = 1e-5) -> Array:
-    """Z̃ = γ·(Z − μ_running)/√(σ²_running + ε) + β, used at test time."""
+    """Z̃ = γ·(Z − μ_running)/√(σ²_running + ε) + β, used at test time.
+
+    Z: (n[l], m); gamma, beta, running_mean, running_var: (n[l], 1) (or shapes that
+    broadcast against Z the same way, e.g. (1, 1, 1, n_C) for images). Returns Z̃ (Z's shape).
+    """
     return gamma * (Z - running_mean) / np.sqrt(running_var + Z.dtype.type(eps)) + beta
 
 
@@ -34,7 +38,7 @@ def batchnorm_backward(dZ_tilde: Array, cache: tuple) -> tuple[Array, Array, Arr
     dβ = Σ dZ̃, dγ = Σ dZ̃·Ẑ, dZ = (γ/σ̂)/N · (N·dZ̃ − dβ − Ẑ·dγ).
     These are sums, not means: the 1/m of the cost lives in dZ̃ (layers pass the
     per-example gradient, so the layer scales dγ, dβ by 1/m like linear_backward).
-    Returns (dZ, dgamma, dbeta).
+    dZ_tilde: Z's shape. Returns (dZ (Z's shape), dgamma, dbeta (gamma's shape)).
     """
     Z_hat, inv_std, gamma, axis = cache
     N = Z_hat.size // gamma.size

@@ -15,7 +15,7 @@ def l2_cost(weights: Iterable[Array], lambd: float, m: int) -> float:
 
 
 def l2_grad(W: Array, lambd: float, m: int) -> Array:
-    """Its gradient with respect to one W[l]: (λ / m) · W[l], added to dW[l]."""
+    """Its gradient with respect to one W[l]: (λ / m) · W[l], added to dW[l] (W's shape and dtype)."""
     return W * W.dtype.type(lambd / m)
 
 
@@ -40,7 +40,10 @@ def dropout_forward(A: Array, keep_prob: float, rng: np.random.Generator | None 
 
 
 def dropout_backward(dA: Array, cache: Array, keep_prob: float) -> Array:
-    """dA_prev = dA ⊙ D / keep_prob (the same neurons are shut down as in forward)."""
+    """dA_prev = dA ⊙ D / keep_prob (the same neurons are shut down as in forward).
+
+    dA and the cached mask D: one shape (any). Returns dA_prev of that shape and dA's dtype.
+    """
     D = cache
     return dA * D * dA.dtype.type(1.0 / keep_prob)
 

@@ -10,14 +10,12 @@ from .base import Array, Layer, register_layer
 class Activation(Layer):
     """A = g(Z) for any input shape; g is a name from ``nndl.functional.ACTIVATIONS``."""
 
+    follows_input_layout = True
+
     def __init__(self, activation: str = "relu", name: str | None = None):
         super().__init__(name)
         get_activation(activation)
         self.activation = activation
-
-    def build(self, input_shape, rng, dtype=None):
-        self.batch_axis = -1 if len(input_shape) == 1 else 0
-        return super().build(input_shape, rng, dtype)
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
         A, self.cache = get_activation(self.activation)[0](A_prev)

@@ -24,6 +24,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..validation import batch_shape, one_example_shape
+
 Array = np.ndarray
 
 LAYERS: dict[str, type["Layer"]] = {}
@@ -40,6 +42,9 @@ class Layer:
     # A layer that starts a new course layer number l (Dense, Conv); others (BatchNorm,
     # Dropout) take the number of the layer before them: W1, b1, gamma1, beta1, W2, …
     numbered: ClassVar[bool] = False
+    # A layer that works on any layout (Dropout, Activation, BatchNorm) takes its batch
+    # axis from the rank of its input when built (see ``layout_batch_axis``).
+    follows_input_layout: ClassVar[bool] = False
 
     def __init__(self, name: str | None = None):
         self.name = name
@@ -62,6 +67,8 @@ class Layer:
 
     def build(self, input_shape: tuple[int, ...], rng: np.random.Generator, dtype=np.float32) -> tuple[int, ...]:
         """Create parameters for inputs whose single example has ``input_shape``."""
+        if self.follows_input_layout:
+            self.batch_axis = layout_batch_axis(len(input_shape))
         self.input_shape = tuple(input_shape)
         self.output_shape = self.compute_output_shape(self.input_shape)
         return self.output_shape
@@ -98,15 +105,17 @@ class Layer:
         return f"{type(self).__name__}({args})"
 
 
+def layout_batch_axis(example_ndim: int) -> int:
+    """The batch axis of an input whose examples have ``example_ndim`` axes, for layers that
+    take any layout (``follows_input_layout``): dense (n, m) → −1, images (m, n_H, n_W, n_C) → 0."""
+    return -1 if example_ndim == 1 else 0
+
+
 def check_example_shape(layer: Layer, A_prev: Array) -> None:
     """Raise a ValueError naming the expected and received shapes if A_prev does not fit."""
     if layer.input_shape is None:
         return
-    got = tuple(np.delete(np.array(A_prev.shape), layer.batch_axis % A_prev.ndim)) if A_prev.ndim else ()
+    got = one_example_shape(A_prev.shape, layer.batch_axis) if A_prev.ndim else ()
     if A_prev.ndim != len(layer.input_shape) + 1 or got != layer.input_shape:
-        expected = list(layer.input_shape)
-        expected.insert(layer.batch_axis % (len(expected) + 1), "m")
-        raise ValueError(
-            f"{type(layer).__name__} expected input of shape ({', '.join(map(str, expected))}), "
-            f"got {A_prev.shape}"
-        )
+        raise ValueError(f"{type(layer).__name__} expected input of shape "
+                         f"{batch_shape(layer.input_shape, layer.batch_axis)}, got {A_prev.shape}")

@@ -18,6 +18,8 @@ class BatchNorm(Layer):
     Parameters gamma, beta: (n[l], 1) for dense input.
     """
 
+    follows_input_layout = True
+
     def __init__(self, momentum: float = 0.9, eps: float = 1e-5, name: str | None = None):
         super().__init__(name)
         if not 0.0 <= momentum < 1.0:
@@ -35,7 +37,6 @@ class BatchNorm(Layer):
 
     def build(self, input_shape, rng, dtype=np.float32):
         out = super().build(input_shape, rng, dtype)
-        self.batch_axis = -1 if len(input_shape) == 1 else 0
         self._axis, shape_of = self._layout(len(input_shape))
         n = input_shape[0] if len(input_shape) == 1 else input_shape[-1]
         self.params = {"gamma": np.ones(shape_of(n), dtype), "beta": np.zeros(shape_of(n), dtype)}

@@ -16,6 +16,8 @@ class Dropout(Layer):
     ``freeze_mask = True`` reuses the last mask (gradient checking with dropout).
     """
 
+    follows_input_layout = True
+
     def __init__(self, keep_prob: float = 0.5, name: str | None = None):
         super().__init__(name)
         if not 0.0 < float(keep_prob) <= 1.0:
