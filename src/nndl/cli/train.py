@@ -70,8 +70,9 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=1, help="seed for splits, initialization, shuffling, dropout")
     p.add_argument("--out", help="run directory (default: runs/DATASET-TIMESTAMP)")
     p.add_argument("--data-dir", help="folder with the dataset's files (MNIST/Fashion-MNIST IDX)")
-    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint "
-                                                       "(optionally to a new --epochs)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint, "
+                                                       "optionally to a new --epochs; every other option "
+                                                       "comes from RUN_DIR/config.json")
     p.add_argument("--json", action="store_true", help="print one machine-readable summary line")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-plots", action="store_true", help="do not write cost.png")
