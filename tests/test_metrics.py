@@ -215,3 +215,10 @@ def test_evaluate_with_constraints_unknown_metric(trained_softmax):
         evaluate_with_constraints(model, X, Y, satisficing={"memory": ("<=", 1)})
     with pytest.raises(KeyError, match="unknown optimizing metric"):
         evaluate_with_constraints(model, X, Y, optimizing="auc")
+
+
+def test_format_confusion_matrix_right_aligns_rows():
+    from nndl.metrics import format_confusion_matrix
+    assert format_confusion_matrix([[12, 0], [3, 100000]]) == "     12      0\n      3 100000"
+    with pytest.raises(ValueError, match="square"):
+        format_confusion_matrix([[1, 2, 3]])

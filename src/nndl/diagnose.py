@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .metrics import _report_from_cm, confusion_matrix, most_confident_errors, predictions_from_proba, to_labels
+from .metrics import _report_from_cm, confusion_matrix, format_confusion_matrix, most_confident_errors, predictions_from_proba, to_labels
 
 Array = np.ndarray
 
@@ -105,10 +105,9 @@ class ErrorAnalysis:
 
     def __str__(self) -> str:
         cm = np.asarray(self.confusion_matrix)
-        width = max(5, len(str(cm.max())) + 1)
         lines = [f"Error analysis on the {self.split} set ({int(cm.sum())} examples)", "",
-                 self.report_text, "", "Confusion matrix (rows: true class, columns: predicted):"]
-        lines += ["".join(f"{v:>{width}}" for v in row) for row in cm]
+                 self.report_text, "", "Confusion matrix (rows: true class, columns: predicted):",
+                 format_confusion_matrix(cm)]
         if self.confident_errors:
             lines += ["", f"Most confidently wrong {self.split} examples (look at these first):"]
             lines += [f"  #{e['index']:<7} true {e['true']:<14} predicted {e['predicted']:<14} "

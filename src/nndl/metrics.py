@@ -84,6 +84,13 @@ def _check_cm(cm) -> Array:
     return cm
 
 
+def format_confusion_matrix(cm) -> str:
+    """The (C, C) matrix (rows: true class, columns: predicted) as right-aligned text rows."""
+    cm = _check_cm(cm)
+    width = max(5, len(str(cm.max())) + 1)
+    return "\n".join("".join(f"{v:>{width}}" for v in row) for row in cm)
+
+
 def _safe_divide(num: Array, den: Array) -> Array:
     """num / den, with 0 where den == 0 (a class never predicted has precision 0)."""
     out = np.zeros(np.shape(num), dtype=np.float64)

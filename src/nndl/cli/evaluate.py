@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from . import CLIError
 from .common import emit, load_dataset
 
@@ -23,7 +21,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from ..io import load_with_extras
-    from ..metrics import confusion_matrix, precision_recall_f1
+    from ..metrics import confusion_matrix, format_confusion_matrix, precision_recall_f1
     model, meta, _ = load_with_extras(args.model)
     data_meta = meta.get("data", {})
     name = args.dataset or data_meta.get("dataset")
@@ -46,9 +44,7 @@ def run(args) -> int:
     lines = [f"{name} {args.split} ({Y.shape[1]} examples): cost {result['cost']:.4f}   accuracy {result['accuracy']:.2%}",
              "", f"{'class':<16}{'precision':>10}{'recall':>10}{'f1':>10}"]
     lines += [f"{c[:15]:<16}{p:>10.3f}{r:>10.3f}{f:>10.3f}" for c, p, r, f in zip(classes, precision, recall, f1)]
-    lines += ["", "confusion matrix (rows: true class, columns: predicted):"]
-    width = max(5, len(str(cm.max())) + 1)
-    lines += ["".join(f"{v:>{width}}" for v in row) for row in np.asarray(cm)]
+    lines += ["", "confusion matrix (rows: true class, columns: predicted):", format_confusion_matrix(cm)]
     emit(args, "\n".join(lines), payload)
     return 0
 
