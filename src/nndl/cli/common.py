@@ -11,9 +11,7 @@ import numpy as np
 
 from . import CLIError
 
-# Raw inputs in files (CSV/NPY/images) are in the dataset's own units; the model was
-# trained on scaled (images) or standardized (tabular, 2-D) features.
-IMAGE_SCALE = {"digits": 16.0, "mnist": 255.0, "fashion-mnist": 255.0}
+from ..preprocessing import IMAGE_SCALE, apply_preprocessing, preprocessing_of  # noqa: F401 (re-exported)
 
 
 def dataset_names() -> list[str]:
@@ -30,32 +28,6 @@ def load_dataset(name: str, data_dir: str | None, seed: int):
         return _load(name, data_dir=data_dir, seed=seed)
     except ImportError as e:
         raise CLIError(str(e)) from None
-
-
-def preprocessing_of(dataset) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """(metadata, tensors) describing raw → model input for this dataset, saved with the model."""
-    meta: dict[str, Any] = {"dataset": dataset.name, "classes": list(dataset.classes),
-                            "image_shape": list(dataset.image_shape) if dataset.image_shape else None}
-    tensors: dict[str, np.ndarray] = {}
-    if dataset.normalizer is not None:
-        mean, std = dataset.normalizer.to_arrays()
-        meta["preprocessing"] = {"kind": "standardize"}
-        tensors = {"preprocess/mean": mean, "preprocess/std": std}
-    elif dataset.name in IMAGE_SCALE:
-        meta["preprocessing"] = {"kind": "scale", "divide_by": IMAGE_SCALE[dataset.name]}
-    else:
-        meta["preprocessing"] = {"kind": "none"}
-    return {"data": meta}, tensors
-
-
-def apply_preprocessing(X: np.ndarray, meta: dict[str, Any], tensors: dict[str, np.ndarray]) -> np.ndarray:
-    """Raw features (n_x, m) → the model's input, as recorded at training time."""
-    kind = (meta.get("preprocessing") or {}).get("kind", "none")
-    if kind == "standardize":
-        return (X - tensors["preprocess/mean"]) / tensors["preprocess/std"]
-    if kind == "scale":
-        return X / meta["preprocessing"]["divide_by"]
-    return X
 
 
 def emit(args, text: str, payload: dict[str, Any]) -> None:

@@ -54,7 +54,7 @@ def _preprocessing(data) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The raw-input preprocessing ``nndl predict`` needs, for datasets from nndl.datasets."""
     if not all(hasattr(data, k) for k in ("name", "classes", "image_shape", "normalizer")):
         return {}, {}
-    from ..cli.common import preprocessing_of
+    from ..preprocessing import preprocessing_of
     return preprocessing_of(data)
 
 
