@@ -12,7 +12,9 @@ from . import functional, initializers, optimizers, schedules
 from .gradcheck import gradcheck
 from .callbacks import CSVLogger, Callback, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint
 from .layers import Activation, BatchNorm, Dense, Dropout, Flatten, Layer
-from .models import Sequential, TrainingDiverged, logistic_regression, mlp
+from .models import Model, Sequential, logistic_regression, mlp
+from .training import TrainingDiverged
+from .model_registry import register_model
 from .optimizers import Adam, GradientDescent, Momentum, RMSprop
 from .params import FlatParams
 

@@ -69,34 +69,43 @@ class GradcheckResult:
 
 
 def gradcheck(model, X, Y, epsilon: float = 1e-7, threshold: float = 1e-7, max_checks_per_param: int | None = 200,
-              seed: int = 0) -> GradcheckResult:
-    """Check a model's backpropagation on (X, Y) numerically.
+              seed: int = 0, mask=None) -> GradcheckResult:
+    """Check a model's backpropagation on (X, Y) numerically (any ``Model``: X a tuple for a
+    model of several inputs; ``mask`` as in ``fit``).
 
     The model is copied to float64 so rounding does not hide or fake errors. With
     ``max_checks_per_param`` only that many randomly chosen entries of each parameter are
-    perturbed (None: all). Returns the overall relative difference, the worst parameter
-    (the largest share ‖grad − gradapprox‖ / (‖grad_all‖ + ‖gradapprox_all‖) of it)
-    and its layer, and the difference per parameter.
+    perturbed (None: all). Every parameter is checked, sub-layers' and frozen ones included.
+    Returns the overall relative difference, the worst parameter (the largest share
+    ‖grad − gradapprox‖ / (‖grad_all‖ + ‖gradapprox_all‖) of it) and its layer, and the
+    difference per parameter.
     """
     from .layers import Dropout
-    from .models import Sequential
-    model64 = Sequential.from_config({**model.get_config(), "dtype": "float64"})
-    X, Yt = model64.prepare(np.asarray(X, dtype=np.float64), Y)
+    model64 = type(model).from_config({**model.get_config(), "dtype": "float64"})
+    inputs = X if isinstance(X, (tuple, list)) else np.asarray(X, dtype=np.float64)
+    if model.built and not model64.built:
+        model64.build(*model.input_shapes)
+    X, Yt, *rest = model64.prepare(inputs, Y, mask)
+    mask = rest[0] if rest else None
+    X = model64._unpack(tuple(np.asarray(A, dtype=np.float64) if np.asarray(A).dtype.kind == "f" else A
+                              for A in model64._as_inputs(X)))
     if model.built:
         model64.set_weights({k: v.astype(np.float64) for k, v in model.get_weights().items()})
     model64.rng = np.random.default_rng(seed)
-    for layer in model64.layers:
+    for layer in model64.all_layers():
         if isinstance(layer, Dropout):
             layer.freeze_mask, layer.rng = True, model64.rng
     saved_state = {k: v.copy() for k, v in model64.state.items()}
+    m = Yt.shape[model64.output_batch_axis]
 
     def J() -> float:
         for k, v in saved_state.items():
             model64.state[k][...] = v
+        model64._begin_pass()
         A = model64.forward(X, training=True)
-        return model64.cost(A, Yt) + model64.regularization_cost(Yt.shape[-1])
+        return model64.cost(A, Yt, m, mask) + model64.regularization_cost(m)
 
-    model64.compute_cost_and_grads(X, Yt, training=True)  # draws and freezes dropout masks
+    model64.compute_cost_and_grads(X, Yt, training=True, mask=mask)  # draws and freezes dropout masks
     grads = {k: g.copy() for k, g in model64.grads.items()}
     pick = np.random.default_rng(seed)
     owner = _owners(model64)
@@ -119,7 +128,10 @@ def gradcheck(model, X, Y, epsilon: float = 1e-7, threshold: float = 1e-7, max_c
 
 
 def _owners(model) -> dict[str, str]:
-    """Course name → "layer i Dense(…)": a layer's params are the model's views themselves."""
-    name_of = {id(view): name for name, view in model.params.items()}
-    return {name_of[id(arr)]: f"layer {i} {layer!r}" for i, layer in enumerate(model.layers)
-            for arr in layer.params.values() if id(arr) in name_of}
+    """Parameter name → "layer i Dense(…)" (top-level position; the owner itself for a sub-layer)."""
+    index = {id(layer): i for i, layer in enumerate(getattr(model, "layers", []))}
+    out = {}
+    for name, layer, _ in model._owners:
+        where = f"layer {index[id(layer)]}" if id(layer) in index else "sub-layer"
+        out[name] = f"{where} {layer!r}"
+    return out

@@ -1,7 +1,8 @@
 """Model files and checkpoints: safetensors weights with the architecture as JSON metadata.
 
 Loading never executes code: the file is a JSON header plus raw arrays, and the
-architecture may name only registered nndl layers. A file is written to a temporary file
+architecture may name only registered nndl layers and model classes (``register_layer``,
+``register_model``; the class is found by name, so this module imports no model). A file is written to a temporary file
 in the same folder, flushed to disk and renamed over the target, so an interrupted save
 leaves the previous file whole.
 
@@ -110,17 +111,18 @@ def read_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str,
 
 
 def _model_from(tensors: dict[str, np.ndarray], metadata: dict[str, str], path) -> Any:
-    from .models import Sequential
+    from .model_registry import MODELS
     try:
         config = json.loads(metadata["architecture"])
     except (KeyError, json.JSONDecodeError):
         raise ModelFileError(f"{path}: the architecture metadata is missing or not JSON") from None
     if not isinstance(config, dict):
         raise ModelFileError(f"{path}: the architecture metadata is a JSON {type(config).__name__}, expected an object")
-    if config.get("class") != "Sequential":
+    cls = MODELS.get(config.get("class"))
+    if cls is None:
         raise ModelFileError(f"{path}: unknown model class {config.get('class')!r}")
     try:
-        model = Sequential.from_config(config)
+        model = cls.from_config(config)
     except (ValueError, TypeError, KeyError) as e:
         raise ModelFileError(f"{path}: the architecture cannot be rebuilt: {e}") from None
     if not model.built:

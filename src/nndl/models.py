@@ -1,8 +1,9 @@
-"""Models: ``Sequential`` (a stack of layers) and ``mlp`` (the course's L-layer network).
+"""Models: the ``Model`` base, ``Sequential`` (a stack of layers) and ``mlp`` (the course's
+L-layer network).
 
 A model exposes the course's flat parameter names (``params["W1"]``, ``grads["dW1"]``),
 which are views into one flat buffer per model (see ``nndl.params``), and trains with
-mini-batch gradient descent or any ``nndl.optimizers`` optimizer:
+``fit`` (the loop lives in ``nndl.training``):
 
     for each epoch: shuffle the examples, then for each mini-batch X{t}, Y{t}:
         forward:  A[l] = g[l](W[l]·A[l−1] + b[l])
@@ -10,65 +11,69 @@ mini-batch gradient descent or any ``nndl.optimizers`` optimizer:
         backward: dZ[L] = A[L] − Y, then dW[l], db[l], dA[l−1] down to layer 1
         update:   params ← optimizer.update(params, grads)
 
-Datasets stay examples-contiguous in memory; a shuffled mini-batch is a row gather into a
-preallocated buffer, handed to BLAS as the transposed (n_x, m) view.
+Writing a model by hand (an encoder–decoder, a two-input network): subclass ``Model``,
+decorate it with ``@register_model``, and define
+
+- ``__init__(self, <your arguments>, **kwargs)`` calling ``super().__init__(**kwargs)``
+  (``loss``, ``metrics``, ``seed``, ``dtype``) and ``get_model_config()`` returning your
+  arguments as JSON-ready data;
+- ``input_batch_axes`` (one per input: −1 dense, 0 images/token ids, 1 sequences) and
+  ``input_kinds`` (``"float"`` or ``"int"`` per input), as class attributes or properties;
+- ``named_layers()`` → ``{name: layer}`` of the top-level layers (names give the
+  parameter names ``name.W``; order gives the flat buffer's order);
+- ``build_layers(input_shapes)`` → builds each layer (passing ``rng``, ``dtype`` and the
+  batch axis of what it receives) and returns the output example shape; set
+  ``self.output_layer`` (the layer whose logits fuse with the loss) and, if the output's
+  examples are not on axis −1, ``self.output_batch_axis``;
+- ``forward(X, training)`` → A (X: one array, or a tuple for several inputs) and
+  ``backward(delta, from_logits)``: ``self.backward_output(delta, from_logits)`` starts
+  backpropagation at the output layer, then each layer's ``backward`` (or
+  ``call_backward`` for a layer called several times) in reverse order.
+
+Everything else — building the flat buffer, fit, evaluate, predict in chunks, save/load,
+gradcheck, callbacks, checkpoints — is the base's and works for every subclass.
 """
 
 from __future__ import annotations
 
-import math
-from contextlib import contextmanager
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from .callbacks import Callback, History, LearningRateScheduler
-from .functional.losses import FROM_LOGITS, FUSED_ACTIVATION, LOSSES, output_delta
-from .functional.regularization import clip_by_global_norm, clip_by_value
+from .batches import chunks, count_examples
+from .callbacks import History
 from .initializers import DEFAULT_INIT
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer
-from .layers.base import layout_batch_axis
-from .optimizers import Optimizer, check_learning_rate, get_optimizer
+from .layers.base import default_batch_axis, layer_from_spec, layer_spec, walk_layers
+from .losses import Loss, get_loss
+from .model_registry import register_model
 from .params import FlatParams
-from .validation import batch_shape, check_X, n_examples, one_example_shape, to_targets
+from .scores import get_metrics
+from .training import TrainingDiverged, fit_model, set_optimizer  # noqa: F401 (TrainingDiverged re-exported)
+from .validation import batch_shape, check_finite, check_X, one_example_shape
 
 Array = np.ndarray
 
-OUTPUT_LOSS = {"sigmoid": "binary_crossentropy", "softmax": "categorical_crossentropy"}
 
+class Model:
+    """Base of every model: parameters bound to one flat buffer, loss and metrics, training,
+    inference in chunks, weights, config, save and summary. See the module docstring."""
 
-class TrainingDiverged(RuntimeError):
-    """The cost became NaN or Inf; the message names the epoch, the step and a likely cause."""
+    input_batch_axes: tuple[int, ...] = (-1,)
+    input_kinds: tuple[str, ...] = ("float",)
+    output_batch_axis: int = -1
 
-
-class Sequential:
-    """A stack of layers trained end to end.
-
-    layers: list of ``nndl.layers`` objects. loss: "binary_crossentropy",
-    "categorical_crossentropy" or "mse" (default: from the output activation — sigmoid →
-    binary, softmax → categorical, otherwise mse). seed: seeds the one Generator used for
-    initialization, shuffling and dropout masks. dtype: float32 (default) or float64.
-    """
-
-    def __init__(self, layers: Sequence[Layer], loss: str | None = None, seed: int = 0,
-                 dtype=np.float32, input_shape: Sequence[int] | None = None):
-        layers = list(layers)
-        if not layers:
-            raise ValueError("Sequential needs at least one layer")
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise TypeError(f"layer {i} is a {type(layer).__name__}, expected an nndl layer")
-        self.layers = layers
+    def __init__(self, loss: str | Loss | None = None, metrics=None, seed: int = 0, dtype=np.float32):
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
         self.seed = int(seed)
         self.rng = np.random.default_rng(self.seed)
-        last = layers[-1]
-        self.loss = loss or OUTPUT_LOSS.get(getattr(last, "activation", None), "mse")
-        if self.loss not in LOSSES:
-            raise ValueError(f"unknown loss {self.loss!r}; expected one of: {', '.join(LOSSES)}")
-        self.optimizer: Optimizer | None = None
+        self._loss_spec = loss
+        self._metrics_spec = metrics
+        self.loss_fn: Loss | None = None if loss is None else get_loss(loss)
+        self.metrics: list = []
+        self.optimizer = None
         self.learning_rate0: float | None = None
         self.history = History()
         self.epochs_done = 0
@@ -76,324 +81,269 @@ class Sequential:
         self.params = FlatParams([], self.dtype)
         self.grads = FlatParams([], self.dtype)
         self.state: dict[str, Array] = {}
-        if input_shape is not None:
-            self.build(tuple(input_shape))
+        self.input_shapes: list[tuple[int, ...]] | None = None
+        self.output_shape: tuple[int, ...] | None = None
+        self.output_layer: Layer | None = None
+        self._owners: list[tuple[str, Layer, str]] = []
+        self._layers: list[Layer] = []
+
+    # ------------------------------------------------------------------ subclass hooks
+    def named_layers(self) -> dict[str, Layer]:
+        raise NotImplementedError
+
+    def build_layers(self, input_shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def forward(self, X, training: bool = False) -> Array:
+        raise NotImplementedError
+
+    def backward(self, delta: Array, from_logits: bool) -> None:
+        raise NotImplementedError
+
+    def get_model_config(self) -> dict[str, Any]:
+        """The subclass's own constructor arguments, JSON-ready."""
+        return {}
+
+    def parameter_names(self) -> list[tuple[Layer, str, str, bool]]:
+        """(owner layer, key, flat name, is_state) for every parameter and state array, in
+        buffer order: ``<top>.<child>.<key>`` (see ``nndl.layers.base``)."""
+        out = []
+        for top, layer in self.named_layers().items():
+            for path, owner in walk_layers(layer, top):
+                out += [(owner, k, f"{path}.{k}", False) for k in owner.params]
+                out += [(owner, k, f"{path}.{k}", True) for k in owner.state]
+        return out
 
     # ------------------------------------------------------------------ building
     @property
     def built(self) -> bool:
-        return self.layers[0].built
+        return self.input_shapes is not None
 
     @property
-    def input_shape(self) -> tuple[int, ...] | None:
-        return self.layers[0].input_shape
+    def loss(self) -> str:
+        """The loss's name ("categorical_crossentropy", …); the object is ``loss_fn``."""
+        return self.loss_fn.name if self.loss_fn is not None else None
 
-    @property
-    def batch_axis(self) -> int:
-        return self.layers[0].batch_axis
-
-    @property
-    def output_units(self) -> int:
-        return int(np.prod(self.layers[-1].output_shape))
-
-    def build(self, input_shape: tuple[int, ...]) -> "Sequential":
-        """Create every layer's parameters for examples of ``input_shape`` (batch axis removed)
-        and gather them into one flat buffer with course names W1, b1, gamma1, …"""
-        shape = tuple(int(s) for s in input_shape)
-        numbers, l = [], 0
-        for layer in self.layers:
-            l += layer.numbered
-            numbers.append(l)
-            shape = layer.build(shape, self.rng, self.dtype)
-        self.layers[0].needs_input_grad = False
-        entries, owners, state = {}, [], {}
-        for i, (layer, l) in enumerate(zip(self.layers, numbers)):
-            for k, arr in layer.params.items():
-                key = _course_name(k, l, i, entries)
-                entries[key] = arr.shape
-                owners.append((layer, k, key, arr))
-            for k, arr in layer.state.items():
-                state[_course_name(k, l, i, state)] = arr
-        self.params = FlatParams(entries.items(), self.dtype)
-        self.grads = self.params.zeros_like(prefix="d")
-        for layer, k, key, arr in owners:
-            self.params[key] = arr
-            layer.params[k] = self.params[key]
-            layer.grads["d" + k] = self.grads["d" + key]
-        self.state = state
+    def build(self, *input_shapes) -> "Model":
+        """Create every parameter for examples of these shapes (batch axes removed, one per
+        input) and bind them all, sub-layers included, into one flat buffer."""
+        shapes = [tuple(int(s) for s in shape) for shape in input_shapes]
+        if len(shapes) != len(self.input_batch_axes):
+            raise ValueError(f"{type(self).__name__} takes {len(self.input_batch_axes)} input(s), "
+                             f"got {len(shapes)} input shape(s)")
+        self.output_shape = tuple(self.build_layers(shapes))
+        self.input_shapes = shapes
+        if self.output_layer is None:
+            self.output_layer = list(self.named_layers().values())[-1]
+        if self.loss_fn is None:
+            self.loss_fn = get_loss(None, self.output_layer)
+        self.metrics = get_metrics(self._metrics_spec, self.loss_fn, len(self.output_shape))
+        self._bind()
         return self
 
-    def _ensure_built(self, X: Array) -> None:
-        if not self.built:
-            first = self.layers[0]
-            axis = layout_batch_axis(X.ndim - 1) if first.follows_input_layout else first.batch_axis
-            self.build(one_example_shape(X.shape, axis))
+    def _bind(self) -> None:
+        entries, owners, state = [], [], {}
+        seen = set()
+        for owner, k, name, is_state in self.parameter_names():
+            if name in seen:
+                raise ValueError(f"two parameters are named {name!r}")
+            seen.add(name)
+            if is_state:
+                state[name] = owner.state[k]
+            else:
+                entries.append((name, owner.params[k].shape))
+                owners.append((name, owner, k))
+        self.params = FlatParams(entries, self.dtype)
+        self.grads = self.params.zeros_like(prefix="d")
+        for name, owner, k in owners:
+            self.params[name] = owner.params[k]
+            owner.params[k] = self.params[name]
+            owner.grads["d" + k] = self.grads["d" + name]
+        self.state = state
+        self._owners = owners
+        self._layers = [l for top, layer in self.named_layers().items() for _, l in walk_layers(layer, top)]
+        self.sync_frozen()
 
-    # ------------------------------------------------------------------ passes
-    def forward(self, X: Array, training: bool = False) -> Array:
-        """A[L] for a batch X (examples on the first layer's batch axis)."""
-        A = X
-        for layer in self.layers:
-            A = layer.forward(A, training)
-        return A
+    def all_layers(self) -> list[Layer]:
+        """Every layer of the model, sub-layers included, parents first."""
+        return list(self._layers)
 
-    def _fused(self) -> bool:
-        last = self.layers[-1]
-        return isinstance(last, Dense) and last.activation == FUSED_ACTIVATION[self.loss]
+    def sync_frozen(self) -> None:
+        """Tell the optimizer which parameters are frozen now (``params.frozen``)."""
+        self.params.frozen = {name for name, owner, k in self._owners if owner.is_frozen(k)}
 
-    def cost(self, A: Array, Y: Array) -> float:
-        """J(A, Y) for the last forward pass, from the logits when the output layer allows."""
-        if self._fused() and self.loss in FROM_LOGITS:
-            return FROM_LOGITS[self.loss](self.layers[-1].Z, Y)
-        return LOSSES[self.loss][0](A, Y)
+    def owner_of(self, name: str) -> tuple[Layer, str]:
+        """(layer, key) of the flat parameter ``name``."""
+        for n, owner, k in self._owners:
+            if n == name:
+                return owner, k
+        raise KeyError(f"{name!r} is not one of this model's parameters: {', '.join(self.params)}")
 
-    def regularization_cost(self, m: int) -> float:
-        """The L2 term λ/2m·Σ‖W[l]‖² summed over the layers (0 without regularization)."""
-        return sum(layer.regularization_cost(m) for layer in self.layers)
+    def backward_output(self, delta: Array, from_logits: bool):
+        """Backpropagate through the output layer: from dZ when fused, else from dA."""
+        if from_logits:
+            return self.output_layer.backward_from_logits(delta)
+        return self.output_layer.backward(delta)
 
-    def backward(self, A: Array, Y: Array) -> None:
-        """Fill ``self.grads`` from the last forward pass: dZ[L] = A[L] − Y when fused."""
-        last = self.layers[-1]
-        if self._fused():
-            dA = last.backward_linear(output_delta(A, Y, out=last._buffer("dZ", A.shape, A)))
-        else:
-            dA = last.backward(LOSSES[self.loss][1](A, Y))
-        for layer in reversed(self.layers[:-1]):
-            dA = layer.backward(dA)
-
-    def compute_cost_and_grads(self, X: Array, Y: Array, training: bool = True) -> tuple[float, Array]:
-        """One forward and backward pass on (X, Y) already in model shape.
-
-        Returns (J including the L2 term, A[L]); the gradients are in ``self.grads``.
-        """
-        A = self.forward(X, training)
-        J = self.cost(A, Y) + self.regularization_cost(Y.shape[-1])
-        self.backward(A, Y)
-        return J, A
+    def _begin_pass(self) -> None:
+        for layer in self._layers:
+            if layer._calls:
+                layer._calls.clear()
 
     # ------------------------------------------------------------------ data
-    def _check_X(self, X) -> Array:
-        X = check_X(X, self.input_shape, self.batch_axis)
-        self._ensure_built(X)
-        return X
+    def _as_inputs(self, X) -> tuple:
+        """The inputs as a tuple, one per ``input_batch_axes``."""
+        n = len(self.input_batch_axes)
+        if n == 1:
+            return (X,)
+        if not isinstance(X, (tuple, list)) or len(X) != n:
+            raise ValueError(f"{type(self).__name__} takes a tuple of {n} inputs, got {type(X).__name__}")
+        return tuple(X)
 
-    def prepare(self, X, Y) -> tuple[Array, Array]:
-        """Validate X and convert Y once to the output's shape ((C, m) one-hot for softmax)."""
-        X = self._check_X(X)
-        m = n_examples(X, self.batch_axis)
-        return X, to_targets(Y, self.output_units, m, self.loss, self.dtype)
+    def _unpack(self, inputs: tuple):
+        return inputs[0] if len(inputs) == 1 else inputs
 
-    def _examples_first(self, X: Array) -> Array:
-        """X with examples on axis 0, C-contiguous, in the model's dtype (one copy at most)."""
-        Xe = np.moveaxis(X, self.batch_axis, 0)
-        return np.ascontiguousarray(Xe, dtype=self.dtype)
+    def _check_inputs(self, X) -> tuple[Array, ...]:
+        inputs = self._as_inputs(X)
+        checked, axes = [], []
+        for i, (A, axis, kind) in enumerate(zip(inputs, self.input_batch_axes, self.input_kinds)):
+            shape = self.input_shapes[i] if self.built else None
+            if axis is None:  # undeclared, first layer of any layout: see default_batch_axis
+                axis = default_batch_axis(max(np.ndim(A) - 1, 1))
+            if kind == "int":
+                A = np.asarray(A)
+                if A.dtype.kind not in "iu":
+                    raise ValueError(f"input {i} holds token ids: expected integers, got dtype {A.dtype}")
+                if A.ndim < 1 or (shape is not None and one_example_shape(A.shape, axis) != shape):
+                    raise ValueError(f"input {i} has shape {A.shape}, expected {batch_shape(shape or (), axis)}")
+            else:
+                A = check_X(A, shape, axis)
+            checked.append(A)
+            axes.append(axis)
+        count_examples(checked, axes, [f"input {i}" for i in range(len(checked))])
+        if not self.built:
+            self.build(*[one_example_shape(A.shape, axis) for A, axis in zip(checked, axes)])
+        return tuple(checked)
 
-    def _to_model_layout(self, Xe: Array) -> Array:
-        """The examples-first Xe as the view the first layer takes (axis 0 moved to batch_axis)."""
-        axis = self.batch_axis % Xe.ndim
-        return Xe.transpose(*range(1, axis + 1), 0, *range(axis + 1, Xe.ndim))
+    def prepare(self, X, Y, mask=None):
+        """Validate the inputs, convert Y once to the output's shape ((C, m) one-hot for
+        softmax; (C, m, T_y) for integer labels (m, T_y) of a sequence output) and the mask
+        to the model's dtype. Returns (X, Y) — or (X, Y, mask) when a mask is given —
+        X being a tuple for a model of several inputs."""
+        inputs = self._check_inputs(X)
+        m = inputs[0].shape[self.input_batch_axes[0]]
+        Yt = self.loss_fn.targets(Y, self.output_shape, self.output_batch_axis, m, self.dtype)
+        if mask is None:
+            return self._unpack(inputs), Yt
+        mask = np.asarray(mask)
+        check_finite("mask", mask)
+        if mask.ndim > Yt.ndim:
+            raise ValueError(f"mask has shape {mask.shape}; it must broadcast against Y {Yt.shape}")
+        try:
+            np.broadcast_shapes(mask.shape, Yt.shape)
+        except ValueError:
+            raise ValueError(f"mask of shape {mask.shape} does not broadcast against Y of shape {Yt.shape}") from None
+        if mask.shape[self.mask_axis(mask.ndim)] != m:
+            raise ValueError(f"mask has shape {mask.shape}, expected m={m} on its example axis")
+        return self._unpack(inputs), Yt, mask.astype(self.dtype, copy=False)
+
+    def mask_axis(self, mask_ndim: int) -> int:
+        """The example axis of a mask broadcasting against the targets: (m, T_y) → 0 for
+        (C, m, T_y) targets, (n_y, m) → 1 for (n_y, m) targets."""
+        n_out = len(self.output_shape) + 1
+        return self.output_batch_axis % n_out - (n_out - mask_ndim)
+
+    # ------------------------------------------------------------------ passes
+    def cost(self, A: Array, Y: Array, m: int | None = None, mask: Array | None = None) -> float:
+        """J(A, Y) for the last forward pass, from the logits when the output layer allows."""
+        if m is None:
+            m = Y.shape[self.output_batch_axis]
+        return self.loss_fn.layer_cost(self.output_layer, A, Y, m, mask)
+
+    def regularization_cost(self, m: int) -> float:
+        """The L2 term λ/2m·Σ‖W[l]‖² summed over every layer (0 without regularization)."""
+        return sum(layer.regularization_cost(m) for layer in self._layers)
+
+    def backward_from_loss(self, A: Array, Y: Array, mask: Array | None = None) -> None:
+        """Fill ``self.grads`` from the last forward pass: dZ = A − Y when fused, else dA."""
+        out = self.output_layer
+        if self.loss_fn.fuses(out):
+            delta = self.loss_fn.delta(A, Y, out=out._buffer("dZ", A.shape, A), mask=mask)
+            self.backward(delta, True)
+        else:
+            self.backward(self.loss_fn.gradient(A, Y, mask), False)
+
+    def compute_cost_and_grads(self, X, Y: Array, training: bool = True,
+                               mask: Array | None = None) -> tuple[float, Array]:
+        """One forward and backward pass on (X, Y) already in model shape.
+
+        Returns (J including the L2 term, A); the gradients are in ``self.grads``.
+        """
+        self._begin_pass()
+        A = self.forward(X, training)
+        m = Y.shape[self.output_batch_axis]
+        J = self.cost(A, Y, m, mask) + self.regularization_cost(m)
+        self.backward_from_loss(A, Y, mask)
+        return J, A
 
     # ------------------------------------------------------------------ training
-    def fit(self, X, Y, epochs: int = 10, batch_size: int | None = 64, learning_rate: float | None = None,
-            optimizer: str | Optimizer | None = None, validation_data: tuple | None = None,
-            seed: int | None = None, callbacks: Iterable[Callback] = (), verbose: int = 1,
-            lr_schedule=None, clip_value: float | None = None, clip_norm: float | None = None,
-            initial_epoch: int | None = None, shuffle: bool = True) -> History:
-        """Train with mini-batch gradient descent (``batch_size=None``: batch GD).
-
-        X: (n_x, m) (or the first layer's layout); Y: (1, m) binary, (C, m) one-hot, or
-        integer classes (m,) / (1, m). optimizer: "gd", "momentum", "rmsprop", "adam" or an
-        Optimizer (default: keep the current one, else "gd"); learning_rate overrides its α.
-        validation_data: (X_dev, Y_dev). seed: reseeds shuffling and dropout. lr_schedule:
-        a Schedule or spec ("inverse_time:decay_rate=1"). clip_value / clip_norm: gradient
-        clipping by value / by global norm. Each call trains ``epochs`` more epochs,
-        numbered on from those already done (the history grows); with ``initial_epoch``,
-        epochs initial_epoch … epochs−1 run instead (resuming a checkpoint to a total).
-        Returns the model's History.
-        """
-        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
-        X, Y = self.prepare(X, Y)
-        m = n_examples(X, self.batch_axis)
-        if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
-            raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
-        batch_size = m if batch_size is None else min(int(batch_size), m)
-        val = None
-        if validation_data is not None:
-            if len(validation_data) != 2:
-                raise ValueError("validation_data must be a pair (X_dev, Y_dev)")
-            X_dev, Y_dev = self.prepare(*validation_data)
-            # Stored examples-contiguous once, so each epoch's evaluation copies nothing.
-            val = self._to_model_layout(self._examples_first(X_dev)), Y_dev
-        self._set_optimizer(optimizer, learning_rate)
-        if seed is not None:
-            self.rng.bit_generator.state = np.random.default_rng(seed).bit_generator.state
-        callbacks = [self.history, *callbacks]
-        if lr_schedule is not None:
-            callbacks.append(LearningRateScheduler(lr_schedule))
-
-        Xe, Ye = self._examples_first(X), np.ascontiguousarray(Y.T)
-        gather = shuffle and batch_size < m  # shuffled mini-batches are gathered into x_buf, y_buf
-        if gather:
-            x_buf, y_buf = np.empty((batch_size, *Xe.shape[1:]), self.dtype), np.empty((batch_size, Ye.shape[1]), self.dtype)
-        buffers: dict = {}  # per-batch arrays reused by every step (see _reusing_buffers)
-        if initial_epoch is None:
-            start, end = self.epochs_done, self.epochs_done + epochs
-        else:
-            start, end = int(initial_epoch), epochs
-        self.stop_training = False
-        for cb in callbacks:
-            cb.on_train_begin(self)
-        progress = _progress(verbose, start, end)
-        for epoch in range(start, end):
-            for cb in callbacks:
-                cb.on_epoch_begin(epoch, self)
-            perm = self.rng.permutation(m) if gather else None
-            total_cost = total_correct = 0.0
-            # Overflow shows up as a non-finite cost, reported below with the epoch and step.
-            with self._reusing_buffers(buffers), np.errstate(over="ignore", invalid="ignore"):
-                for step, lo in enumerate(range(0, m, batch_size)):
-                    if perm is None:
-                        Xb, Yb = Xe[lo:lo + batch_size], Ye[lo:lo + batch_size]
-                    else:
-                        idx = perm[lo:lo + batch_size]
-                        Xb = np.take(Xe, idx, axis=0, out=x_buf[:len(idx)])
-                        Yb = np.take(Ye, idx, axis=0, out=y_buf[:len(idx)])
-                    Xb, Yb = self._to_model_layout(Xb), Yb.T
-                    mb = Yb.shape[1]
-                    J, A = self.compute_cost_and_grads(Xb, Yb, training=True)
-                    if not math.isfinite(J):
-                        raise TrainingDiverged(_divergence_message(f"the cost became {J}", epoch, step, self.optimizer))
-                    if clip_value is not None:
-                        clip_by_value(self.grads, clip_value)
-                    if clip_norm is not None:
-                        clip_by_global_norm(self.grads, clip_norm)
-                    self.optimizer.update(self.params, self.grads)
-                    total_cost += J * mb
-                    total_correct += self._n_correct(A, Yb)
-            # A last update that overflowed leaves a finite cost but non-finite weights:
-            # stop before a checkpoint callback could write them over the last good one.
-            if not np.isfinite(self.params.vector).all():
-                raise TrainingDiverged(_divergence_message("the weights became NaN or Inf after the update",
-                                                           epoch, step, self.optimizer))
-            logs = {"cost": total_cost / m}
-            if self.loss != "mse":
-                logs["accuracy"] = total_correct / m
-            if val is not None:
-                logs.update({"val_" + k: v for k, v in self._evaluate_prepared(*val).items()})
-            logs["lr"] = self.optimizer.learning_rate
-            self.epochs_done = epoch + 1
-            for cb in callbacks:
-                cb.on_epoch_end(epoch, logs, self)
-            if progress is not None:
-                progress.update(1)
-                progress.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k != "lr"})
-            if self.stop_training:
-                break
-        if progress is not None:
-            progress.close()
-        for cb in callbacks:
-            cb.on_train_end(self)
-        return self.history
-
-    @contextmanager
-    def _reusing_buffers(self, store: dict):
-        """Within the block, layers with a ``workspace`` (Dense) write Z, A and dZ into arrays
-        kept in ``store`` and reused on every step, instead of allocating them; outside it
-        (validation, callbacks, predict) every forward pass returns fresh arrays."""
-        layers = [(i, layer) for i, layer in enumerate(self.layers) if hasattr(layer, "workspace")]
-        for i, layer in layers:
-            layer.workspace = store.setdefault(i, {})
-        try:
-            yield
-        finally:
-            for _, layer in layers:
-                layer.workspace = None
+    def fit(self, X, Y, epochs: int = 10, batch_size: int | None = 64, **kwargs):
+        """Train; see ``nndl.training.fit_model`` for every option. Returns the History."""
+        return fit_model(self, X, Y, epochs=epochs, batch_size=batch_size, **kwargs)
 
     def _set_optimizer(self, optimizer, learning_rate) -> None:
-        """Keep the current optimizer (continuing a run) unless another is asked for.
-
-        ``learning_rate0``, the rate schedules decay from, changes only with a new
-        optimizer or an explicit learning_rate, so a resumed run keeps its schedule.
-        """
-        if learning_rate is not None:
-            check_learning_rate(learning_rate)
-        if optimizer is None and self.optimizer is not None:
-            if learning_rate is not None:
-                self.optimizer.learning_rate = float(learning_rate)
-                self.learning_rate0 = float(learning_rate)
-            elif self.learning_rate0 is None:
-                self.learning_rate0 = self.optimizer.learning_rate
-            return
-        opt = get_optimizer(optimizer or "gd", learning_rate=learning_rate)
-        if learning_rate is not None:
-            opt.learning_rate = float(learning_rate)
-        self.optimizer = opt
-        self.learning_rate0 = opt.learning_rate
+        set_optimizer(self, optimizer, learning_rate)
 
     # ------------------------------------------------------------------ inference
-    def predict_proba(self, X, batch_size: int = 4096) -> Array:
-        """A[L] for X, computed in chunks (inference mode: no dropout, BN running stats)."""
-        outs = [A for _, A in self._forward_chunks(self._check_X(X), batch_size)]
-        return np.concatenate(outs, axis=self.layers[-1].output_batch_axis)
+    def _forward_chunks(self, inputs: tuple, batch_size: int):
+        """(lo, A of examples lo … lo+batch_size−1) for inputs in model layout, inference mode."""
+        for lo, chunk in chunks(inputs, self.input_batch_axes, batch_size, self.dtype):
+            self._begin_pass()
+            yield lo, self.forward(self._unpack(chunk), training=False)
 
-    def _forward_chunks(self, X: Array, batch_size: int):
-        """(lo, A[L] of examples lo … lo+batch_size−1) for X in model layout, in inference mode."""
-        Xe = np.moveaxis(X, self.batch_axis, 0)
-        for lo in range(0, Xe.shape[0], batch_size):
-            chunk = np.ascontiguousarray(Xe[lo:lo + batch_size], dtype=self.dtype)
-            yield lo, self.forward(self._to_model_layout(chunk), training=False)
+    def predict_proba(self, X, batch_size: int = 4096) -> Array:
+        """The output A for X, computed in chunks (inference mode: no dropout, BN running stats)."""
+        outs = [A for _, A in self._forward_chunks(self._check_inputs(X), batch_size)]
+        return np.concatenate(outs, axis=self.output_batch_axis)
 
     def predict(self, X, batch_size: int = 4096) -> Array:
         """Predictions (1, m): the class index for softmax, 0/1 (A > 0.5) for sigmoid,
-        A itself for a linear output."""
-        A = self.predict_proba(X, batch_size)
-        return self._labels(A)
-
-    def _labels(self, A: Array) -> Array:
-        labels = self._decide(A)
+        A itself for a linear output; (m, T_y) class indices for a sequence output."""
+        labels = self.loss_fn.decide(self.predict_proba(X, batch_size))
         return labels.astype(np.int64) if labels.dtype == bool else labels
 
-    def _decide(self, A: Array) -> Array:
-        """The decision rule on outputs (or targets) A: the argmax row (1, m) for softmax,
-        A > 0.5 for sigmoid, A itself for a linear output."""
-        if self.loss == "categorical_crossentropy":
-            return A.argmax(axis=0).reshape(1, -1)
-        if self.loss == "binary_crossentropy":
-            return A > 0.5
-        return A
-
-    def _n_correct(self, A: Array, Y: Array) -> float:
-        """Correct examples in the batch (a sigmoid output of n units counts each unit as 1/n)."""
-        if self.loss == "mse":
-            return 0.0
-        decided = self._decide(A)
-        return float(np.count_nonzero(decided == self._decide(Y))) / decided.shape[0]
-
-    def evaluate(self, X, Y, batch_size: int = 4096) -> dict[str, float]:
-        """{"cost": J without the L2 term, "accuracy": fraction correct} on (X, Y), in
+    def evaluate(self, X, Y, batch_size: int = 4096, mask=None) -> dict[str, float]:
+        """{"cost": J without the L2 term, and each metric ("accuracy", …)} on (X, Y), in
         inference mode; "accuracy" only for a classifier (not for loss="mse")."""
-        return self._evaluate_prepared(*self.prepare(X, Y), batch_size=batch_size)
+        prepared = self.prepare(X, Y, mask)
+        return self._evaluate_prepared(*prepared, batch_size=batch_size)
 
-    def _evaluate_prepared(self, X: Array, Y: Array, batch_size: int = 4096) -> dict[str, float]:
-        m = Y.shape[1]
-        cost = correct = 0.0
-        for lo, A in self._forward_chunks(X, batch_size):
-            Yb = Y[:, lo:lo + batch_size]
-            cost += self.cost(A, Yb) * Yb.shape[1]
-            correct += self._n_correct(A, Yb)
+    def _evaluate_prepared(self, X, Y: Array, mask: Array | None = None, batch_size: int = 4096) -> dict[str, float]:
+        inputs = self._as_inputs(X)
+        axis = self.output_batch_axis
+        m = Y.shape[axis]
+        cost = 0.0
+        for metric in self.metrics:
+            metric.reset()
+        maxis = None if mask is None else self.mask_axis(mask.ndim)
+        for lo, A in self._forward_chunks(inputs, batch_size):
+            Yb = _slice(Y, axis, lo, batch_size)
+            mb_mask = None if mask is None else _slice(mask, maxis, lo, batch_size)
+            mb = Yb.shape[axis]
+            cost += self.cost(A, Yb, mb, mb_mask) * mb
+            for metric in self.metrics:
+                metric.update(self.loss_fn, A, Yb, mb, mb_mask)
         out = {"cost": cost / m}
-        if self.loss != "mse":
-            out["accuracy"] = correct / m
+        out.update({metric.name: metric.result() for metric in self.metrics})
         return out
 
     # ------------------------------------------------------------------ weights & config
     def get_weights(self) -> dict[str, Array]:
-        """Copies of every parameter and state array, by course name."""
+        """Copies of every parameter and state array, by name."""
         return {**self.params.copy_arrays(), **{k: v.copy() for k, v in self.state.items()}}
 
     def set_weights(self, weights: dict[str, Array]) -> None:
-        """Write arrays into the parameters and state by course name (shapes must match).
+        """Write arrays into the parameters and state by name (shapes must match).
 
         Every name and shape is checked before anything is written, so a bad set of
         weights leaves the model as it was."""
@@ -406,59 +356,235 @@ class Sequential:
         for k, v in weights.items():
             targets[k][...] = v
 
+    def _frozen_config(self) -> dict[str, Any]:
+        self.sync_frozen() if self.built else None
+        frozen = sorted(getattr(self.params, "frozen", ()))
+        return {"frozen": frozen} if frozen else {}
+
     def get_config(self) -> dict[str, Any]:
-        """The architecture as JSON-ready data (loss, dtype, seed, input shape, layer configs)."""
-        return {
-            "class": "Sequential",
-            "loss": self.loss,
-            "dtype": self.dtype.name,
-            "seed": self.seed,
-            "input_shape": list(self.input_shape) if self.input_shape else None,
-            "layers": [{"class_name": type(l).__name__, "config": l.get_config()} for l in self.layers],
-        }
+        """The architecture as JSON-ready data: class, loss, dtype, seed, input shapes, the
+        subclass's own config and the frozen parameters."""
+        return {"class": type(self).__name__, "loss": self.loss, "dtype": self.dtype.name, "seed": self.seed,
+                "input_shapes": [list(s) for s in self.input_shapes] if self.built else None,
+                "config": self.get_model_config(), **self._frozen_config()}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "Sequential":
-        """A new model (fresh weights, built when the config has an input shape) from ``get_config``."""
-        from .layers import LAYERS
-        layers = []
-        for spec in config["layers"]:
-            name = spec.get("class_name") if isinstance(spec, dict) else None
-            if name not in LAYERS:
-                raise ValueError(f"unknown layer {name!r} in model config; known layers: {', '.join(sorted(LAYERS))}")
-            layers.append(LAYERS[name].from_config(spec.get("config", {})))
-        return cls(layers, loss=config.get("loss"), seed=config.get("seed", 0),
-                   dtype=config.get("dtype", "float32"), input_shape=config.get("input_shape"))
+    def from_config(cls, config: dict[str, Any]) -> "Model":
+        """A new model (fresh weights, built when the config has input shapes) from ``get_config``."""
+        model = cls(**config.get("config", {}), loss=config.get("loss"), seed=config.get("seed", 0),
+                    dtype=config.get("dtype", "float32"))
+        if config.get("input_shapes"):
+            model.build(*config["input_shapes"])
+        model._apply_frozen(config.get("frozen", ()))
+        return model
+
+    def _apply_frozen(self, names) -> None:
+        for name in names:
+            owner, k = self.owner_of(name)
+            owner.freeze(k)
+        if self.built:
+            self.sync_frozen()
 
     @property
     def n_params(self) -> int:
-        """The number of trainable parameters (the length of ``params.vector``)."""
+        """The number of parameters (the length of ``params.vector``), frozen ones included."""
         return int(self.params.vector.size)
 
     def summary(self, print_fn=print) -> str:
-        """A table of layers, output shapes and parameter counts (printed and returned)."""
-        rows = [("Layer", "Output shape", "Params")]
-        for layer in self.layers:
-            shape = layer.output_shape
-            shape_s = "?" if shape is None else batch_shape(shape, layer.output_batch_axis)
-            rows.append((repr(layer), shape_s, f"{layer.n_params:,}"))
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
-        line = "-" * (sum(widths) + 4)
-        text = [line] + [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows] + [line]
-        text.insert(2, line)
-        text.append(f"Total params: {self.n_params:,}   loss: {self.loss}   dtype: {self.dtype.name}")
-        out = "\n".join(text)
-        if print_fn is not None:
-            print_fn(out)
-        return out
+        """A table of every parameter: name, shape, owner layer; frozen ones marked."""
+        self.sync_frozen()
+        rows = [("Parameter", "Shape", "Layer")]
+        for name, owner, k in self._owners:
+            mark = " (frozen)" if name in self.params.frozen else ""
+            rows.append((name + mark, str(self.params[name].shape), repr(owner)))
+        return _table(rows, f"Total params: {self.n_params:,}   loss: {self.loss}   dtype: {self.dtype.name}",
+                      print_fn)
 
     def save(self, path) -> None:
         """Write the model to a safetensors file (atomic: the old file survives a failed save)."""
         from .io import save
         save(self, path)
 
+
+@register_model
+class Sequential(Model):
+    """A stack of layers trained end to end.
+
+    layers: list of ``nndl.layers`` objects. loss: "binary_crossentropy",
+    "categorical_crossentropy", "mse" or a ``nndl.losses.Loss`` (default: from the output
+    activation — sigmoid → binary, softmax → categorical, otherwise mse). metrics: names or
+    ``nndl.scores`` objects (default: accuracy for a classifier). seed: seeds the one
+    Generator used for initialization, shuffling and dropout masks. dtype: float32 (default)
+    or float64. input_shape: one example's shape (builds now); input_batch_axis: where the
+    examples sit in X (default: the first layer's, else −1 for 1-D examples and 0 otherwise;
+    declare 1 for sequences (n_x, m, T_x) into a layer that takes any layout).
+    """
+
+    def __init__(self, layers: Sequence[Layer], loss: str | Loss | None = None, seed: int = 0,
+                 dtype=np.float32, input_shape: Sequence[int] | None = None,
+                 input_batch_axis: int | None = None, metrics=None):
+        layers = list(layers)
+        if not layers:
+            raise ValueError("Sequential needs at least one layer")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"layer {i} is a {type(layer).__name__}, expected an nndl layer")
+        super().__init__(loss=loss, metrics=metrics, seed=seed, dtype=dtype)
+        self.layers = layers
+        self._input_batch_axis = input_batch_axis
+        if self.loss_fn is None:
+            self.loss_fn = get_loss(None, layers[-1])
+        if input_shape is not None:
+            self.build(tuple(input_shape))
+
+    # ------------------------------------------------------------------ layout
+    @property
+    def input_batch_axes(self) -> tuple[int]:
+        return (self.batch_axis,)
+
+    @property
+    def input_kinds(self) -> tuple[str]:
+        return (self.layers[0].input_kind,)
+
+    @property
+    def batch_axis(self) -> int:
+        """Where the examples sit in X: declared, else the first layer's, else by the default."""
+        if self._input_batch_axis is not None:
+            return self._input_batch_axis
+        first = self.layers[0]
+        if self.built:
+            return first.batch_axis
+        return type(first).batch_axis if type(first).batch_axis is not None else None
+
+    @property
+    def output_batch_axis(self) -> int:
+        return self.layers[-1].output_batch_axis
+
+    @property
+    def input_shape(self) -> tuple[int, ...] | None:
+        return self.input_shapes[0] if self.built else None
+
+    @property
+    def output_units(self) -> int:
+        return int(np.prod(self.layers[-1].output_shape))
+
+    def named_layers(self) -> dict[str, Layer]:
+        return {_layer_tag(layer, i): layer for i, layer in enumerate(self.layers)}
+
+    def build(self, input_shape) -> "Sequential":
+        """Create every layer's parameters for examples of ``input_shape`` (batch axis removed),
+        handing each layer the previous layer's output batch axis, and gather them into one
+        flat buffer with course names W1, b1, gamma1, … (dotted paths inside composites)."""
+        return super().build(input_shape)
+
+    def build_layers(self, input_shapes):
+        shape = input_shapes[0]
+        axis = self.batch_axis
+        if axis is None:
+            axis = default_batch_axis(len(shape))
+        for layer in self.layers:
+            shape = layer.build(shape, self.rng, self.dtype, axis)
+            axis = layer.output_batch_axis
+        self.layers[0].needs_input_grad = False
+        self.output_layer = self.layers[-1]
+        return shape
+
+    def parameter_names(self):
+        """Course names for plain layers (W1, b1, gamma1, …), dotted paths in composites."""
+        out, taken, l = [], set(), 0
+        for i, layer in enumerate(self.layers):
+            l += layer.numbered
+            if layer.sublayers():
+                tag = _layer_tag(layer, i)
+                for path, owner in walk_layers(layer, tag):
+                    out += [(owner, k, f"{path}.{k}", False) for k in owner.params]
+                    out += [(owner, k, f"{path}.{k}", True) for k in owner.state]
+                continue
+            for k in layer.params:
+                name = _course_name(k, l, i, taken)
+                taken.add(name)
+                out.append((layer, k, name, False))
+            for k in layer.state:
+                name = _course_name(k, l, i, taken)
+                taken.add(name)
+                out.append((layer, k, name, True))
+        return out
+
+    def _check_X(self, X) -> Array:
+        return self._check_inputs(X)[0]
+
+    # ------------------------------------------------------------------ passes
+    def forward(self, X: Array, training: bool = False) -> Array:
+        """A[L] for a batch X (examples on the first layer's batch axis)."""
+        self._begin_pass()
+        A = X
+        for layer in self.layers:
+            A = layer.forward(A, training)
+        return A
+
+    def backward(self, delta: Array, from_logits: bool) -> None:
+        """From dZ[L] (fused) or dA[L] down to layer 1, filling ``self.grads``."""
+        dA = self.backward_output(delta, from_logits)
+        for layer in reversed(self.layers[:-1]):
+            dA = layer.backward(dA)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict[str, Any]:
+        """The architecture as JSON-ready data (loss, dtype, seed, input shape, layer configs)."""
+        config = {
+            "class": "Sequential",
+            "loss": self.loss,
+            "dtype": self.dtype.name,
+            "seed": self.seed,
+            "input_shape": list(self.input_shape) if self.input_shape else None,
+            "layers": [layer_spec(layer) for layer in self.layers],
+        }
+        if self._input_batch_axis is not None:
+            config["input_batch_axis"] = self._input_batch_axis
+        config.update(self._frozen_config())
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Sequential":
+        """A new model (fresh weights, built when the config has an input shape) from ``get_config``."""
+        layers = [layer_from_spec(spec) for spec in config["layers"]]
+        model = cls(layers, loss=config.get("loss"), seed=config.get("seed", 0),
+                    dtype=config.get("dtype", "float32"), input_shape=config.get("input_shape"),
+                    input_batch_axis=config.get("input_batch_axis"))
+        model._apply_frozen(config.get("frozen", ()))
+        return model
+
+    def summary(self, print_fn=print) -> str:
+        """A table of layers, output shapes, parameter counts and names (printed and returned)."""
+        if self.built:
+            self.sync_frozen()
+        names: dict[int, list[str]] = {}
+        for name, owner, _ in self._owners:
+            frozen = "*" if name in self.params.frozen else ""
+            names.setdefault(id(owner), []).append(name + frozen)
+        rows = [("Layer", "Output shape", "Params", "Names")]
+        for i, layer in enumerate(self.layers):
+            shape = layer.output_shape
+            shape_s = "?" if shape is None else batch_shape(shape, layer.output_batch_axis)
+            tag = _layer_tag(layer, i)
+            own = [n for path, l in walk_layers(layer, tag) for n in names.get(id(l), [])]
+            rows.append((repr(layer), shape_s, f"{layer.n_params:,}", " ".join(own)))
+        footer = f"Total params: {self.n_params:,}   loss: {self.loss}   dtype: {self.dtype.name}"
+        if getattr(self.params, "frozen", None):
+            footer += "   (* frozen)"
+        return _table(rows, footer, print_fn)
+
     def __repr__(self) -> str:
         return f"Sequential({self.layers!r}, loss={self.loss!r})"
+
+
+def _layer_tag(layer: Layer, i: int) -> str:
+    """The first part of a composite layer's parameter names: its name, else class + position."""
+    if layer.name:
+        if "." in layer.name or "/" in layer.name:
+            raise ValueError(f"layer name {layer.name!r} may not contain '.' or '/'")
+        return layer.name
+    return f"{type(layer).__name__.lower()}{i}"
 
 
 def _course_name(k: str, l: int, i: int, taken) -> str:
@@ -467,17 +593,21 @@ def _course_name(k: str, l: int, i: int, taken) -> str:
     return key if key not in taken else f"{key}_{i}"
 
 
-def _progress(verbose: int, start: int, end: int):
-    if not verbose or end <= start:
-        return None
-    from tqdm.auto import tqdm
-    return tqdm(total=end, initial=start, unit="epoch", desc="training", leave=True)
+def _slice(A: Array, axis: int, lo: int, size: int) -> Array:
+    index = [slice(None)] * A.ndim
+    index[axis] = slice(lo, lo + size)
+    return A[tuple(index)]
 
 
-def _divergence_message(what: str, epoch: int, step: int, optimizer: Optimizer) -> str:
-    return (f"training diverged: {what} at epoch {epoch + 1}, step {step + 1}. "
-            f"Likely cause: the learning rate ({optimizer.learning_rate:g}) is too high for this "
-            "network and data (try 3-10x smaller), or the inputs are not normalized")
+def _table(rows, footer: str, print_fn) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    line = "-" * (sum(widths) + 2 * (len(widths) - 1))
+    fmt = lambda r: "  ".join(f"{c:<{w}}" if j != 2 or len(r) == 3 else f"{c:>{w}}" for j, (c, w) in enumerate(zip(r, widths)))  # noqa: E731
+    text = [line, fmt(rows[0]), line] + [fmt(r) for r in rows[1:]] + [line, footer]
+    out = "\n".join(t.rstrip() for t in text)
+    if print_fn is not None:
+        print_fn(out)
+    return out
 
 
 def mlp(layer_dims: Sequence[int], hidden: str = "relu", output: str = "softmax", init: str | None = None,

@@ -53,14 +53,31 @@ class Optimizer:
             _check_pair(params, grads)
             self._init_state(grads)
         self.t += 1
+        frozen = getattr(params, "frozen", None)
         if isinstance(params, FlatParams) and params.same_layout(grads):
+            kept = self._keep(params, frozen) if frozen else None
             self._step(params.vector, grads.vector, *(self.state[n].vector for n in self.state_names))
+            if kept:
+                for array, saved in kept:
+                    array[...] = saved
         else:
             _check_pair(params, grads)
             for k, W in params.items():
+                if frozen and k in frozen:
+                    continue
                 dk = "d" + k
                 self._step(W, grads[dk], *(self.state[n][dk] for n in self.state_names))
         return params
+
+    def _keep(self, params, frozen) -> list[tuple[Array, Array]]:
+        """Copies of the frozen parameters and their optimizer state, written back after the
+        flat step: frozen parameters are skipped (``params.frozen``, see ``Layer.freeze``)."""
+        kept = []
+        for k in frozen:
+            kept.append((params[k], params[k].copy()))
+            for n in self.state_names:
+                kept.append((self.state[n]["d" + k], self.state[n]["d" + k].copy()))
+        return kept
 
     def _step(self, W: Array, dW: Array, *state: Array) -> None:
         raise NotImplementedError

@@ -29,6 +29,7 @@ class FlatParams(dict):
             raise ValueError(f"flat vector has shape {vector.shape}, expected ({size},)")
         super().__init__()
         self.vector = vector
+        self.frozen: set[str] = set()  # names the optimizers leave unchanged (set by the model)
         offset = 0
         for name, shape in shapes:
             n = int(np.prod(shape))

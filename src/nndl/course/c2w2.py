@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..batches import gather
 from ..optimizers import Adam, GradientDescent, Momentum, adam_step
 from ..schedules import InverseTimeDecay
 from ._common import check_grads, check_XY
@@ -56,8 +57,7 @@ def random_mini_batches(X: Array, Y: Array, mini_batch_size: int = 64, seed: int
     permutation = np.asarray(permutation)
     if permutation.shape != (m,) or not np.array_equal(np.sort(permutation), np.arange(m)):
         raise ValueError(f"permutation must be a permutation of range({m}), got shape {permutation.shape}")
-    shuffled_X = X[:, permutation]
-    shuffled_Y = Y[:, permutation]
+    shuffled_X, shuffled_Y = gather((X, Y), (-1, -1), permutation)
     return [(shuffled_X[:, k:k + mini_batch_size], shuffled_Y[:, k:k + mini_batch_size])
             for k in range(0, m, mini_batch_size)]
 

@@ -10,7 +10,7 @@ from .base import Array, Layer, register_layer
 class Activation(Layer):
     """A = g(Z) for any input shape; g is a name from ``nndl.functional.ACTIVATIONS``."""
 
-    follows_input_layout = True
+    batch_axis = None  # any layout
 
     def __init__(self, activation: str = "relu", name: str | None = None):
         super().__init__(name)
@@ -18,6 +18,7 @@ class Activation(Layer):
         self.activation = activation
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
+        self.check_input(A_prev)
         A, self.cache = get_activation(self.activation)[0](A_prev)
         return A
 

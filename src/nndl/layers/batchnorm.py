@@ -13,12 +13,13 @@ class BatchNorm(Layer):
     """Normalizes each unit over the mini-batch, then scales by γ and shifts by β.
 
     Dense input (n[l], m): statistics over axis 1 (the examples). Images (m, n_H, n_W, n_C):
-    over examples and positions, per channel. Training uses the mini-batch μ, σ²; inference
+    over examples and positions, per channel. Sequences (n_x, m, T_x): over examples and
+    time steps (m·T_x values), per feature. Training uses the mini-batch μ, σ²; inference
     uses running averages μ ← momentum·μ + (1 − momentum)·μ_batch (likewise σ²).
     Parameters gamma, beta: (n[l], 1) for dense input.
     """
 
-    follows_input_layout = True
+    batch_axis = None  # any layout: dense, images, sequences
 
     def __init__(self, momentum: float = 0.9, eps: float = 1e-5, name: str | None = None):
         super().__init__(name)
@@ -29,22 +30,32 @@ class BatchNorm(Layer):
         self.momentum = float(momentum)
         self.eps = float(eps)
 
-    def _layout(self, ndim_example: int):
-        if ndim_example == 1:  # (n, m): one statistic per row, over the examples
-            return 1, lambda n: (n, 1)
-        axes = (0,) + tuple(range(1, ndim_example))  # (m, ..., C): over all but channels
-        return axes, lambda n: (1,) * ndim_example + (n,)
+    def _layout(self, ndim_example: int, batch_axis: int):
+        """(axes the statistics run over, the feature axis) for a batch of this layout:
+        dense (n, m) → over the examples (axis 1), one statistic per row; examples first
+        (images (m, n_H, n_W, n_C)) → features last, over all other axes; examples on a
+        middle axis (sequences (n_x, m, T_x)) → features first, over m and the time steps."""
+        ndim = ndim_example + 1
+        if ndim == 2:
+            return 1, 0
+        feature = ndim - 1 if batch_axis % ndim == 0 else 0
+        return tuple(a for a in range(ndim) if a != feature), feature
 
-    def build(self, input_shape, rng, dtype=np.float32):
-        out = super().build(input_shape, rng, dtype)
-        self._axis, shape_of = self._layout(len(input_shape))
-        n = input_shape[0] if len(input_shape) == 1 else input_shape[-1]
-        self.params = {"gamma": np.ones(shape_of(n), dtype), "beta": np.zeros(shape_of(n), dtype)}
-        self.state = {"running_mean": np.zeros(shape_of(n), dtype), "running_var": np.ones(shape_of(n), dtype)}
+    def build(self, input_shape, rng, dtype=np.float32, batch_axis=None):
+        out = super().build(input_shape, rng, dtype, batch_axis)
+        self._axis, feature = self._layout(len(input_shape), self.batch_axis)
+        n_dim = len(input_shape) + 1
+        shape = [1] * n_dim
+        example_axes = [a for a in range(n_dim) if a != self.batch_axis % n_dim]
+        shape[feature] = input_shape[example_axes.index(feature)]
+        shape = tuple(shape)
+        self.params = {"gamma": np.ones(shape, dtype), "beta": np.zeros(shape, dtype)}
+        self.state = {"running_mean": np.zeros(shape, dtype), "running_var": np.ones(shape, dtype)}
         self._zero_grads()
         return out
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
+        self.check_input(A_prev)
         gamma, beta = self.params["gamma"], self.params["beta"]
         if not training:
             self.cache = None

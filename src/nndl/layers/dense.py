@@ -43,6 +43,7 @@ class Dense(Layer):
         self.init = init
         self.init_scale = init_scale
         self.l2 = float(l2)
+        self.logits_activation = activation
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 1:
@@ -52,8 +53,8 @@ class Dense(Layer):
             )
         return (self.units,)
 
-    def build(self, input_shape, rng, dtype=np.float32):
-        out = super().build(input_shape, rng, dtype)
+    def build(self, input_shape, rng, dtype=np.float32, batch_axis=None):
+        out = super().build(input_shape, rng, dtype, batch_axis)
         n_prev = input_shape[0]
         init = self.init or DEFAULT_INIT.get(self.activation, "xavier")
         self.params = {
@@ -64,6 +65,7 @@ class Dense(Layer):
         return out
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
+        self.check_input(A_prev)
         forward_fn = get_activation(self.activation)[0]
         shape = (self.units, A_prev.shape[1])
         Z, linear_cache = linear_forward(A_prev, self.params["W"], self.params["b"],
@@ -79,17 +81,6 @@ class Dense(Layer):
         dZ = _call(backward_fn, dA, self.cache[1], out=self._buffer("dZ", dA.shape, dA))
         return self.backward_linear(dZ)
 
-    def _buffer(self, name: str, shape: tuple[int, ...], like: Array, training: bool = True) -> Array | None:
-        """The reusable array ``name`` of this shape while the model trains on inputs of its
-        dtype (``like``'s), else None: the functions then allocate their result, as a plain
-        forward pass does."""
-        if self.workspace is None or not training or like.dtype != self.params["W"].dtype:
-            return None
-        buffer = self.workspace.get((name, shape))
-        if buffer is None:
-            buffer = self.workspace[(name, shape)] = np.empty(shape, like.dtype)
-        return buffer
-
     def backward_linear(self, dZ: Array) -> Array | None:
         """From dZ (n[l], m): fills dW, db (with the L2 term) and returns dA_prev."""
         linear_cache = self.cache[0]
@@ -98,6 +89,8 @@ class Dense(Layer):
         if self.l2:
             dW += l2_grad(self.params["W"], self.l2, dZ.shape[1])
         return dA_prev
+
+    backward_from_logits = backward_linear
 
     def regularization_cost(self, m: int) -> float:
         return l2_cost([self.params["W"]], self.l2, m) if self.l2 else 0.0

@@ -16,7 +16,7 @@ class Dropout(Layer):
     ``freeze_mask = True`` reuses the last mask (gradient checking with dropout).
     """
 
-    follows_input_layout = True
+    batch_axis = None  # any layout
 
     def __init__(self, keep_prob: float = 0.5, name: str | None = None):
         super().__init__(name)
@@ -26,11 +26,12 @@ class Dropout(Layer):
         self.rng: np.random.Generator | None = None
         self.freeze_mask = False
 
-    def build(self, input_shape, rng, dtype=np.float32):
+    def build(self, input_shape, rng, dtype=np.float32, batch_axis=None):
         self.rng = rng
-        return super().build(input_shape, rng, dtype)
+        return super().build(input_shape, rng, dtype, batch_axis)
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
+        self.check_input(A_prev)
         if not training or self.keep_prob == 1.0:
             self.cache = None
             return A_prev

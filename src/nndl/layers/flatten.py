@@ -18,6 +18,7 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
+        self.check_input(A_prev)
         self.cache = A_prev.shape
         return A_prev.reshape(A_prev.shape[0], -1).T
 

@@ -1,0 +1,82 @@
+"""Metric objects that ``fit`` logs to the history each epoch and ``evaluate`` reports.
+
+A metric accumulates over the mini-batches of an epoch (or the chunks of an evaluation):
+``reset()``, then ``update(loss, A, Y, m, mask)`` per batch, then ``result()``. Each has a
+``name``, the key in the logs (``accuracy``; with validation data also ``val_accuracy``).
+A model picks its metrics (``Sequential(..., metrics=[...])``); by default a classifier
+reports accuracy, and a model with sequence outputs also the cross-entropy per token.
+Further metrics (mAP, exact match, BLEU) are subclasses with the same four methods.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Array = np.ndarray
+
+
+class Metric:
+    """Base: a ratio Σ numerator / Σ denominator accumulated over batches."""
+
+    name = "metric"
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        self.total, self.count = 0.0, 0.0
+
+    def update(self, loss, A: Array, Y: Array, m: int, mask: Array | None = None) -> None:
+        raise NotImplementedError
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else float("nan")
+
+    def get_config(self) -> dict:
+        return {}
+
+
+class Accuracy(Metric):
+    """The fraction of correct decisions (the loss's decision rule): correct examples over m
+    for (n_y, m) outputs; correct unmasked steps over unmasked steps for sequences."""
+
+    name = "accuracy"
+
+    def update(self, loss, A, Y, m, mask=None):
+        correct, count = loss.n_correct(A, Y, mask)
+        self.total += correct
+        self.count += count
+
+
+class TokenCrossEntropy(Metric):
+    """Cross-entropy per token: Σ_unmasked L(A, Y) / (number of unmasked steps), the number
+    reported beside a sequence cost (which is divided by m, not by the number of tokens)."""
+
+    name = "token_cost"
+
+    def update(self, loss, A, Y, m, mask=None):
+        self.total += loss.cost(A, Y, 1, mask)
+        steps = Y.size // Y.shape[0]
+        self.count += steps if mask is None else float(np.broadcast_to(mask, Y.shape[1:]).sum())
+
+
+METRICS: dict[str, type[Metric]] = {c.name: c for c in (Accuracy, TokenCrossEntropy)}
+
+
+def get_metrics(metrics, loss, output_ndim: int) -> list[Metric]:
+    """Metric objects from names/objects; None: the defaults for this loss and output rank."""
+    if metrics is None:
+        metrics = []
+        if loss.classifier:
+            metrics.append("accuracy")
+        if output_ndim > 1 and loss.classifier:
+            metrics.append("token_cost")
+    out = []
+    for mt in metrics:
+        if isinstance(mt, Metric):
+            out.append(mt)
+        elif mt in METRICS:
+            out.append(METRICS[mt]())
+        else:
+            raise ValueError(f"unknown metric {mt!r}; expected one of: {', '.join(METRICS)}")
+    return out
