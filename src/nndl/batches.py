@@ -35,6 +35,8 @@ def to_axis(Ae: Array, axis: int) -> Array:
     axis = axis % Ae.ndim
     if axis == 0:
         return Ae
+    if Ae.ndim == 2:
+        return Ae.T
     return Ae.transpose(*range(1, axis + 1), 0, *range(axis + 1, Ae.ndim))
 
 

@@ -75,7 +75,7 @@ from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
-from ..validation import batch_shape, one_example_shape
+from ..validation import batch_shape
 
 Array = np.ndarray
 
@@ -121,6 +121,7 @@ class Layer:
         self.output_shape: tuple[int, ...] | None = None
         self.needs_input_grad = True  # the model sets False on its first layer
         self.frozen: set[str] = set()
+        self._dtype = None  # the dtype the layer was built in
         self._calls: list = []
         self._n_calls = 0
 
@@ -147,6 +148,8 @@ class Layer:
                              f"({batch_shape(input_shape, declared)}), but its input has them on axis "
                              f"{batch_axis} ({batch_shape(input_shape, batch_axis)})")
         self.input_shape = input_shape
+        self._dtype = np.dtype(dtype)
+        self._in_axis = self.batch_axis % (len(input_shape) + 1)
         self.output_shape = tuple(self.compute_output_shape(self.input_shape))
         return self.output_shape
 
@@ -159,8 +162,9 @@ class Layer:
         shape = self.input_shape
         if shape is None:
             return
-        axis = self.batch_axis
-        if A_prev.ndim != len(shape) + 1 or one_example_shape(A_prev.shape, axis) != shape:
+        axis, got = self._in_axis, A_prev.shape
+        if len(got) != len(shape) + 1 or got[:axis] + got[axis + 1:] != shape:
+            axis = self.batch_axis
             raise ValueError(f"{type(self).__name__} expected input of shape {batch_shape(shape, axis)}, "
                              f"got {A_prev.shape}")
         if self.input_kind == "int" and A_prev.dtype.kind not in "iu":
@@ -257,12 +261,6 @@ class Layer:
         if buffer is None:
             buffer = workspace[(name, shape)] = np.empty(shape, like.dtype)
         return buffer
-
-    @property
-    def _dtype(self):
-        for p in self.params.values():
-            return p.dtype
-        return None
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:
