@@ -56,7 +56,9 @@ again without rebuilding the model. The frozen keys travel in model files.
 **Layers called several times in one forward pass** (a Siamese encoder, tied embeddings) use
 ``call(A, training)`` / ``call_backward(dA)`` instead of forward/backward: each call pushes
 its cache, each ``call_backward`` pops the latest one (so calls are undone in reverse order)
-and the gradients of all calls are summed into ``self.grads``.
+and the gradients of all calls are summed into ``self.grads``. Per-batch buffers are kept
+per call, so the output of one call is not overwritten by the next. The model clears
+left-over calls at the start of each pass (``begin_pass``).
 
 **Layers that loop over time steps** (RNN, LSTM, attention) run the step functions of
 ``nndl.functional`` and keep a list of per-step caches in ``self.cache``. Arrays reused from
@@ -253,13 +255,15 @@ class Layer:
     def _buffer(self, name, shape: tuple[int, ...], like: Array, training: bool = True) -> Array | None:
         """The reusable array ``name`` of this shape while the model trains on inputs of its
         dtype (``like``'s), else None: the functions then allocate their result, as a plain
-        forward pass does. A layer looping over time names per-step arrays per step."""
+        forward pass does. A layer looping over time names per-step arrays per step; a layer
+        used several times in one pass (``call``) gets one set of arrays per call."""
         workspace = getattr(self, "workspace", None)
         if workspace is None or not training or like.dtype != self._dtype:
             return None
-        buffer = workspace.get((name, shape))
+        key = (name, shape, len(self._calls))  # one set per call of a layer used several times
+        buffer = workspace.get(key)
         if buffer is None:
-            buffer = workspace[(name, shape)] = np.empty(shape, like.dtype)
+            buffer = workspace[key] = np.empty(shape, like.dtype)
         return buffer
 
     # ------------------------------------------------------------------ config
