@@ -3,20 +3,23 @@
 Each is written only from the layer contract of ``nndl.layers.base`` and the ``Model`` base:
 a residual-style composite, a layer looping over time steps on (n_x, m, T_x), a
 time-distributed softmax output, an integer-input bag-of-embeddings layer, a two-input model
-and a model that calls one layer twice in a forward pass.
+and a model that calls one layer twice in a forward pass. ``registered()`` makes them known
+to model files for the duration of a test only (other tests list the registries).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from nndl import Model, register_model
+from contextlib import contextmanager
+
+from nndl import Model
 from nndl.functional.activations import softmax
-from nndl.layers import Dense, Layer, register_layer
+from nndl.layers import LAYERS, Dense, Layer
 from nndl.layers.base import layer_from_spec, layer_spec
+from nndl.model_registry import MODELS
 
 
-@register_layer
 class Residual(Layer):
     """A = X + F(X) with F a stack of sub-layers that keeps the shape: a residual block."""
 
@@ -58,7 +61,6 @@ class Residual(Layer):
         return cls([layer_from_spec(spec) for spec in config["layers"]], name=config.get("name"))
 
 
-@register_layer
 class TimeRNN(Layer):
     """a⟨t⟩ = tanh(Wax·x⟨t⟩ + Waa·a⟨t−1⟩ + ba) over t = 1 … T_x: (n_x, m, T_x) → (n_a, m, T_x).
 
@@ -120,7 +122,6 @@ class TimeRNN(Layer):
         return {"n_a": self.n_a, "name": self.name}
 
 
-@register_layer
 class TimeSoftmax(Layer):
     """ŷ⟨t⟩ = softmax(Wya·a⟨t⟩ + by) for every t: (n_a, m, T) → (C, m, T), fused with the loss."""
 
@@ -162,7 +163,6 @@ class TimeSoftmax(Layer):
         return {"units": self.units, "name": self.name}
 
 
-@register_layer
 class BagOfEmbeddings(Layer):
     """Token ids (m, k) → the mean of their embedding columns, (d, m): an integer input."""
 
@@ -205,7 +205,6 @@ class BagOfEmbeddings(Layer):
         return {"vocab": self.vocab, "dim": self.dim, "name": self.name}
 
 
-@register_model
 class TwoInputNet(Model):
     """ŷ = softmax(W·(tanh(Wa·x_a + ba) + bag(ids)) + b): dense features (n_a, m) and token
     ids (m, k) together."""
@@ -243,7 +242,6 @@ class TwoInputNet(Model):
         return {"hidden": self.hidden, "classes": self.classes, "vocab": self.vocab}
 
 
-@register_model
 class SiameseNet(Model):
     """ŷ = σ(w·(e(x1) ⊙ e(x2)) + b) with one encoder e = Dense(h, tanh) applied to both inputs."""
 
@@ -279,3 +277,21 @@ class SiameseNet(Model):
 
     def get_model_config(self):
         return {"hidden": self.hidden}
+
+
+@contextmanager
+def registered():
+    """Register the stand-ins (as ``register_layer``/``register_model`` would), then remove them."""
+    layers = [Residual, TimeRNN, TimeSoftmax, BagOfEmbeddings]
+    models = [TwoInputNet, SiameseNet]
+    for cls in layers:
+        LAYERS[cls.__name__] = cls
+    for cls in models:
+        MODELS[cls.__name__] = cls
+    try:
+        yield
+    finally:
+        for cls in layers:
+            LAYERS.pop(cls.__name__, None)
+        for cls in models:
+            MODELS.pop(cls.__name__, None)

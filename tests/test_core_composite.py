@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _core_standins import BagOfEmbeddings, Residual, SiameseNet, TwoInputNet
+from _core_standins import registered, BagOfEmbeddings, Residual, SiameseNet, TwoInputNet
 from conftest import GRAD_TOL
 
 import nndl
@@ -13,6 +13,12 @@ from nndl import Dense, ModelCheckpoint
 from nndl.io import load_checkpoint
 from nndl.training import _reusing_buffers
 
+
+
+@pytest.fixture(autouse=True)
+def _standins_registered():
+    with registered():
+        yield
 
 def _residual_model(seed=0, dtype=np.float32):
     return nndl.Sequential([Dense(4, "tanh"), Residual([Dense(5, "tanh"), Dense(4, "linear")]),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _core_standins import TimeRNN, TimeSoftmax
+from _core_standins import registered, TimeRNN, TimeSoftmax
 from conftest import GRAD_TOL, central_difference, rel_error
 
 import nndl
@@ -14,6 +14,12 @@ from nndl import BatchNorm, Dense, Dropout
 from nndl.losses import CategoricalCrossEntropy, get_loss
 from nndl.training import _reusing_buffers
 
+
+
+@pytest.fixture(autouse=True)
+def _standins_registered():
+    with registered():
+        yield
 
 def _seq_model(dtype=np.float32, keep_prob=0.8, seed=0):
     return nndl.Sequential([TimeRNN(5), BatchNorm(), Dropout(keep_prob), TimeSoftmax(4)], seed=seed, dtype=dtype)

@@ -264,10 +264,12 @@ class Model:
         """The L2 term λ/2m·Σ‖W[l]‖² summed over every layer (0 without regularization)."""
         return sum(layer.regularization_cost(m) for layer in self._layers)
 
-    def backward_from_loss(self, A: Array, Y: Array, mask: Array | None = None) -> None:
+    def backward_from_loss(self, A: Array, Y: Array, mask: Array | None = None, fused: bool | None = None) -> None:
         """Fill ``self.grads`` from the last forward pass: dZ = A − Y when fused, else dA."""
         out = self.output_layer
-        if self.loss_fn.fuses(out):
+        if fused is None:
+            fused = self.loss_fn.fuses(out)
+        if fused:
             delta = self.loss_fn.delta(A, Y, out=out._buffer("dZ", A.shape, A), mask=mask)
             self.backward(delta, True)
         else:
@@ -282,8 +284,10 @@ class Model:
         self._begin_pass()
         A = self.forward(X, training)
         m = Y.shape[self.output_batch_axis]
-        J = self.cost(A, Y, m, mask) + self.regularization_cost(m)
-        self.backward_from_loss(A, Y, mask)
+        out, loss = self.output_layer, self.loss_fn
+        fused = loss.fuses(out)
+        J = (loss.cost_from_logits(out.Z, Y, m, mask) if fused else loss.cost(A, Y, m, mask)) + self.regularization_cost(m)
+        self.backward_from_loss(A, Y, mask, fused)
         return J, A
 
     # ------------------------------------------------------------------ training
@@ -516,7 +520,6 @@ class Sequential(Model):
     # ------------------------------------------------------------------ passes
     def forward(self, X: Array, training: bool = False) -> Array:
         """A[L] for a batch X (examples on the first layer's batch axis)."""
-        self._begin_pass()
         A = X
         for layer in self.layers:
             A = layer.forward(A, training)

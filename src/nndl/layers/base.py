@@ -124,6 +124,7 @@ class Layer:
         self.needs_input_grad = True  # the model sets False on its first layer
         self.frozen: set[str] = set()
         self._dtype = None  # the dtype the layer was built in
+        self._checked_shape = None  # the last input shape check_input accepted
         self._calls: list = []
         self._n_calls = 0
 
@@ -151,6 +152,7 @@ class Layer:
                              f"{batch_axis} ({batch_shape(input_shape, batch_axis)})")
         self.input_shape = input_shape
         self._dtype = np.dtype(dtype)
+        self._checked_shape = None
         self._in_axis = self.batch_axis % (len(input_shape) + 1)
         self.output_shape = tuple(self.compute_output_shape(self.input_shape))
         return self.output_shape
@@ -161,16 +163,20 @@ class Layer:
     def check_input(self, A_prev: Array) -> None:
         """Raise a ValueError naming the expected and received shapes if A_prev does not fit
         (and, for an integer-input layer, if it does not hold integers)."""
+        got = A_prev.shape
+        if got == self._checked_shape and self.input_kind == "float":
+            return  # the shape of the last batch, already checked
         shape = self.input_shape
         if shape is None:
             return
-        axis, got = self._in_axis, A_prev.shape
+        axis = self._in_axis
         if len(got) != len(shape) + 1 or got[:axis] + got[axis + 1:] != shape:
             axis = self.batch_axis
             raise ValueError(f"{type(self).__name__} expected input of shape {batch_shape(shape, axis)}, "
                              f"got {A_prev.shape}")
         if self.input_kind == "int" and A_prev.dtype.kind not in "iu":
             raise ValueError(f"{type(self).__name__} takes integer ids, got dtype {A_prev.dtype}")
+        self._checked_shape = got
 
     # ------------------------------------------------------------------ passes
     def forward(self, A_prev: Array, training: bool = False) -> Array:
@@ -260,7 +266,7 @@ class Layer:
         workspace = getattr(self, "workspace", None)
         if workspace is None or not training or like.dtype != self._dtype:
             return None
-        key = (name, shape, len(self._calls))  # one set per call of a layer used several times
+        key = (name, shape, len(self._calls)) if self._calls else (name, shape)  # one set per call
         buffer = workspace.get(key)
         if buffer is None:
             buffer = workspace[key] = np.empty(shape, like.dtype)
