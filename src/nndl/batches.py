@@ -84,7 +84,7 @@ class Batches:
             else:
                 idx = permutation[lo:lo + batch_size]
                 parts = [np.take(A, idx, axis=0, out=buf[:len(idx)]) for A, buf in zip(self.stored, self._buffers)]
-            yield tuple(to_axis(p, axis) for p, axis in zip(parts, self.axes))
+            yield tuple([to_axis(p, axis) for p, axis in zip(parts, self.axes)])
 
 
 def chunks(arrays: Sequence[Array], axes: Sequence[int], size: int, dtype=None) -> Iterator[tuple[int, tuple[Array, ...]]]:

@@ -107,7 +107,7 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
         # Overflow shows up as a non-finite cost, reported below with the epoch and step.
         with _reusing_buffers(model, buffers), np.errstate(over="ignore", invalid="ignore"):
             for step, batch in enumerate(batches.epoch(batch_size, perm)):
-                Xb, Yb = model._unpack(batch[:n_in]), batch[n_in]
+                Xb, Yb = (batch[0] if n_in == 1 else batch[:n_in]), batch[n_in]
                 mb_mask = batch[n_in + 1] if mask is not None else None
                 mb = Yb.shape[out_axis]
                 J, A = model.compute_cost_and_grads(Xb, Yb, training=True, mask=mb_mask)
