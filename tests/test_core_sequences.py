@@ -156,3 +156,13 @@ def test_sequence_targets_are_checked(rng):
         loss.targets(np.zeros((2, 2), int), (3, 2), 1, 1)
     with pytest.raises(ValueError, match=r"expected \(3, 1, 2\)"):
         loss.targets(np.zeros((3, 2, 2)), (3, 2), 1, 1)
+
+
+def test_csv_logger_keeps_a_model_s_other_metrics(rng, tmp_path):
+    X, y, mask = _seq_data(rng)
+    path = tmp_path / "log.csv"
+    model = _seq_model()
+    model.fit(X, y, mask=mask, epochs=2, batch_size=6, verbose=0, callbacks=[nndl.CSVLogger(path)])
+    header, *rows = path.read_text().splitlines()
+    assert header.split(",") == ["epoch", "cost", "accuracy", "val_cost", "val_accuracy", "lr", "token_cost"]
+    assert len(rows) == 2 and float(rows[1].split(",")[-1]) == pytest.approx(model.history["token_cost"][1])

@@ -1,8 +1,9 @@
 """Callbacks that watch training: history, early stopping, checkpoints, LR schedules, CSV logs.
 
-A callback's hooks receive the model; ``on_epoch_end`` also gets the epoch's logs:
-``cost``, ``accuracy`` (training, averaged over the epoch's mini-batches), ``val_cost``,
-``val_accuracy`` (on the dev set, when given) and ``lr``. Setting
+A callback's hooks receive the model (any ``nndl.Model``); ``on_epoch_end`` also gets the
+epoch's logs: ``cost``, each of the model's metrics (``accuracy``, and e.g. ``token_cost``
+for sequence outputs; training values averaged over the epoch's mini-batches), the same with
+``val_`` on the dev set when given (``val_cost``, ``val_accuracy``), and ``lr``. Setting
 ``model.stop_training = True`` ends training after the current epoch.
 """
 
@@ -149,8 +150,16 @@ class CSVLogger(Callback):
 
     def on_epoch_end(self, epoch, logs, model):
         new = not self.path.exists()
+        if new or not hasattr(self, "keys"):
+            # the usual keys, then the model's other metrics ("token_cost", "val_token_cost", …)
+            self.keys = [*LOG_KEYS, *(k for k in logs if k not in LOG_KEYS)]
+            if not new:
+                with open(self.path, newline="") as f:
+                    header = next(csv.reader(f), None)
+                if header and header[0] == "epoch":
+                    self.keys = header[1:]
         with open(self.path, "a", newline="") as f:
             w = csv.writer(f)
             if new:
-                w.writerow(["epoch", *LOG_KEYS])
-            w.writerow([epoch, *(logs.get(k, "") for k in LOG_KEYS)])
+                w.writerow(["epoch", *self.keys])
+            w.writerow([epoch, *(logs.get(k, "") for k in self.keys)])
