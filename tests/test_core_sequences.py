@@ -166,3 +166,18 @@ def test_csv_logger_keeps_a_model_s_other_metrics(rng, tmp_path):
     header, *rows = path.read_text().splitlines()
     assert header.split(",") == ["epoch", "cost", "accuracy", "val_cost", "val_accuracy", "lr", "token_cost"]
     assert len(rows) == 2 and float(rows[1].split(",")[-1]) == pytest.approx(model.history["token_cost"][1])
+
+
+def test_bad_masks_and_chosen_metrics_travel_in_model_files(rng, tmp_path):
+    X, y, mask = _seq_data(rng)
+    model = nndl.Sequential([TimeRNN(5), TimeSoftmax(4)], metrics=["token_cost"], seed=0)
+    with pytest.raises(ValueError, match="keep at least one entry"):
+        model.fit(X, y, mask=np.zeros_like(mask), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="0/1 values"):
+        model.fit(X, y, mask=mask * 2, epochs=1, verbose=0)
+    model.fit(X, y, mask=mask, epochs=1, verbose=0)
+    assert "token_cost" in model.history.history and "accuracy" not in model.history.history
+    model.save(tmp_path / "seq.safetensors")
+    loaded = nndl.load(tmp_path / "seq.safetensors")
+    assert [mt.name for mt in loaded.metrics] == ["token_cost"]
+    assert loaded.evaluate(X, y, mask=mask) == model.evaluate(X, y, mask=mask)

@@ -89,15 +89,21 @@ class Model:
 
     # ------------------------------------------------------------------ subclass hooks
     def named_layers(self) -> dict[str, Layer]:
+        """{name: layer} of the top-level layers, in the order of the flat buffer."""
         raise NotImplementedError
 
     def build_layers(self, input_shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+        """Build every layer for inputs whose examples have ``input_shapes`` (one per input),
+        passing each the batch axis of what it receives; return one output example's shape."""
         raise NotImplementedError
 
     def forward(self, X, training: bool = False) -> Array:
+        """The output A for a batch X (one array, or a tuple for several inputs)."""
         raise NotImplementedError
 
     def backward(self, delta: Array, from_logits: bool) -> None:
+        """Fill every layer's grads from the output delta: dZ of the output layer when
+        ``from_logits`` (fused), else dA; start with ``self.backward_output``."""
         raise NotImplementedError
 
     def get_model_config(self) -> dict[str, Any]:
@@ -243,8 +249,10 @@ class Model:
             np.broadcast_shapes(mask.shape, Yt.shape)
         except ValueError:
             raise ValueError(f"mask of shape {mask.shape} does not broadcast against Y of shape {Yt.shape}") from None
-        if mask.shape[self.mask_axis(mask.ndim)] != m:
+        if mask.ndim == 0 or mask.shape[self.mask_axis(mask.ndim)] != m:
             raise ValueError(f"mask has shape {mask.shape}, expected m={m} on its example axis")
+        if not np.isin(mask, (0, 1)).all() or not mask.any():
+            raise ValueError("mask must hold 0/1 values and keep at least one entry")
         return self._unpack(inputs), Yt, mask.astype(self.dtype, copy=False)
 
     def mask_axis(self, mask_ndim: int) -> int:
@@ -291,9 +299,16 @@ class Model:
         return J, A
 
     # ------------------------------------------------------------------ training
-    def fit(self, X, Y, epochs: int = 10, batch_size: int | None = 64, **kwargs):
-        """Train; see ``nndl.training.fit_model`` for every option. Returns the History."""
-        return fit_model(self, X, Y, epochs=epochs, batch_size=batch_size, **kwargs)
+    def fit(self, X, Y, epochs: int = 10, batch_size: int | None = 64, learning_rate: float | None = None,
+            optimizer=None, validation_data: tuple | None = None, seed: int | None = None, callbacks=(),
+            verbose: int = 1, lr_schedule=None, clip_value: float | None = None, clip_norm: float | None = None,
+            initial_epoch: int | None = None, shuffle: bool = True, mask=None):
+        return fit_model(self, X, Y, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                         optimizer=optimizer, validation_data=validation_data, seed=seed, callbacks=callbacks,
+                         verbose=verbose, lr_schedule=lr_schedule, clip_value=clip_value, clip_norm=clip_norm,
+                         initial_epoch=initial_epoch, shuffle=shuffle, mask=mask)
+
+    fit.__doc__ = fit_model.__doc__.replace("Train ``model``", "Train this model", 1)
 
     def _set_optimizer(self, optimizer, learning_rate) -> None:
         set_optimizer(self, optimizer, learning_rate)
@@ -370,13 +385,19 @@ class Model:
         subclass's own config and the frozen parameters."""
         return {"class": type(self).__name__, "loss": self.loss, "dtype": self.dtype.name, "seed": self.seed,
                 "input_shapes": [list(s) for s in self.input_shapes] if self.built else None,
-                "config": self.get_model_config(), **self._frozen_config()}
+                "config": self.get_model_config(), **self._metrics_config(), **self._frozen_config()}
+
+    def _metrics_config(self) -> dict[str, Any]:
+        """The metrics chosen for this model by name, when not the defaults."""
+        if self._metrics_spec is None:
+            return {}
+        return {"metrics": [mt if isinstance(mt, str) else mt.name for mt in self._metrics_spec]}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Model":
         """A new model (fresh weights, built when the config has input shapes) from ``get_config``."""
         model = cls(**config.get("config", {}), loss=config.get("loss"), seed=config.get("seed", 0),
-                    dtype=config.get("dtype", "float32"))
+                    dtype=config.get("dtype", "float32"), metrics=config.get("metrics"))
         if config.get("input_shapes"):
             model.build(*config["input_shapes"])
         model._apply_frozen(config.get("frozen", ()))
@@ -544,6 +565,7 @@ class Sequential(Model):
         }
         if self._input_batch_axis is not None:
             config["input_batch_axis"] = self._input_batch_axis
+        config.update(self._metrics_config())
         config.update(self._frozen_config())
         return config
 
@@ -553,7 +575,7 @@ class Sequential(Model):
         layers = [layer_from_spec(spec) for spec in config["layers"]]
         model = cls(layers, loss=config.get("loss"), seed=config.get("seed", 0),
                     dtype=config.get("dtype", "float32"), input_shape=config.get("input_shape"),
-                    input_batch_axis=config.get("input_batch_axis"))
+                    input_batch_axis=config.get("input_batch_axis"), metrics=config.get("metrics"))
         model._apply_frozen(config.get("frozen", ()))
         return model
 

@@ -24,16 +24,17 @@ class Metric:
         self.reset()
 
     def reset(self) -> None:
+        """Start a new epoch (or evaluation): nothing accumulated."""
         self.total, self.count = 0.0, 0.0
 
     def update(self, loss, A: Array, Y: Array, m: int, mask: Array | None = None) -> None:
+        """Add one batch: outputs A and targets Y of m examples (the loss's shapes), the
+        loss object (its decision rule and cost) and the optional mask."""
         raise NotImplementedError
 
     def result(self) -> float:
+        """Σ numerator / Σ denominator over the batches so far."""
         return self.total / self.count if self.count else float("nan")
-
-    def get_config(self) -> dict:
-        return {}
 
 
 class Accuracy(Metric):
