@@ -82,13 +82,13 @@ def gradcheck(model, X, Y, epsilon: float = 1e-7, threshold: float = 1e-7, max_c
     """
     from .layers import Dropout
     model64 = type(model).from_config({**model.get_config(), "dtype": "float64"})
-    inputs = X if isinstance(X, (tuple, list)) else np.asarray(X, dtype=np.float64)
     if model.built and not model64.built:
         model64.build(*model.input_shapes)
-    X, Yt, *rest = model64.prepare(inputs, Y, mask)
+    X, Yt, *rest = model64.prepare(X, Y, mask)
     mask = rest[0] if rest else None
-    X = model64._unpack(tuple(np.asarray(A, dtype=np.float64) if np.asarray(A).dtype.kind == "f" else A
-                              for A in model64._as_inputs(X)))
+    # float inputs in float64; integer inputs (token ids) stay integers
+    X = model64._unpack(tuple(A if kind == "int" else np.asarray(A, dtype=np.float64)
+                              for A, kind in zip(model64._as_inputs(X), model64.input_kinds)))
     if model.built:
         model64.set_weights({k: v.astype(np.float64) for k, v in model.get_weights().items()})
     model64.rng = np.random.default_rng(seed)

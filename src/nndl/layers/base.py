@@ -113,6 +113,7 @@ class Layer:
     # The activation applied last to this layer's logits self.Z, for a fused dZ = A − Y;
     # None for a layer that cannot backpropagate from its logits.
     logits_activation: str | None = None
+
     def __init__(self, name: str | None = None):
         self.name = name
         self.params: dict[str, Array] = {}
