@@ -199,3 +199,15 @@ def test_freezing_one_parameter_by_name_and_frozen_sub_layers(rng):
         assert not np.array_equal(after[name], before[name])
     with pytest.raises(KeyError, match="no parameter 'gamma'"):
         model.layers[0].freeze("gamma")
+
+
+def test_every_layer_checks_its_input_in_forward(rng):
+    model = nndl.Sequential([Dense(4, "tanh"), nndl.BatchNorm(), nndl.Dropout(0.9), Dense(3, "softmax")],
+                            input_shape=(6,))
+    X = rng.standard_normal((6, 5)).astype(np.float32)
+    for i, layer in enumerate(model.layers):
+        good = X if i == 0 else np.zeros((4, 5), np.float32)
+        layer.forward(good, training=True)
+        n = good.shape[0]
+        with pytest.raises(ValueError, match=rf"expected input of shape \({n}, m\), got \({n + 1}, 5\)"):
+            layer.forward(np.zeros((n + 1, 5), np.float32))
