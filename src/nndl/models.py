@@ -28,7 +28,8 @@ from .functional.regularization import clip_by_global_norm, clip_by_value
 from .initializers import DEFAULT_INIT
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer
 from .layers.base import layout_batch_axis
-from .notebook import summary_html
+from .export.onnx import to_onnx
+from .display import summary_html
 from .optimizers import Optimizer, check_learning_rate, get_optimizer
 from .params import FlatParams
 from .validation import batch_shape, check_X, n_examples, one_example_shape, to_targets
@@ -454,6 +455,7 @@ class Sequential:
         return out
 
     _repr_html_ = summary_html  # Jupyter shows the summary as an HTML table
+    to_onnx = to_onnx  # model.to_onnx(path, layout="course"|"rows"): see nndl.export.onnx
 
     def save(self, path) -> None:
         """Write the model to a safetensors file (atomic: the old file survives a failed save)."""

@@ -10,25 +10,12 @@ instead (or nothing with ``quiet=True``), so the same code runs in a script.
 
 from __future__ import annotations
 
-import html
 import io
 
 from .callbacks import Callback
-from .validation import batch_shape
+from .display import summary_html
 
-
-def summary_html(model) -> str:
-    """The model's summary (layers, output shapes, parameters) as an HTML table."""
-    rows = []
-    for layer in model.layers:
-        shape = layer.output_shape
-        shape_s = "?" if shape is None else batch_shape(shape, layer.output_batch_axis)
-        rows.append(f"<tr><td>{html.escape(repr(layer))}</td><td>{html.escape(str(shape_s))}</td>"
-                    f"<td style='text-align:right'>{layer.n_params:,}</td></tr>")
-    n_params = model.n_params if model.built else 0
-    return ("<table class='nndl-summary'><thead><tr><th>Layer</th><th>Output shape</th><th>Params</th></tr>"
-            f"</thead><tbody>{''.join(rows)}</tbody><tfoot><tr><td colspan='3'>Total params: {n_params:,}"
-            f" &nbsp; loss: {html.escape(model.loss)} &nbsp; dtype: {model.dtype.name}</td></tr></tfoot></table>")
+__all__ = ["LiveLearningCurve", "in_notebook", "summary_html"]
 
 
 def in_notebook() -> bool:
