@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nndl
-from nndl import Activation, BatchNorm, Dense, Dropout, Flatten, Sequential
+from nndl import Activation, BatchNorm, Dense, Flatten, Sequential
 from nndl.cli import main
 from nndl.export import ONNX_EXPORTERS, to_onnx
 from nndl.interop import TORCH_MAPPERS, from_torch, to_torch

@@ -148,7 +148,7 @@ def test_early_stopping_holds_out_a_validation_fraction(iris):
     clf = NNDLClassifier(hidden_layer_sizes=(16,), early_stopping=True, n_iter_no_change=3, tol=0.05,
                          validation_fraction=0.2, max_iter=500, learning_rate_init=0.01, random_state=0).fit(X, y)
     assert clf.n_iter_ < 500
-    assert len(clf.validation_scores_) == clf.n_iter_
+    assert len(clf.validation_costs_) == clf.n_iter_
 
 
 def test_alpha_is_the_course_lambda_and_solvers_map_to_nndl_optimizers(iris):

@@ -141,3 +141,18 @@ def test_a_worker_killed_mid_trial_has_its_trial_failed_and_the_study_goes_on(po
     assert [t.number for t in trials] == [0, 1, 2]
     assert trials[0].state == states.FAIL  # marked failed by the survivor's heartbeat check
     assert [t.state for t in trials[1:]] == [states.COMPLETE, states.COMPLETE]
+
+
+def test_heartbeat_options_are_checked(tmp_path, capsys):
+    pytest.importorskip("optuna")
+    from nndl.cli import main
+    from nndl.tune import open_storage
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    storage = open_storage(url, heartbeat_interval=3)
+    assert (storage.heartbeat_interval, storage.grace_period) == (3, 6)  # grace: twice the heartbeat
+    with pytest.raises(ValueError, match="needs a heartbeat"):
+        open_storage(url, grace_period=5)
+    with pytest.raises(ValueError, match="whole seconds"):
+        open_storage(url, heartbeat_interval=0)
+    assert main(["tune", "--storage", url, "--n-trials", "1", "--grace-period", "5", "--no-retrain"]) == 2
+    assert "needs a heartbeat" in capsys.readouterr().err

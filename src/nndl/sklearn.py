@@ -33,7 +33,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .callbacks import Callback, EarlyStopping
@@ -104,8 +104,9 @@ class _NNDLEstimator(BaseEstimator):
         """(units, activation) of the output layer for the fitted targets."""
         raise NotImplementedError
 
-    def _targets(self, y: np.ndarray, dtype) -> np.ndarray:
-        """y (already validated) in the course's shape: (n_y, m)."""
+    def _targets(self, y: np.ndarray, labels: np.ndarray | None, dtype) -> np.ndarray:
+        """y (already validated; ``labels``: its class indices for a classifier) in the course's
+        shape (n_y, m)."""
         raise NotImplementedError
 
     # -- building and training -------------------------------------------------------------
@@ -124,6 +125,7 @@ class _NNDLEstimator(BaseEstimator):
                           output=output, keep_prob=keep_prob, batch_norm=self.batch_norm, lambd=self.alpha,
                           seed=seed, dtype=dtype)
         self.loss_curve_ = []
+        self.validation_costs_ = []
         self.n_iter_ = 0
 
     def _optimizer(self):
@@ -178,7 +180,7 @@ class _NNDLEstimator(BaseEstimator):
             self._new_model(X.shape[1], X.dtype)
         X = X.astype(self.model_.dtype, copy=False)
         stopping = epochs is None
-        self._train(X, self._targets(y, self.model_.dtype), epochs or self.max_iter, stopping, labels)
+        self._train(X, self._targets(y, labels, self.model_.dtype), epochs or self.max_iter, stopping, labels)
         return self
 
     def fit(self, X, y):
@@ -252,7 +254,7 @@ class _LossCurve(Callback):
         est.loss_ = float(logs["cost"])
         est.n_iter_ += 1
         if "val_cost" in logs:
-            est.validation_scores_ = getattr(est, "validation_scores_", []) + [float(logs["val_cost"])]
+            est.validation_costs_.append(float(logs["val_cost"]))
 
 
 def _can_stratify(labels: np.ndarray, fraction: float) -> bool:
@@ -268,7 +270,8 @@ class NNDLClassifier(ClassifierMixin, _NNDLEstimator):
     mapping to the course), plus keep_prob (dropout after each hidden layer when < 1) and
     batch_norm. Two classes: one sigmoid unit; C > 2: softmax over C units.
     Fitted attributes: classes_, n_features_in_, feature_names_in_ (with named columns),
-    model_ (the nndl network), loss_, loss_curve_, n_iter_.
+    model_ (the nndl network), loss_, loss_curve_ (training cost per epoch), validation_costs_
+    (dev cost per epoch with early_stopping), n_iter_.
     """
 
     def _set_targets(self, y, reset: bool) -> np.ndarray:
@@ -288,14 +291,13 @@ class NNDLClassifier(ClassifierMixin, _NNDLEstimator):
         if unseen.size:
             raise ValueError(f"y has classes {unseen.tolist()} not seen in the first fit "
                              f"(classes_ = {self.classes_.tolist()}); refit without warm_start")
-        self._labels = self._encoder.transform(y)
-        return self._labels
+        return self._encoder.transform(y)
 
     def _output(self):
         return (1, "sigmoid") if len(self.classes_) == 2 else (len(self.classes_), "softmax")
 
-    def _targets(self, y, dtype):
-        idx = self._labels
+    def _targets(self, y, labels, dtype):
+        idx = labels
         if len(self.classes_) == 2:
             return idx.reshape(1, -1).astype(dtype)
         Y = np.zeros((len(self.classes_), idx.size), dtype)
@@ -355,7 +357,7 @@ class NNDLRegressor(RegressorMixin, _NNDLEstimator):
     def _output(self):
         return self.n_outputs_, "linear"
 
-    def _targets(self, y, dtype):
+    def _targets(self, y, labels, dtype):
         y = np.asarray(y, dtype=dtype)
         return y.reshape(1, -1) if y.ndim == 1 else np.ascontiguousarray(y.T)
 

@@ -42,7 +42,7 @@ def parse(expression: str, values: dict[str, float], output: str = "J") -> tuple
             raise GraphError(f"{name!r} cannot be a variable name (letters, digits and _, not a function name)")
         try:
             inputs[name] = Node(float(value), "input", name=name)
-        except (TypeError, ValueError, OverflowError) as e:
+        except (TypeError, ValueError, OverflowError):
             raise GraphError(f"variable {name} must be a finite number, got {value!r}") from None
     try:
         tree = ast.parse(expression.strip(), mode="eval")
