@@ -3,7 +3,6 @@ PyTorch, the vectorized nndl.functional pass, hostile expressions, the SVG and t
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 

@@ -61,6 +61,7 @@ class OnnxGraph:
         self._used: set[str] = set()
 
     def fresh(self, hint: str) -> str:
+        """A tensor name not used yet: ``hint``, else hint_2, hint_3, …"""
         name, i = hint, 1
         while name in self._used:
             i += 1
