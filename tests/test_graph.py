@@ -186,3 +186,8 @@ def test_cli_demo_graph_errors(argv, message, tmp_path, capsys, monkeypatch):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "graph.svg").exists()
+
+
+def test_cli_demo_vectorization_refuses_graph_arguments(capsys):
+    assert main(["demo", "vectorization", "a*b", "--size", "10"]) == 2
+    assert "takes no expression" in capsys.readouterr().err
