@@ -94,6 +94,16 @@ def test_logistic_regression_graph_matches_the_vectorized_pass():
     assert n["a"].grad == pytest.approx(-y / A.item() + (1 - y) / (1 - A.item()), rel=1e-12)
 
 
+def test_logistic_regression_graph_is_drawn_as_the_course_draws_it(tmp_path):
+    pytest.importorskip("graphviz")
+    L, n = logistic_regression_graph([1.5, -2.0], [0.2, 0.4], 0.1, 1.0)
+    L.backward()
+    assert [equation(n[k]) for k in ("z", "a", "L")] == ["z = w1·x1 + w2·x2 + b", "a = σ(z)", "L = L(a, y)"]
+    svg = render_svg(L, tmp_path / "lr.svg").read_text()
+    for text in ("z = w1·x1 + w2·x2 + b", "y = 1", "dL/dw1", "∂z/∂w1 = 1.5"):
+        assert text in svg, text
+
+
 def test_logistic_regression_graph_checks_its_inputs():
     with pytest.raises(ValueError, match="same positive length"):
         logistic_regression_graph([1.0, 2.0], [1.0], 0.0, 1.0)

@@ -11,10 +11,11 @@
 """
 
 from .logistic import logistic_regression_graph
-from .node import FUNCTIONS, GraphError, Node, cross_entropy, exp, log, relu, sigmoid, tanh, topological_order
+from .node import (FUNCTIONS, GraphError, Node, cross_entropy, exp, log, relu, sigmoid, tanh, topological_order,
+                   weighted_sum)
 from .parse import parse
 from .render import GraphvizMissing, equation, render_svg, to_digraph
 
 __all__ = ["FUNCTIONS", "GraphError", "GraphvizMissing", "Node", "cross_entropy", "equation", "exp", "log",
            "logistic_regression_graph", "parse", "relu", "render_svg", "sigmoid", "tanh", "to_digraph",
-           "topological_order"]
+           "topological_order", "weighted_sum"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .node import Node, cross_entropy, sigmoid
+from .node import Node, cross_entropy, sigmoid, weighted_sum
 
 
 def logistic_regression_graph(x: Sequence[float], w: Sequence[float], b: float,
@@ -25,9 +25,8 @@ def logistic_regression_graph(x: Sequence[float], w: Sequence[float], b: float,
     nodes.update({f"w{i}": Node(v, "input", name=f"w{i}") for i, v in enumerate(w, 1)})
     nodes["b"] = Node(b, "input", name="b")
     nodes["y"] = Node(y, "const", name="y")
-    z = nodes["b"]
-    for i in range(len(x), 0, -1):
-        z = nodes[f"w{i}"] * nodes[f"x{i}"] + z
+    n = range(1, len(x) + 1)
+    z = weighted_sum([nodes[f"w{i}"] for i in n], [nodes[f"x{i}"] for i in n], nodes["b"])
     z.name = "z"
     a = sigmoid(z)
     a.name = "a"

@@ -175,6 +175,17 @@ def cross_entropy(a, y) -> Node:
     return Node(value, "L", ((a, da), (y, l1a - la)))
 
 
+def weighted_sum(ws, xs, b) -> Node:
+    """z = w1·x1 + w2·x2 + … + b as one node, as the course draws logistic regression:
+    ∂z/∂w_i = x_i, ∂z/∂x_i = w_i, ∂z/∂b = 1."""
+    ws, xs, b = [_node(w) for w in ws], [_node(x) for x in xs], _node(b)
+    if len(ws) != len(xs) or not ws:
+        raise GraphError(f"weighted_sum needs as many weights as inputs (at least one), got {len(ws)} and {len(xs)}")
+    value = math.fsum(w.value * x.value for w, x in zip(ws, xs)) + b.value
+    parents = [p for w, x in zip(ws, xs) for p in ((w, x.value), (x, w.value))]
+    return Node(value, "Σ", (*parents, (b, 1.0)))
+
+
 FUNCTIONS = {"exp": exp, "log": log, "sigmoid": sigmoid, "tanh": tanh, "relu": relu,
              "cross_entropy": cross_entropy}
 

@@ -37,6 +37,9 @@ def equation(node: Node) -> str:
         rhs = f"−{args[0]}"
     elif node.op == "=":
         rhs = args[0]
+    elif node.op == "Σ":
+        pairs = [f"{args[i]}·{args[i + 1]}" for i in range(0, len(args) - 1, 2)]
+        rhs = " + ".join([*pairs, args[-1]])
     elif node.op == "L":
         rhs = f"L({', '.join(args)})"
     else:
@@ -61,7 +64,8 @@ def to_digraph(out: Node, title: str | None = None):
     for i, node in enumerate(topological_order(out)):
         ids[id(node)] = f"n{i}"
         if node.op == "const":
-            g.node(ids[id(node)], _g(node.value), shape="plaintext")
+            text = f"{node.name} = {_g(node.value)}" if node.name else _g(node.value)
+            g.node(ids[id(node)], text, shape="plaintext")
             continue
         label = f"{equation(node)}\n= {_g(node.value)}" if node.op != "input" else f"{node.label} = {_g(node.value)}"
         g.node(ids[id(node)], f"{label}\nd{out.label}/d{node.label} = {_g(node.grad)}",
