@@ -47,6 +47,8 @@ from .layers import Activation, BatchNorm, Dense, Dropout, Layer
 from .layers.base import default_batch_axis, layer_from_spec, layer_spec, walk_layers
 from .losses import Loss, get_loss
 from .model_registry import register_model
+from .display import summary_html
+from .export.onnx import to_onnx
 from .params import FlatParams
 from .scores import get_metrics
 from .training import TrainingDiverged, fit_model, set_optimizer  # noqa: F401 (TrainingDiverged re-exported)
@@ -424,6 +426,9 @@ class Model:
             rows.append((name + mark, str(self.params[name].shape), repr(owner)))
         return _table(rows, f"Total params: {self.n_params:,}   loss: {self.loss}   dtype: {self.dtype.name}",
                       print_fn)
+
+    _repr_html_ = summary_html  # Jupyter shows the summary as an HTML table
+    to_onnx = to_onnx  # model.to_onnx(path, layout="course"|"rows"): see nndl.export.onnx
 
     def save(self, path) -> None:
         """Write the model to a safetensors file (atomic: the old file survives a failed save)."""

@@ -1,4 +1,5 @@
-"""``nndl demo vectorization``: the course's first speed lesson, measured on this machine.
+"""``nndl demo vectorization``: the course's first speed lesson, measured on this machine
+(``nndl demo graph``, the computation graph, lives in graph_demo.py).
 
 Course 1, week 2: c = Σᵢ aᵢ·bᵢ for two vectors of 1,000,000 numbers, once with a Python
 ``for`` loop over the elements and once with ``np.dot(a, b)``, which hands the whole product
@@ -15,15 +16,20 @@ import numpy as np
 from . import CLIError
 from .common import emit
 
-DEMOS = ("vectorization",)
+DEMOS = ("vectorization", "graph")
 
 
 def add_parser(sub) -> None:
     """Register the ``demo`` verb on the subparsers ``sub``."""
-    p = sub.add_parser("demo", help="small live demonstrations from the course (vectorization)",
+    p = sub.add_parser("demo", help="small live demonstrations from the course (vectorization, graph)",
                        description="Live demonstrations from the course. vectorization: time a Python "
-                                   "for loop against np.dot on the same two vectors (Course 1, week 2).")
+                                   "for loop against np.dot on the same two vectors (Course 1, week 2). graph: the "
+                                   "computation graph of an expression, forward values and backward "
+                                   "derivatives, drawn as SVG (Course 1, week 2).")
     p.add_argument("name", choices=DEMOS, help="which demonstration to run")
+    p.add_argument("graph_args", nargs="*", metavar="EXPR NAME=VALUE",
+                   help='graph: an expression and its inputs, e.g. "3*(a + b*c)" a=5 b=3 c=2')
+    p.add_argument("--out", help="graph: where to write the SVG (default: graph.svg)")
     p.add_argument("--size", type=int, default=1_000_000, help="length of the vectors (default 1,000,000)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs of each version; the median is shown "
                                                           "(default 3)")
@@ -66,6 +72,11 @@ def vectorization(size: int = 1_000_000, repeats: int = 3, seed: int = 0) -> dic
 
 def run(args) -> int:
     """Run the demonstration ``args.name`` and print its timings (text, or JSON with --json)."""
+    if args.name == "graph":
+        from .graph_demo import run_graph
+        return run_graph(args)
+    if args.graph_args or args.out:
+        raise CLIError(f"demo {args.name} takes no expression, inputs or --out (those are for demo graph)")
     r = vectorization(args.size, args.repeats, args.seed)
     text = "\n".join([
         f"Vectorization (Course 1, week 2): c = a·b for two random vectors of {r['size']:,} float64 values,",

@@ -73,6 +73,8 @@ def add_parser(sub) -> None:
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint, "
                                                        "optionally to a new --epochs; every other option "
                                                        "comes from RUN_DIR/config.json")
+    p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard event files to DIR (scalars, "
+                                                        "weight/gradient histograms, first-layer weights)")
     p.add_argument("--json", action="store_true", help="print one machine-readable summary line")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-plots", action="store_true", help="do not write cost.png")
@@ -172,6 +174,9 @@ def run(args) -> int:
     callbacks = [ModelCheckpoint(checkpoint, every=cfg["checkpoint_every"])]
     if cfg["early_stopping"]:
         callbacks.append(EarlyStopping("val_cost", patience=cfg["early_stopping"]))
+    if getattr(args, "tensorboard", None):
+        from ..tensorboard import TensorBoard
+        callbacks.append(TensorBoard(args.tensorboard, image_shape=dataset.image_shape))
     verbose = 0 if args.no_progress else 1
     if not args.json:
         print(f"nndl: training {'x'.join(map(str, _dims(model, dataset)))} "

@@ -40,6 +40,12 @@ def add_parser(sub) -> None:
     p.add_argument("--storage", default="sqlite:///study.db",
                    help="Optuna storage URL shared by all workers: sqlite:///study.db (default), "
                         "postgresql://…, mysql+pymysql://…")
+    p.add_argument("--heartbeat", type=int, metavar="SECONDS",
+                   help="running trials write a heartbeat every SECONDS; a trial whose worker died is marked "
+                        "failed once its heartbeat is --grace-period old (default: no heartbeat)")
+    p.add_argument("--grace-period", type=int, metavar="SECONDS",
+                   help="age of the last heartbeat after which a running trial counts as failed "
+                        "(default: 2 x --heartbeat)")
     p.add_argument("--sampler", choices=["random", "tpe"], default="random",
                    help="random search (the course's advice, default) or TPE")
     p.add_argument("--n-jobs", type=int, default=1, help="worker processes on this machine (-1: one per CPU)")
@@ -126,7 +132,8 @@ def run(args) -> int:
                       sampler=args.sampler, n_jobs=args.n_jobs, epochs=args.epochs, seed=args.seed,
                       out=None if args.no_retrain else args.out, data_dir=args.data_dir, search_space=space,
                       prune=not args.no_prune, prune_startup_trials=args.prune_startup_trials,
-                      prune_warmup_epochs=args.prune_warmup_epochs, verbose=0 if (args.quiet or args.json) else 1)
+                      prune_warmup_epochs=args.prune_warmup_epochs, verbose=0 if (args.quiet or args.json) else 1,
+                      heartbeat_interval=args.heartbeat, grace_period=args.grace_period)
     except ImportError as e:
         raise CLIError(str(e)) from None
     seconds = time.perf_counter() - start

@@ -42,7 +42,8 @@ def tune(dataset="digits", n_trials: int = 20, study_name: str | None = None,
          epochs: int = 20, seed: int = 0, out: str | os.PathLike | None = "runs/tune",
          data_dir: str | None = None, search_space: SearchSpace | None = None, prune: bool = True,
          prune_startup_trials: int = 5, prune_warmup_epochs: int | None = None,
-         verbose: int = 1) -> TuneResult:
+         verbose: int = 1, heartbeat_interval: int | None = None,
+         grace_period: int | None = None) -> TuneResult:
     """Search hyperparameters for an L-layer network on ``dataset`` and keep the best.
 
     dataset: a name for ``nndl.datasets.load_dataset`` or a Dataset-like object with
@@ -58,6 +59,10 @@ def tune(dataset="digits", n_trials: int = 20, study_name: str | None = None,
     out: run directory for the best configuration, retrained with its seed
     (model.safetensors, history.csv, summary.json, trials.csv); None writes nothing and
     does not retrain. Returns a TuneResult (best trial, value, configuration, counts).
+
+    heartbeat_interval, grace_period: seconds; with a heartbeat, a trial whose worker died
+    (killed, machine lost) is marked failed once its heartbeat is ``grace_period`` old, by
+    the next worker that starts a trial (see ``open_storage``).
 
     Objective (minimized): the dev cost J_dev after the last epoch.
     Worker processes are spawned: a script that calls ``tune(n_jobs > 1)`` must guard its
@@ -85,7 +90,7 @@ def tune(dataset="digits", n_trials: int = 20, study_name: str | None = None,
     data = _load_data(dataset, data_dir, seed)
     dataset_name = getattr(data, "name", dataset if isinstance(dataset, str) else "custom")
     study_name = study_name or f"nndl-{dataset_name}"
-    rdb = open_storage(storage)
+    rdb = open_storage(storage, heartbeat_interval, grace_period)
 
     old_verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -99,7 +104,7 @@ def tune(dataset="digits", n_trials: int = 20, study_name: str | None = None,
                   f"({len(study.trials)} trials so far); {n_trials} more on {dataset_name}, "
                   f"{epochs} epochs each, {sampler} sampler, {n_jobs} worker(s)", flush=True)
         job = _Job(study_name, storage, dataset, data_dir, seed, epochs, space, sampler, prune,
-                   prune_startup_trials, prune_warmup_epochs, verbose, n_trials)
+                   prune_startup_trials, prune_warmup_epochs, verbose, n_trials, heartbeat_interval, grace_period)
         if n_trials and n_jobs > 1:
             _run_workers(job, n_jobs)
         elif n_trials:

@@ -38,6 +38,8 @@ class _Job:
     prune_warmup_epochs: int
     verbose: int
     n_trials: int = 0
+    heartbeat_interval: int | None = None
+    grace_period: int | None = None
 
 
 def _load_data(dataset, data_dir, seed):
@@ -68,7 +70,8 @@ def _worker(job: _Job) -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     _limit_blas_threads()
     data = _load_data(job.dataset, job.data_dir, job.seed)
-    study = optuna.load_study(study_name=job.study_name, storage=open_storage(job.storage),
+    study = optuna.load_study(study_name=job.study_name, storage=open_storage(job.storage, job.heartbeat_interval,
+                                                                                  job.grace_period),
                               sampler=make_sampler(job.sampler, job.seed),
                               pruner=make_pruner(job.prune, job.prune_startup_trials, job.prune_warmup_epochs))
     _optimize(study, job, data)

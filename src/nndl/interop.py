@@ -1,0 +1,182 @@
+"""PyTorch weight exchange: ``to_torch(model)`` and ``from_torch(module_or_state_dict, model)``.
+
+The mapping, one entry per layer type (``TORCH_MAPPERS``), with nndl's course layout on one
+side and PyTorch's on the other:
+
+    Dense(n, g)   W (n, n_prev), b (n, 1)   ↔  nn.Linear(n_prev, n): weight (n, n_prev) = W, bias (n,) = b
+                                              followed by g as a module (nn.ReLU, nn.Sigmoid, nn.Tanh,
+                                              nn.Softmax(dim=1), nn.LeakyReLU(0.01), nothing for linear)
+    BatchNorm     gamma, beta (n, 1), running_mean, running_var (n, 1)
+                                           ↔  nn.BatchNorm1d(n, eps): weight, bias, running_mean, running_var (n,)
+                                              (torch's momentum = 1 − nndl's)
+    Dropout(keep_prob)                     ↔  nn.Dropout(p = 1 − keep_prob)
+    Activation(g)                          ↔  g as a module
+    Flatten                                ↔  nn.Flatten()
+
+A PyTorch module takes examples as rows: the module from ``to_torch`` maps X.T (m, n_x) to
+A[L].T (m, n_y), and images as nndl has them, (m, n_H, n_W, n_C). ``from_torch`` matches
+PyTorch's parameterised modules to nndl's layers in order (a Linear to each Dense, a
+BatchNorm1d to each BatchNorm), whatever the module names, checking every shape; it writes
+nothing unless every tensor fits. Round trips give the same outputs to 1e-5 (tested).
+
+Needs PyTorch (CPU is enough); nndl never requires it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+# layer class name → {"to_modules": fn(layer, torch) -> [modules], "from_group": fn(layer, tensors) -> {key: array}}
+TORCH_MAPPERS: dict[str, dict[str, Callable]] = {}
+
+
+def register_torch_mapper(layer_name: str, to_modules: Callable, from_group: Callable | None = None):
+    """Register how layers of class ``layer_name`` become PyTorch modules (``to_modules(layer,
+    torch) -> list of modules``) and take weights from one PyTorch module's tensors
+    (``from_group(layer, {"weight": …, "bias": …, …}) -> {nndl param/state key: array}``;
+    None for layers without weights)."""
+    TORCH_MAPPERS[layer_name] = {"to_modules": to_modules, "from_group": from_group}
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        raise ImportError("PyTorch weight exchange needs PyTorch: pip install torch") from None
+    return torch
+
+
+def activation_module(name: str, torch):
+    """The PyTorch module for the course's activation ``name`` (None for linear)."""
+    nn = torch.nn
+    modules = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "linear": None,
+               "softmax": lambda: nn.Softmax(dim=1), "leaky_relu": lambda: nn.LeakyReLU(0.01)}
+    if name not in modules:
+        raise ValueError(f"the activation {name!r} has no PyTorch counterpart; known: {', '.join(modules)}")
+    return modules[name]() if modules[name] is not None else None
+
+
+def _expect(group: dict, key: str, shape: tuple, layer) -> np.ndarray:
+    if key not in group:
+        raise ValueError(f"{type(layer).__name__} expects a PyTorch tensor {key!r} of shape {shape}; "
+                         f"the matching module has {sorted(group)}")
+    value = group[key]
+    if tuple(value.shape) != tuple(shape):
+        raise ValueError(f"{type(layer).__name__}: PyTorch {key} has shape {tuple(value.shape)}, "
+                         f"expected {tuple(shape)}")
+    return value
+
+
+def _dense_modules(layer, torch):
+    n_out, n_in = layer.params["W"].shape
+    linear = torch.nn.Linear(n_in, n_out, dtype=_torch_dtype(layer.params["W"].dtype, torch))
+    with torch.no_grad():
+        linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(layer.params["W"])))
+        linear.bias.copy_(torch.from_numpy(layer.params["b"].ravel().copy()))
+    act = activation_module(layer.activation, torch)
+    return [linear] + ([act] if act is not None else [])
+
+
+def _dense_from(layer, group):
+    W = layer.params["W"]
+    return {"W": _expect(group, "weight", W.shape, layer),
+            "b": _expect(group, "bias", (W.shape[0],), layer).reshape(W.shape[0], 1)}
+
+
+def _batchnorm_modules(layer, torch):
+    n = layer.params["gamma"].size
+    if len(layer.input_shape) > 1:  # images: channels-last input, PyTorch's BatchNorm2d wants NCHW
+        raise ValueError("to_torch: BatchNorm on images has no channels-last PyTorch module; "
+                         "only dense BatchNorm maps to nn.BatchNorm1d")
+    bn = torch.nn.BatchNorm1d(n, eps=layer.eps, momentum=1.0 - layer.momentum,
+                              dtype=_torch_dtype(layer.params["gamma"].dtype, torch))
+    with torch.no_grad():
+        for t, arr in ((bn.weight, layer.params["gamma"]), (bn.bias, layer.params["beta"]),
+                       (bn.running_mean, layer.state["running_mean"]), (bn.running_var, layer.state["running_var"])):
+            t.copy_(torch.from_numpy(arr.reshape(n).copy()))
+    return [bn]
+
+
+def _batchnorm_from(layer, group):
+    shape = layer.params["gamma"].shape
+    n = layer.params["gamma"].size
+    return {nndl: _expect(group, key, (n,), layer).reshape(shape)
+            for nndl, key in (("gamma", "weight"), ("beta", "bias"), ("running_mean", "running_mean"),
+                              ("running_var", "running_var"))}
+
+
+register_torch_mapper("Dense", _dense_modules, _dense_from)
+register_torch_mapper("BatchNorm", _batchnorm_modules, _batchnorm_from)
+register_torch_mapper("Dropout", lambda layer, torch: [torch.nn.Dropout(p=1.0 - layer.keep_prob)])
+register_torch_mapper("Activation", lambda layer, torch: [m for m in [activation_module(layer.activation, torch)] if m])
+register_torch_mapper("Flatten", lambda layer, torch: [torch.nn.Flatten()])
+
+
+def _torch_dtype(dtype, torch):
+    return {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[np.dtype(dtype)]
+
+
+def to_torch(model):
+    """A ``torch.nn.Sequential`` computing the model's inference pass on examples-as-rows
+    input (X.T), with the model's weights copied in (in the model's dtype); call ``.eval()``
+    (done here) for dropout off and batch norm's running averages."""
+    torch = _torch()
+    if not model.built:
+        raise ValueError("the model has no weights yet: build it (or fit it) before converting")
+    modules = []
+    for layer in model.layers:
+        name = type(layer).__name__
+        if name not in TORCH_MAPPERS:
+            raise ValueError(f"no PyTorch mapping for layer type {name}; register one with "
+                             "nndl.interop.register_torch_mapper")
+        modules += TORCH_MAPPERS[name]["to_modules"](layer, torch)
+    return torch.nn.Sequential(*modules).eval()
+
+
+def _groups(state: dict[str, Any]) -> list[tuple[str, dict[str, np.ndarray]]]:
+    """State-dict entries grouped by module ("0.weight", "0.bias" → ("0", {...})), in order."""
+    groups: dict[str, dict[str, np.ndarray]] = {}
+    for key, value in state.items():
+        prefix, _, leaf = key.rpartition(".")
+        if leaf == "num_batches_tracked":
+            continue
+        array = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+        groups.setdefault(prefix, {})[leaf] = array
+    return list(groups.items())
+
+
+def from_torch(module_or_state_dict, model) -> None:
+    """Copy a PyTorch module's (or state dict's) weights into ``model``, layer by layer.
+
+    PyTorch's parameterised modules are matched in order to nndl's layers that hold weights
+    (nn.Linear → Dense, nn.BatchNorm1d → BatchNorm); names do not matter, shapes must fit
+    (nn.Linear's weight is (n, n_prev) like W). Everything is checked before anything is
+    written, so a mismatch leaves ``model`` as it was. Weights are cast to the model's dtype.
+    """
+    state = module_or_state_dict.state_dict() if hasattr(module_or_state_dict, "state_dict") else module_or_state_dict
+    if not isinstance(state, dict):
+        raise TypeError(f"expected a torch.nn.Module or a state dict, got {type(module_or_state_dict).__name__}")
+    if not model.built:
+        raise ValueError("build the nndl model first (give it an input_shape) so its weight shapes are known")
+    groups = _groups(state)
+    layers = [layer for layer in model.layers if layer.params or layer.state]
+    if len(groups) != len(layers):
+        raise ValueError(f"the PyTorch weights come in {len(groups)} module(s) ({', '.join(g for g, _ in groups)}), "
+                         f"but the nndl model has {len(layers)} layer(s) with weights "
+                         f"({', '.join(type(layer).__name__ for layer in layers)})")
+    updates = []
+    for layer, (prefix, group) in zip(layers, groups):
+        mapper = TORCH_MAPPERS.get(type(layer).__name__, {}).get("from_group")
+        if mapper is None:
+            raise ValueError(f"no PyTorch mapping for the weights of {type(layer).__name__}")
+        try:
+            values = mapper(layer, group)
+        except ValueError as e:
+            raise ValueError(f"PyTorch module {prefix!r}: {e}") from None
+        updates.append((layer, values))
+    for layer, values in updates:
+        for key, value in values.items():
+            target = layer.params[key] if key in layer.params else layer.state[key]
+            target[...] = value.astype(target.dtype, copy=False)
