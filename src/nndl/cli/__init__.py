@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-VERBS = ("train", "evaluate", "predict", "gradcheck", "diagnose", "tune", "demo")
+VERBS = ("train", "evaluate", "predict", "gradcheck", "diagnose", "tune", "demo", "playground")
 
 
 class CLIError(Exception):
