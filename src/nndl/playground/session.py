@@ -101,12 +101,14 @@ class Session:
             c = self.config
             for _ in range(steps):
                 first = self.model.optimizer is None
+                saved = self.model.get_weights()
                 try:
                     self.model.fit(self.X_train, self.Y_train, epochs=1, batch_size=c["batch"], verbose=0,
                                    optimizer=c["optimizer"] if first else None,
                                    learning_rate=c["lr"] if first else None)
                 except TrainingDiverged as e:
-                    self.error = str(e)
+                    self.model.set_weights(saved)  # the page keeps showing the last good network
+                    self.error = str(e) + " — the last good weights are kept; lower the learning rate and press Reset"
                     self.playing = False
                     break
                 self.step_count += 1
@@ -139,8 +141,9 @@ class Session:
                 history = [history[i] for i in idx]
             snap = {
                 "version": self.version, "data_version": self.data_version, "step": self.step_count,
-                "train_loss": self.train_loss, "test_loss": self.test_loss, "playing": self.playing,
-                "error": self.error, "history": history,
+                "train_loss": _finite(self.train_loss), "test_loss": _finite(self.test_loss),
+                "playing": self.playing, "error": self.error,
+                "history": [(s, _finite(a), _finite(b)) for s, a, b in history],
                 "output": out_grid, "neurons": neuron_grid,
                 "weights": [_rounded(layer.params["W"]) for layer in dense],
                 "biases": [_rounded(layer.params["b"][:, 0]) for layer in dense],
@@ -243,12 +246,18 @@ print("test", model.evaluate(X_test, Y_test))
 
 
 def _points(P: np.ndarray, y: np.ndarray) -> list:
-    return [[round(float(a), 4), round(float(b), 4), (round(float(t), 4) if y.dtype.kind == "f" else int(t))]
-            for (a, b), t in zip(P, y)]
+    """[[x1, x2, label], …] at full precision, so the page's points are the model's points."""
+    return [[float(a), float(b), (float(t) if y.dtype.kind == "f" else int(t))] for (a, b), t in zip(P, y)]
 
 
 def _rounded(a: np.ndarray) -> list:
-    return np.round(np.asarray(a, dtype=np.float64), 5).tolist()
+    """Rounded plain numbers for JSON (non-finite values, which JSON cannot carry, clipped)."""
+    a = np.nan_to_num(np.asarray(a, dtype=np.float64), nan=0.0, posinf=1e9, neginf=-1e9)
+    return np.round(a, 5).tolist()
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
 
 
 def config_json(config: dict) -> str:

@@ -418,7 +418,7 @@ function drawLossChart() {
   const s = state.snap;
   const canvas = $("loss-chart"), ctx = canvas.getContext("2d");
   ctx.clearRect(0, 0, canvas.width, canvas.height);
-  const h = s.history;
+  const h = s.history.filter((r) => r[1] !== null && r[2] !== null);
   if (h.length < 2) return;
   const maxLoss = Math.max(1e-9, ...h.map((r) => Math.max(r[1], r[2])));
   const lastStep = Math.max(1, h.at(-1)[0]);
@@ -439,8 +439,9 @@ function acceptSnapshot(s) {
   state.playing = s.playing;
   updatePlayButton();
   $("step-count").value = s.step;
-  $("test-loss").value = s.test_loss.toFixed(4); $("test-loss").dataset.value = String(s.test_loss);
-  $("train-loss").value = s.train_loss.toFixed(4); $("train-loss").dataset.value = String(s.train_loss);
+  const loss = (v) => (v === null ? "–" : v.toFixed(4));
+  $("test-loss").value = loss(s.test_loss); $("test-loss").dataset.value = String(s.test_loss);
+  $("train-loss").value = loss(s.train_loss); $("train-loss").dataset.value = String(s.train_loss);
   if (s.error) showMessage(s.error);
   drawBoundary(); drawLossChart(); drawNeurons();
   if (structureChanged || !$("links").childElementCount || s.step !== state.lastLinksStep) { drawLinks(); state.lastLinksStep = s.step; }
