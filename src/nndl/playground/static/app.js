@@ -71,12 +71,20 @@ function writeHash(c) {
 }
 
 // ------------------------------------------------------------------ controls
+// The fields' own limits (min, max, step) are checked here first, so a mistyped value gets its
+// message at once; the server checks everything again.
 function readControls() {
   const c = structuredClone(state.config);
   c.dataset = $("dataset").value;
   for (const k of ["classes", "noise", "ratio", "points", "seed", "l1", "l2", "batch", "dropout"]) {
-    const raw = $(k).value.trim();
-    c[k] = raw === "" ? NaN : Number(raw);
+    const input = $(k), raw = input.value.trim();
+    if (raw === "" || !input.checkValidity()) {
+      const label = input.closest("label").textContent.split(/[:\n]/)[0].trim();
+      const whole = input.step === "1" ? "a whole number" : "a number";
+      showMessage(`${label} must be ${whole} from ${input.min} to ${input.max} — kept the previous settings.`);
+      return null;
+    }
+    c[k] = Number(raw);
   }
   c.lr = Number($("lr").value);
   c.optimizer = $("optimizer").value;
@@ -102,6 +110,7 @@ function writeControls(c) {
 // Any change starts again from scratch with the new configuration; a value the server
 // refuses leaves the running configuration as it was, and the page says why.
 async function applyConfig(c) {
+  if (c === null) { writeControls(state.config); return; }
   try {
     const { points } = await api(`/api/session/${state.session}/config`, { config: c });
     acceptPoints(points);
