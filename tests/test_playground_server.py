@@ -171,7 +171,8 @@ def test_training_lowers_the_loss_and_exports_the_real_network(client, tmp_path)
     assert r.json()["step"] == 30
     snap = client.get(f"/api/session/{sid}/snapshot", headers=GOOD).json()
     assert snap["test_loss"] < 0.8 * before["test_loss"]
-    assert len(snap["output"]["values"]) == 48 * 48 and len(snap["neurons"]) == 2  # inputs, one hidden layer
+    assert len(snap["output"]["values"]) == 48 * 48 and len(snap["neurons"]) == 3  # inputs, one hidden layer, output
+    assert [len(layer) for layer in snap["neurons"]] == [2, 4, 1]
     assert np.shape(snap["weights"][0]) == (4, 2) and np.shape(snap["dweights"][0]) == (4, 2)
 
     blob = client.get(f"/api/session/{sid}/model.nndl", headers=GOOD)

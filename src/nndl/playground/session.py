@@ -153,8 +153,8 @@ class Session:
         return snap
 
     def _forward_grid(self, n: int) -> tuple[dict, list]:
-        """The network on an n × n grid over the plot: the output map and each hidden
-        neuron's activations (row-major from the top-left corner)."""
+        """The network on an n × n grid over the plot: the output map, and the activations of
+        every neuron — inputs, hidden layers, outputs (row-major from the top-left corner)."""
         ticks = np.linspace(-D.DOMAIN, D.DOMAIN, n)
         gx, gy = np.meshgrid(ticks, ticks[::-1])
         X = D.features(np.stack([gx.ravel(), gy.ravel()], axis=1), self.config["features"])
@@ -167,6 +167,8 @@ class Session:
             if ends_block:
                 neurons.append([_rounded(row) for row in A])
         inputs = [_rounded(row) for row in X]
+        outputs = A if self.regression else 2 * A - 1  # probabilities shown on the same −1 … 1 scale
+        neurons.append([_rounded(row) for row in outputs])
         if self.regression or A.shape[0] == 1:
             out = {"kind": "value", "values": _rounded(A[0] * 2 - 1 if not self.regression else A[0])}
         else:

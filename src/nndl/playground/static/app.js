@@ -328,7 +328,9 @@ function showNeuronTip(node) {
   const l = Number(node.dataset.layer) - 1, j = Number(node.dataset.unit) - 1;
   if (!s.biases[l]) return;
   const r = node.getBoundingClientRect();
-  tip(`b${l + 1}[${j + 1}] = ${fmt(s.biases[l][j])}   ∂J/∂b = ${fmt(s.dbiases[l][j])}`, r.right, r.top);
+  const incoming = s.weights[l][j].map((w, k) => `w${k + 1} = ${fmt(w)} (∂J/∂w ${fmt(s.dweights[l][j][k])})`);
+  tip(`b${l + 1}[${j + 1}] = ${fmt(s.biases[l][j])}   ∂J/∂b = ${fmt(s.dbiases[l][j])}\nincoming: ${incoming.join(", ")}`,
+      r.right, r.top);
 }
 
 function tip(text, x, y) {
@@ -367,9 +369,9 @@ function drawNeurons() {
   if (!s || !state.config) return;
   const columns = [...$("net-columns").children];
   const n = Math.round(Math.sqrt(s.neurons[0][0].length));
-  const paint = (node, values) => {
+  const paint = (node, values, fixedScale) => {
     const canvas = node.querySelector("canvas");
-    const scale = Math.max(1e-9, ...values.map(Math.abs));
+    const scale = fixedScale || Math.max(1e-9, ...values.map(Math.abs));
     paintGrid(canvas, n, (i) => valueColor(values[i] / scale));
   };
   const feats = columns[0] ? [...columns[0].children] : [];
@@ -379,10 +381,9 @@ function drawNeurons() {
   });
   s.neurons.slice(1).forEach((layer, l) => {
     const nodes = columns[l + 1] ? [...columns[l + 1].querySelectorAll(".neuron")] : [];
-    layer.forEach((values, j) => { if (nodes[j]) paint(nodes[j], values); });
+    const isOutput = l + 2 === s.neurons.length;
+    layer.forEach((values, j) => { if (nodes[j]) paint(nodes[j], values, isOutput ? 1 : 0); });
   });
-  const outs = columns.at(-1) ? [...columns.at(-1).querySelectorAll(".neuron")] : [];
-  if (outs.length === 1 && s.output.kind === "value") paint(outs[0], s.output.values);
 }
 
 function drawBoundary() {

@@ -70,12 +70,21 @@
     if (x1 < 0) return null;
     const small = document.createElement("canvas");
     small.width = side; small.height = side;
-    const ctx = small.getContext("2d");
+    const ctx = small.getContext("2d", { willReadFrequently: true });
     ctx.fillStyle = "black"; ctx.fillRect(0, 0, side, side);
     const box = side === 28 ? 20 : side, w = x1 - x0 + 1, h = y1 - y0 + 1, scale = box / Math.max(w, h);
     ctx.imageSmoothingEnabled = true; ctx.imageSmoothingQuality = "high";
-    ctx.drawImage(pad, x0, y0, w, h, (side - w * scale) / 2, (side - h * scale) / 2, w * scale, h * scale);
-    const data = ctx.getImageData(0, 0, side, side).data;
+    const place = (dx, dy) => {
+      ctx.fillStyle = "black"; ctx.fillRect(0, 0, side, side);
+      ctx.drawImage(pad, x0, y0, w, h, (side - w * scale) / 2 + dx, (side - h * scale) / 2 + dy, w * scale, h * scale);
+      return ctx.getImageData(0, 0, side, side).data;
+    };
+    let data = place(0, 0);
+    if (side === 28) { // MNIST centres each digit's centre of mass in the 28×28 frame
+      let mass = 0, mx = 0, my = 0;
+      for (let i = 0; i < side * side; i++) { const v = data[4 * i]; mass += v; mx += v * (i % side); my += v * Math.floor(i / side); }
+      if (mass > 0) data = place(Math.round((side - 1) / 2 - mx / mass), Math.round((side - 1) / 2 - my / mass));
+    }
     const pixels = [];
     for (let i = 0; i < side * side; i++) pixels.push(Math.round((data[4 * i] / 255) * 1000) / 1000);
     const view = $("pad-input").getContext("2d");
