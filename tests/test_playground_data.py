@@ -107,3 +107,22 @@ def test_cli_registers_the_playground_verb(capsys):
     assert "--port" in out and "--host" in out and "--no-browser" in out and "127.0.0.1" in out
     assert main(["playground", "--port", "70000", "--no-browser"]) == 2
     assert "--port must be from 1 to 65535" in capsys.readouterr().err
+
+
+def test_digit_tab_starts_from_a_network_saved_by_nndl_train(tmp_path, capsys):
+    import nndl
+    from nndl.cli import main
+    from nndl.playground.digits import DigitNet
+    assert main(["train", "--epochs", "3", "--out", str(tmp_path / "run"), "--no-progress", "--no-plots"]) == 0
+    capsys.readouterr()
+    net = DigitNet(model_path=tmp_path / "run" / "model.safetensors")
+    state = net.state()
+    assert state["trained"] and state["side"] == 8 and state["layers"] == [64, 16, 16, 10]
+    from nndl.datasets.bundled import digits
+    X, Y = digits()
+    out = net.explain(X[:, 5].tolist(), label=int(Y[0, 5]))
+    assert out["prediction"] in range(10) and len(out["nudge"]["hidden"]) == 2
+    other = tmp_path / "other.nndl"
+    nndl.mlp([2, 3, 1], output="sigmoid").save(other)
+    with pytest.raises(ValueError, match="digit network must be Dense layers"):
+        DigitNet(model_path=other)

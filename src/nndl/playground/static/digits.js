@@ -22,6 +22,7 @@
     const shape = s.layers.join("-");
     if (!s.trained) { say(`Data: ${s.source}. The ${shape} network is not trained yet: press “Train the network”.`); return; }
     const h = s.history.at(-1);
+    if (!h) { say(`Data: ${s.source}. The ${shape} network was loaded from ${s.loaded_from}. Draw a digit.`); return; }
     say(`Data: ${s.source}. ${shape} network trained by nndl for ${h.epochs} epochs: test accuracy ` +
         `${(100 * h.test_accuracy).toFixed(1)}%, test cost ${h.test_cost.toFixed(4)}. Draw a digit.`);
   }
@@ -197,8 +198,7 @@
       box.append(p); return;
     }
     box.append(barsRow("output wants (Y − A)", n.output));
-    box.append(barsRow("layer 2 activations", n.hidden[1]));
-    box.append(barsRow("layer 1 activations", n.hidden[0]));
+    for (let l = n.hidden.length - 1; l >= 0; l--) box.append(barsRow(`layer ${l + 1} activations`, n.hidden[l]));
     n.biases.forEach((b, l) => box.append(barsRow(`biases b[${l + 1}]`, b)));
     const wl = document.createElement("p");
     wl.textContent = "Nudges of each first-layer neuron's incoming weights (blue: increase, orange: decrease):";
