@@ -160,6 +160,16 @@ def test_architecture_editor_bad_values_and_a_second_tab(server, page, browser):
     page.click("#step")
     wait_for(page, "window.nndlPlayground.snap.step === 1")
 
+    # switching to a two-class set and back keeps working (the class count follows the set)
+    page.select_option("#dataset", "circle")
+    wait_for(page, "window.nndlPlayground.config.dataset === 'circle' && window.nndlPlayground.config.classes === 2")
+    page.select_option("#dataset", "spiral")
+    wait_for(page, "window.nndlPlayground.config.dataset === 'spiral'")
+    page.fill("#classes", "3")
+    page.press("#classes", "Tab")
+    wait_for(page, "window.nndlPlayground.config.classes === 3")
+    assert page.is_hidden("#message")
+
     # the URL carries the whole state: a second tab opened with it shows the same network
     shared = page.url
     second = browser.new_page()
@@ -175,8 +185,18 @@ def test_architecture_editor_bad_values_and_a_second_tab(server, page, browser):
     assert len(app.playground.sessions) == sessions - 1
     second.close()
     page.click("#step")
-    wait_for(page, "window.nndlPlayground.snap.step === 2")
+    wait_for(page, "window.nndlPlayground.snap.step === 1")
     shot(page, "playground-architecture")
+
+    # your own CSV: five classes, read as numbers
+    rows = "x1,x2,label\n" + "".join(f"{np.cos(a):.4f},{np.sin(a):.4f},{int(a) % 5}\n" for a in np.linspace(0, 9.9, 200))
+    page.set_input_files("#csv", files=[{"name": "mine.csv", "mimeType": "text/csv", "buffer": rows.encode()}])
+    wait_for(page, "window.nndlPlayground.config.dataset === 'upload' && window.nndlPlayground.points.classes === 5")
+    wait_for(page, "window.nndlPlayground.snap.weights.at(-1).length === 5")
+    assert page.locator("#output-5").count() == 1
+    page.click("#step")
+    wait_for(page, "window.nndlPlayground.snap.step === 1")
+    shot(page, "playground-upload")
     assert page.errors == []
 
 

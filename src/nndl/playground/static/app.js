@@ -5,7 +5,8 @@ const FEATURES = ["x1", "x2", "x1sq", "x2sq", "x1x2", "sinx1", "sinx2"];
 const FEATURE_LABELS = { x1: "X₁", x2: "X₂", x1sq: "X₁²", x2sq: "X₂²", x1x2: "X₁X₂", sinx1: "sin(X₁)", sinx2: "sin(X₂)" };
 const ACTIVATIONS = ["relu", "tanh", "sigmoid", "linear", "leaky_relu"];
 const MAX_LAYERS = 6, MAX_NEURONS = 8, DOMAIN = 6;
-const CLASS_COLORS = [[245, 147, 34], [8, 119, 189], [60, 160, 80], [170, 70, 170]];
+const CLASS_COLORS = [[245, 147, 34], [8, 119, 189], [60, 160, 80], [170, 70, 170], [200, 60, 60],
+                      [120, 90, 40], [230, 110, 180], [110, 110, 110], [170, 170, 30], [30, 180, 190]];
 const DEFAULTS = {
   dataset: "circle", classes: 2, noise: 0, ratio: 50, points: 500, seed: 1,
   features: ["x1", "x2"], layers: [4, 2], activations: ["tanh", "tanh"],
@@ -78,6 +79,7 @@ function readControls() {
   c.dataset = $("dataset").value;
   for (const k of ["classes", "noise", "ratio", "points", "seed", "l1", "l2", "batch", "dropout"]) {
     const input = $(k), raw = input.value.trim();
+    if (input.disabled) continue;
     if (raw === "" || !input.checkValidity()) {
       const label = input.closest("label").textContent.split(/[:\n]/)[0].trim();
       const whole = input.step === "1" ? "a whole number" : "a number";
@@ -86,6 +88,7 @@ function readControls() {
     }
     c[k] = Number(raw);
   }
+  if (!["gaussian", "spiral"].includes(c.dataset)) c.classes = 2; // only these have more classes
   c.lr = Number($("lr").value);
   c.optimizer = $("optimizer").value;
   c.batchnorm = $("batchnorm").checked;
