@@ -85,6 +85,10 @@ def test_session_steps_are_fit_epochs_and_a_bad_config_changes_nothing():
     np.testing.assert_array_equal(s.model.params.vector, weights)
     with pytest.raises(D.ConfigError, match="steps"):
         s.train(D.MAX_STEPS_PER_REQUEST + 1)
+    big = Session({"points": D.MAX_POINTS, "ratio": 90, "batch": 1})  # 1,800 updates per step
+    with pytest.raises(D.ConfigError, match="updates"):
+        big.train(D.MAX_UPDATES_PER_REQUEST // 1800 + 1)
+    assert big.step_count == 0
 
 
 def test_digit_data_from_mlxtends_mnist_subset_or_the_embedded_digits():

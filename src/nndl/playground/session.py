@@ -95,6 +95,11 @@ class Session:
         """Train ``steps`` epochs; a diverging run stops with its message in ``error``."""
         if not 1 <= steps <= D.MAX_STEPS_PER_REQUEST:
             raise D.ConfigError(f"steps must be from 1 to {D.MAX_STEPS_PER_REQUEST}, got {steps}")
+        updates = steps * -(-self.X_train.shape[1] // min(self.config["batch"], self.X_train.shape[1]))
+        if updates > D.MAX_UPDATES_PER_REQUEST:
+            raise D.ConfigError(f"{steps} steps of this data in batches of {self.config['batch']} are {updates:,} "
+                                f"updates; one request may ask for {D.MAX_UPDATES_PER_REQUEST:,} at most "
+                                "(fewer steps, or a larger batch)")
         with self.lock:
             if self.error:
                 return

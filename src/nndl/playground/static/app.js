@@ -75,7 +75,7 @@ function writeHash(c) {
 // The fields' own limits (min, max, step) are checked here first, so a mistyped value gets its
 // message at once; the server checks everything again.
 function readControls() {
-  const c = structuredClone(state.config);
+  const c = current();
   c.dataset = $("dataset").value;
   for (const k of ["classes", "noise", "ratio", "points", "seed", "l1", "l2", "batch", "dropout"]) {
     const input = $(k), raw = input.value.trim();
@@ -112,16 +112,25 @@ function writeControls(c) {
 
 // Any change starts again from scratch with the new configuration; a value the server
 // refuses leaves the running configuration as it was, and the page says why.
-async function applyConfig(c) {
-  if (c === null) { writeControls(state.config); return; }
-  try {
-    const { points } = await api(`/api/session/${state.session}/config`, { config: c });
-    acceptPoints(points);
-    showMessage("");
-  } catch (e) {
-    showMessage(`${e.message} — kept the previous settings.`);
-    writeControls(state.config);
-  }
+// Edits build on the newest configuration asked for (not yet answered, perhaps) and are sent
+// one after another, so quick successive edits all count, in order.
+function current() { return structuredClone(state.wanted || state.config); }
+
+function applyConfig(c) {
+  if (c === null) { writeControls(state.config); return Promise.resolve(); }
+  state.wanted = c;
+  state.queue = (state.queue || Promise.resolve()).then(async () => {
+    try {
+      const { points } = await api(`/api/session/${state.session}/config`, { config: c });
+      acceptPoints(points);
+      showMessage("");
+    } catch (e) {
+      showMessage(`${e.message} — kept the previous settings.`);
+      writeControls(state.config);
+    }
+    if (state.wanted === c) state.wanted = null;
+  });
+  return state.queue;
 }
 
 function acceptPoints(points) {
@@ -131,7 +140,8 @@ function acceptPoints(points) {
   const uploadOption = $("dataset").querySelector('option[value="upload"]');
   uploadOption.disabled = points.config.dataset !== "upload";
   writeControls(state.config);
-  if (points.config.dataset !== "upload") writeHash(state.config);
+  if (points.config.dataset === "upload") $("classes").value = points.regression ? "" : points.classes;
+  else writeHash(state.config);
   updatePlayButton();
   buildNetwork();
 }
@@ -167,13 +177,13 @@ function wireControls() {
   });
   $("reset").addEventListener("click", () => act("reset"));
   $("add-layer").addEventListener("click", () => {
-    const c = structuredClone(state.config);
+    const c = current();
     if (c.layers.length >= MAX_LAYERS) return;
     c.layers.push(2); c.activations.push(c.activations.at(-1) || "tanh");
     applyConfig(c);
   });
   $("remove-layer").addEventListener("click", () => {
-    const c = structuredClone(state.config);
+    const c = current();
     if (!c.layers.length) return;
     c.layers.pop(); c.activations.pop();
     applyConfig(c);
@@ -206,7 +216,7 @@ function buildNetwork() {
     node.setAttribute("aria-pressed", String(c.features.includes(f)));
     node.setAttribute("aria-label", `Input feature ${FEATURE_LABELS[f]} (press to switch on or off)`);
     const toggle = () => {
-      const cc = structuredClone(state.config);
+      const cc = current();
       cc.features = cc.features.includes(f) ? cc.features.filter((x) => x !== f) : [...cc.features, f];
       applyConfig(cc);
     };
@@ -228,7 +238,7 @@ function buildNetwork() {
     for (const a of ACTIVATIONS) { const o = document.createElement("option"); o.value = a; o.textContent = a; select.append(o); }
     select.value = c.activations[l];
     select.addEventListener("change", () => {
-      const cc = structuredClone(state.config); cc.activations[l] = select.value; applyConfig(cc);
+      const cc = current(); cc.activations[l] = select.value; applyConfig(cc);
     });
     const count = document.createElement("span");
     count.textContent = `${n} neuron${n > 1 ? "s" : ""}`;
@@ -280,7 +290,7 @@ function neuronNode(id, label) {
 }
 
 function changeNeurons(l, delta) {
-  const c = structuredClone(state.config);
+  const c = current();
   const n = c.layers[l] + delta;
   if (n < 1 || n > MAX_NEURONS) return;
   c.layers[l] = n;
