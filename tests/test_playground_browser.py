@@ -235,4 +235,9 @@ def test_draw_a_digit_and_see_the_network_think(server, page):
     page.wait_for_selector("#batch-step .nudge-row")
     assert page.locator("#nudges .nudge-row").count() == 6
     shot(page, "digits")
+    page.focus("#digits-sample")  # a test image, from the keyboard
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.nndlDigits.lastSample !== undefined")
+    assert page.input_value("#desired") == str(page.evaluate("() => window.nndlDigits.lastSample.label"))
+    page.wait_for_function("() => /^[0-9]$/.test(document.getElementById('digits-prediction').value)")
     assert page.errors == []

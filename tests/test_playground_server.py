@@ -277,5 +277,8 @@ def test_digit_network_trains_predicts_and_explains_its_gradient(client):
     np.testing.assert_allclose(out["nudge"]["weights"][2], np.outer(out["nudge"]["output"], a2), atol=2e-4)
     batch = out["batch"]
     np.testing.assert_allclose(batch["average"], -np.array(batch["gradient"]), atol=2e-5)
+    sample = client.get("/api/digits/sample?index=3", headers=GOOD).json()
+    assert len(sample["pixels"]) == 64 and sample["label"] in range(10)
+    assert client.get("/api/digits/sample?index=-1", headers=GOOD).status_code == 400
     for bad in ({"pixels": pixels[:10]}, {"pixels": [2.0] * 64}, {"pixels": pixels, "label": 12}):
         assert client.post("/api/digits/predict", json=bad, headers=GOOD).status_code == 400

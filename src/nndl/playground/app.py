@@ -315,6 +315,12 @@ def create_app(token: str, hosts: set[str] | list[str], max_sessions: int = 4,
             raise D.ConfigError(f"epochs must be a whole number from 1 to 30, got {epochs!r}")
         return _ok(await run_in_threadpool(pg.digits.train, epochs))
 
+    async def digits_sample(request: Request):
+        index = request.query_params.get("index", "0")
+        if not index.isdigit() or len(index) > 9:
+            raise D.ConfigError(f"index must be a whole number, got {index!r}")
+        return _ok(await run_in_threadpool(pg.digits.sample, int(index)))
+
     async def digits_predict(request: Request):
         body = await _json(request)
         return _ok(await run_in_threadpool(pg.digits.explain, body.get("pixels"), body.get("label")))
@@ -332,6 +338,7 @@ def create_app(token: str, hosts: set[str] | list[str], max_sessions: int = 4,
         Route("/api/session/{sid}/train.py", handled(export_code)),
         Route("/api/digits", handled(digits_state)),
         Route("/api/digits/train", handled(digits_train), methods=["POST"]),
+        Route("/api/digits/sample", handled(digits_sample)),
         Route("/api/digits/predict", handled(digits_predict), methods=["POST"]),
     ]
     app = Starlette(routes=routes)

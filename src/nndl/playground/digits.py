@@ -143,6 +143,13 @@ class DigitNet:
         self.history.append({"epochs": self.model.epochs_done, "test_cost": result["cost"],
                              "test_accuracy": result["accuracy"]})
 
+    def sample(self, index: int) -> dict:
+        """Test image number ``index`` (modulo their count): its pixels (side², row-major) and label."""
+        with self.lock:
+            self._load()
+            i = index % self.y_test.shape[1]
+            return {"pixels": np.round(self.X_test[:, i], 3).tolist(), "label": int(self.y_test[0, i]), "index": i}
+
     def explain(self, pixels, label=None) -> dict:
         """Activations of every layer for one drawing, and with ``label`` its nudges."""
         from .data import ConfigError

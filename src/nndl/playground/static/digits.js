@@ -49,6 +49,7 @@
     }
     $("digits-clear").addEventListener("click", clear);
     $("digits-train").addEventListener("click", train);
+    $("digits-sample").addEventListener("click", sample);
     $("desired").addEventListener("change", predict);
   }
 
@@ -92,6 +93,25 @@
     view.imageSmoothingEnabled = false;
     view.drawImage(small, 0, 0, 112, 112);
     return pixels;
+  }
+
+  // A test image drawn onto the pad (for keyboard users too), then read back like a drawing.
+  async function sample() {
+    let s;
+    try {
+      s = await window.nndlApi(`/api/digits/sample?index=${d.sampleIndex = (d.sampleIndex ?? -1) + 1}`);
+    } catch (e) { say(e.message); return; }
+    const side = d.side, small = document.createElement("canvas");
+    small.width = side; small.height = side;
+    const sctx = small.getContext("2d"), img = sctx.createImageData(side, side);
+    s.pixels.forEach((v, i) => { const g = Math.round(255 * v); img.data.set([g, g, g, 255], 4 * i); });
+    sctx.putImageData(img, 0, 0);
+    const ctx = $("pad").getContext("2d", { willReadFrequently: true });
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(small, 0, 0, $("pad").width, $("pad").height);
+    $("desired").value = String(s.label);
+    d.lastSample = s;
+    predict();
   }
 
   async function train() {
