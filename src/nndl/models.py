@@ -148,7 +148,7 @@ class Sequential:
         return LOSSES[self.loss][0](A, Y)
 
     def regularization_cost(self, m: int) -> float:
-        """The L2 term λ/2m·Σ‖W[l]‖² summed over the layers (0 without regularization)."""
+        """The L2 term λ/2m·Σ‖W[l]‖² (and L1 term λ₁/m·Σ|W[l]|) summed over the layers (0 without regularization)."""
         return sum(layer.regularization_cost(m) for layer in self.layers)
 
     def backward(self, A: Array, Y: Array) -> None:

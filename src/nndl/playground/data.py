@@ -61,6 +61,7 @@ def features(P: Array, names) -> Array:
 
 
 def is_regression(config: dict) -> bool:
+    """True for the plane and multi-Gaussian sets and for an uploaded CSV of real-valued targets."""
     return config["dataset"] in REGRESSION or (config["dataset"] == "upload" and config.get("regression", False))
 
 

@@ -9,7 +9,6 @@ are exactly ``fit(..., epochs=N)`` in the exported script.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import threading
@@ -202,6 +201,8 @@ class Session:
 
 
 def code_for(config: dict, steps: int, upload: tuple | None = None) -> str:
+    """The Python script that builds ``config``'s network with nndl and trains it ``steps``
+    epochs from scratch with the same seed (the uploaded points written into it)."""
     c = config
     regression = D.is_regression(c) if upload is None else upload[2]
     if c["dataset"] == "upload":
@@ -266,6 +267,3 @@ def _rounded(a: np.ndarray) -> list:
 def _finite(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
-
-def config_json(config: dict) -> str:
-    return json.dumps(config, sort_keys=True)
