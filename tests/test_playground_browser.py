@@ -204,6 +204,8 @@ def test_play_pause_with_the_keyboard(server, page):
     app, url = server
     page.goto(url + "#dataset=gaussian&points=200")
     wait_for(page, "window.nndlPlayground.snap !== null")
+    page.click("#regenerate")
+    wait_for(page, "window.nndlPlayground.config.seed === 2")
     page.focus("#play")
     page.keyboard.press("Enter")
     wait_for(page, "window.nndlPlayground.snap.step >= 3")

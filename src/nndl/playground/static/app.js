@@ -176,6 +176,12 @@ function wireControls() {
     await act("step", { steps: n });
   });
   $("reset").addEventListener("click", () => act("reset"));
+  $("regenerate").addEventListener("click", () => {
+    const c = current();
+    if (c.dataset === "upload") return;
+    c.seed = (c.seed + 1) % 2147483648; // new points (and new initial weights) from the next seed
+    applyConfig(c);
+  });
   $("add-layer").addEventListener("click", () => {
     const c = current();
     if (c.layers.length >= MAX_LAYERS) return;
