@@ -111,6 +111,9 @@ def test_cli_registers_the_playground_verb(capsys):
     assert "--port" in out and "--host" in out and "--no-browser" in out and "127.0.0.1" in out
     assert main(["playground", "--port", "70000", "--no-browser"]) == 2
     assert "--port must be from 1 to 65535" in capsys.readouterr().err
+    pytest.importorskip("uvicorn")
+    assert main(["playground", "--host", "0.0.0.0", "--no-browser"]) == 2
+    assert "0.0.0.0 is refused" in capsys.readouterr().err
 
 
 def test_digit_tab_starts_from_a_network_saved_by_nndl_train(tmp_path, capsys):

@@ -346,6 +346,8 @@ function showNeuronTip(node) {
   if (!s) return;
   const l = Number(node.dataset.layer) - 1, j = Number(node.dataset.unit) - 1;
   if (!s.biases[l]) return;
+  const hidden = s.neurons[l + 1] && s.neurons[l + 1][j];
+  if (hidden && l < state.config.layers.length) drawBoundary(hidden); // its heat map, large
   const r = node.getBoundingClientRect();
   const incoming = s.weights[l][j].map((w, k) => `w${k + 1} = ${fmt(w)} (∂J/∂w ${fmt(s.dweights[l][j][k])})`);
   tip(`b${l + 1}[${j + 1}] = ${fmt(s.biases[l][j])}   ∂J/∂b = ${fmt(s.dbiases[l][j])}\nincoming: ${incoming.join(", ")}`,
@@ -357,7 +359,10 @@ function tip(text, x, y) {
   t.textContent = text; t.hidden = false;
   t.style.left = `${x + 8 + window.scrollX}px`; t.style.top = `${y + window.scrollY}px`;
 }
-function hideTip() { $("tooltip").hidden = true; }
+function hideTip() {
+  if (!$("tooltip").hidden) drawBoundary();
+  $("tooltip").hidden = true;
+}
 const fmt = (v) => (Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(2));
 
 // ------------------------------------------------------------------ heat maps
@@ -405,10 +410,16 @@ function drawNeurons() {
   });
 }
 
-function drawBoundary() {
+// The output over the plane with the points; or, given a neuron's values, that neuron's map.
+function drawBoundary(neuron) {
   const s = state.snap, p = state.points;
   const canvas = $("boundary");
   if (!s || !p) return;
+  if (Array.isArray(neuron)) {
+    const scale = Math.max(1e-9, ...neuron.map(Math.abs));
+    paintGrid(canvas, Math.round(Math.sqrt(neuron.length)), (i) => valueColor(neuron[i] / scale));
+    return;
+  }
   const n = Math.round(Math.sqrt((s.output.values || s.output.classes).length));
   const discrete = $("discretize").checked;
   if (s.output.kind === "value") {
