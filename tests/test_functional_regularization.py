@@ -7,8 +7,8 @@ import pytest
 from conftest import GRAD_TOL, central_difference, rel_error, to_numpy
 
 from nndl.functional import (
-    clip_by_global_norm, clip_by_value, dropout_backward, dropout_forward, global_norm, l2_cost,
-    l2_grad,
+    clip_by_global_norm, clip_by_value, dropout_backward, dropout_forward, global_norm, l1_cost,
+    l1_grad, l2_cost, l2_grad,
 )
 
 
@@ -40,6 +40,39 @@ def test_l2_matches_torch(rng, torch):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_l2_grad_keeps_dtype(dtype):
     assert l2_grad(np.ones((2, 2), dtype), 0.1, 3).dtype == dtype
+
+
+# ------------------------------------------------------------------ L1
+def test_l1_hand_values():
+    W1, W2 = np.array([[1.0, -2.0]]), np.array([[3.0], [0.0]])
+    # (λ₁ / m)·(1 + 2 + 3 + 0) with λ₁ = 0.7, m = 5
+    assert l1_cost([W1, W2], 0.7, 5) == pytest.approx(0.7 / 5 * 6, rel=1e-15)
+    np.testing.assert_allclose(l1_grad(W1, 0.7, 5), [[0.14, -0.14]], rtol=1e-15)
+    np.testing.assert_allclose(l1_grad(W2, 0.7, 5), [[0.14], [0.0]], rtol=1e-15)
+    assert l1_grad(W2, 0.7, 5)[1, 0] == 0.0  # the subgradient 0 at W = 0
+    assert l1_cost([W1], 0.0, 5) == 0.0
+
+
+def test_l1_grad_matches_numerical_gradient(rng):
+    W = rng.standard_normal((3, 4))
+    W[np.abs(W) < 0.1] = 0.5  # |W| away from the kink at 0, where the cost is not differentiable
+    numeric = central_difference(lambda: l1_cost([W], 0.3, 7), W)
+    assert rel_error(l1_grad(W, 0.3, 7), numeric) < GRAD_TOL
+
+
+def test_l1_matches_torch(rng, torch):
+    Ws = [rng.standard_normal((3, 4)), rng.standard_normal((2, 3))]
+    Wt = [torch.tensor(W, requires_grad=True) for W in Ws]
+    Jt = 0.3 / 7 * sum(W.abs().sum() for W in Wt)
+    Jt.backward()
+    assert l1_cost(Ws, 0.3, 7) == pytest.approx(Jt.item(), rel=1e-14)
+    for W, t in zip(Ws, Wt):
+        np.testing.assert_allclose(l1_grad(W, 0.3, 7), to_numpy(t.grad), rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_l1_grad_keeps_dtype(dtype):
+    assert l1_grad(np.ones((2, 2), dtype), 0.1, 3).dtype == dtype
 
 
 # ------------------------------------------------------------------ dropout

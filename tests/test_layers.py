@@ -119,6 +119,35 @@ def test_dense_backward_matches_numerical_gradient_with_l2(rng):
     assert layer.regularization_cost(m) == pytest.approx(0.3 / (2 * m) * np.sum(layer.params["W"] ** 2), rel=1e-14)
 
 
+def test_dense_backward_matches_numerical_gradient_with_l1_and_l2(rng):
+    layer = Dense(3, "tanh", l2=0.2, l1=0.3)
+    layer.build((4,), rng, np.float64)
+    X, G, m = rng.standard_normal((4, 5)), rng.standard_normal((3, 5)), 5
+
+    def J():
+        return float(np.sum(G * layer.forward(X)) / m) + layer.regularization_cost(m)
+
+    layer.forward(X)
+    layer.backward(G)
+    assert rel_error(layer.grads["dW"].copy(), central_difference(J, layer.params["W"])) < GRAD_TOL
+    W = layer.params["W"]
+    assert layer.regularization_cost(m) == pytest.approx(0.2 / (2 * m) * np.sum(W ** 2) + 0.3 / m * np.sum(np.abs(W)),
+                                                         rel=1e-14)
+
+
+def test_mlp_l1_reaches_fit_and_sparsifies(rng):
+    import nndl
+    X = rng.standard_normal((6, 200))
+    Y = (X[:1] > 0).astype(float)  # only x1 matters
+    plain = nndl.mlp([6, 1], output="sigmoid", seed=0, dtype=np.float64)
+    sparse = nndl.mlp([6, 1], output="sigmoid", seed=0, dtype=np.float64, l1=5.0)
+    assert sparse.layers[0].l1 == 5.0 and sparse.layers[0].get_config()["l1"] == 5.0
+    for model in (plain, sparse):
+        model.fit(X, Y, epochs=300, batch_size=None, learning_rate=0.5, verbose=0)
+    irrelevant = lambda model: np.abs(model.params["W1"][0, 1:]).sum()
+    assert irrelevant(sparse) < 0.2 * irrelevant(plain)
+
+
 def test_dense_first_layer_skips_input_gradient(rng):
     layer = Dense(2)
     layer.build((3,), rng, np.float64)
@@ -131,6 +160,7 @@ def test_dense_first_layer_skips_input_gradient(rng):
 @pytest.mark.parametrize("kwargs, match", [
     ({"units": 0}, "positive integer"), ({"units": 2.5}, "positive integer"), ({"units": True}, "positive integer"),
     ({"units": 3, "activation": "nope"}, "unknown activation"), ({"units": 3, "l2": -1.0}, "l2"),
+    ({"units": 3, "l1": -1.0}, "l1"),
 ])
 def test_dense_rejects_bad_config(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -271,7 +271,7 @@ class Model:
         return self.loss_fn.layer_cost(self.output_layer, A, Y, m, mask)
 
     def regularization_cost(self, m: int) -> float:
-        """The L2 term λ/2m·Σ‖W[l]‖² summed over every layer (0 without regularization)."""
+        """The L2 term λ/2m·Σ‖W[l]‖² (and the L1 term λ₁/m·Σ|W[l]|) summed over every layer (0 without regularization)."""
         return sum(layer.regularization_cost(m) for layer in self._layers)
 
     def backward_from_loss(self, A: Array, Y: Array, mask: Array | None = None, fused: bool | None = None) -> None:
@@ -642,13 +642,13 @@ def _table(rows, footer: str, print_fn) -> str:
 
 def mlp(layer_dims: Sequence[int], hidden: str = "relu", output: str = "softmax", init: str | None = None,
         keep_prob: float | None = None, batch_norm: bool = False, lambd: float = 0.0, seed: int = 0,
-        dtype=np.float32) -> Sequential:
+        dtype=np.float32, l1: float = 0.0) -> Sequential:
     """The course's L-layer network: layer_dims = [n_x, n[1], …, n[L]].
 
     Hidden layer l: Dense(n[l], hidden), or with ``batch_norm`` the course's order
     Dense(n[l], linear) → BatchNorm (on Z[l]) → Activation(hidden); then Dropout(keep_prob)
     when keep_prob < 1. Output layer: Dense(n[L], output) — "softmax", "sigmoid" or
-    "linear". lambd: the L2 λ on every W. Parameters are named W1, b1, gamma1, beta1, W2, …
+    "linear". lambd: the L2 λ on every W; l1: the L1 λ₁ on every W. Parameters are named W1, b1, gamma1, beta1, W2, …
     """
     dims = [int(d) for d in layer_dims]
     if len(dims) < 2 or any(d < 1 for d in dims):
@@ -662,13 +662,13 @@ def mlp(layer_dims: Sequence[int], hidden: str = "relu", output: str = "softmax"
     layers: list[Layer] = []
     for n in dims[1:-1]:
         if batch_norm:
-            layers += [Dense(n, "linear", init=init or DEFAULT_INIT.get(hidden, "xavier"), l2=lambd),
+            layers += [Dense(n, "linear", init=init or DEFAULT_INIT.get(hidden, "xavier"), l2=lambd, l1=l1),
                        BatchNorm(), Activation(hidden)]
         else:
-            layers.append(Dense(n, hidden, init=init, l2=lambd))
+            layers.append(Dense(n, hidden, init=init, l2=lambd, l1=l1))
         if keep_prob is not None and keep_prob < 1:
             layers.append(Dropout(keep_prob))
-    layers.append(Dense(dims[-1], output, init=init, l2=lambd))
+    layers.append(Dense(dims[-1], output, init=init, l2=lambd, l1=l1))
     return Sequential(layers, seed=seed, dtype=dtype, input_shape=(dims[0],))
 
 

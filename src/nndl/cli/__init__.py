@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-VERBS = ("train", "evaluate", "predict", "gradcheck", "diagnose", "tune", "demo", "export")
+VERBS = ("train", "evaluate", "predict", "gradcheck", "diagnose", "tune", "demo", "export", "playground")
 
 
 class CLIError(Exception):

@@ -21,5 +21,6 @@ from .regularization import (
     clip_by_global_norm, clip_by_value, dropout_backward, dropout_forward, global_norm,
     l2_cost, l2_grad,
 )
+from .regularization import l1_cost, l1_grad
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,4 +1,4 @@
-"""Regularization: L2 weight decay, inverted dropout, gradient clipping."""
+"""Regularization: L2 weight decay, L1 (sparsity), inverted dropout, gradient clipping."""
 
 from __future__ import annotations
 
@@ -17,6 +17,17 @@ def l2_cost(weights: Iterable[Array], lambd: float, m: int) -> float:
 def l2_grad(W: Array, lambd: float, m: int) -> Array:
     """Its gradient with respect to one W[l]: (λ / m) · W[l], added to dW[l] (W's shape and dtype)."""
     return W * W.dtype.type(lambd / m)
+
+
+def l1_cost(weights: Iterable[Array], lambd1: float, m: int) -> float:
+    """The L1 term added to the cost: (λ₁ / m) · Σ_l Σ_ij |W[l]_ij|  (pushes weights to exactly 0)."""
+    return float(lambd1 / m * sum(float(np.sum(np.abs(W))) for W in weights))
+
+
+def l1_grad(W: Array, lambd1: float, m: int) -> Array:
+    """Its (sub)gradient with respect to one W[l]: (λ₁ / m) · sign(W[l]) (0 where W = 0),
+    added to dW[l] (W's shape and dtype)."""
+    return np.sign(W) * W.dtype.type(lambd1 / m)
 
 
 def dropout_forward(A: Array, keep_prob: float, rng: np.random.Generator | None = None,

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..functional.activations import get_activation
 from ..functional.linear import linear_backward, linear_forward
-from ..functional.regularization import l2_cost, l2_grad
+from ..functional.regularization import l1_cost, l1_grad, l2_cost, l2_grad
 from ..initializers import DEFAULT_INIT, initialize
 from .base import Array, Layer, register_layer
 
@@ -21,7 +21,8 @@ class Dense(Layer):
     activation: a name from ``nndl.functional.ACTIVATIONS`` ("relu", "tanh", "sigmoid",
     "softmax", "leaky_relu", "linear"). init: "he", "xavier", "random", "zeros",
     "glorot_uniform" (default: He for ReLU, Xavier otherwise). l2: the course's λ for this
-    layer's weights (adds λ/2m·‖W‖² to the cost and λ/m·W to dW).
+    layer's weights (adds λ/2m·‖W‖² to the cost and λ/m·W to dW). l1: λ₁ for an L1 penalty
+    (adds λ₁/m·Σ|W| to the cost and λ₁/m·sign(W) to dW).
     Input (n[l−1], m) → output (units, m). Parameters W (units, n[l−1]), b (units, 1).
     """
 
@@ -31,7 +32,8 @@ class Dense(Layer):
     workspace: dict | None = None
 
     def __init__(self, units: int, activation: str = "relu", init: str | None = None,
-                 init_scale: float | None = None, l2: float = 0.0, name: str | None = None):
+                 init_scale: float | None = None, l2: float = 0.0, name: str | None = None,
+                 l1: float = 0.0):
         super().__init__(name)
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
             raise ValueError(f"Dense units must be a positive integer, got {units!r}")
@@ -44,6 +46,9 @@ class Dense(Layer):
         self.init_scale = init_scale
         self.l2 = float(l2)
         self.logits_activation = activation
+        if l1 < 0:
+            raise ValueError(f"l1 (lambda1) must be >= 0, got {l1}")
+        self.l1 = float(l1)
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != 1:
@@ -88,16 +93,19 @@ class Dense(Layer):
                                          compute_dA_prev=self.needs_input_grad)
         if self.l2:
             dW += l2_grad(self.params["W"], self.l2, dZ.shape[1])
+        if self.l1:
+            dW += l1_grad(self.params["W"], self.l1, dZ.shape[1])
         return dA_prev
 
     backward_from_logits = backward_linear
 
     def regularization_cost(self, m: int) -> float:
-        return l2_cost([self.params["W"]], self.l2, m) if self.l2 else 0.0
+        return ((l2_cost([self.params["W"]], self.l2, m) if self.l2 else 0.0)
+                + (l1_cost([self.params["W"]], self.l1, m) if self.l1 else 0.0))
 
     def get_config(self):
         return {"units": self.units, "activation": self.activation, "init": self.init,
-                "init_scale": self.init_scale, "l2": self.l2, "name": self.name}
+                "init_scale": self.init_scale, "l2": self.l2, "l1": self.l1, "name": self.name}
 
 
 @lru_cache(maxsize=None)
