@@ -21,5 +21,7 @@ from .regularization import (
     clip_by_global_norm, clip_by_value, dropout_backward, dropout_forward, global_norm,
     l2_cost, l2_grad,
 )
+from .conv import col2im, conv_backward, conv_forward, im2col, resolve_padding, zero_pad
+from .pooling import global_avg_pool_backward, global_avg_pool_forward, pool_backward, pool_forward
 
 __all__ = [name for name in dir() if not name.startswith("_")]
