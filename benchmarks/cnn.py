@@ -8,6 +8,8 @@ order rotates, medians):
 2. one LeNet-5 training step at batch 128 (conv 5×5, 6 filters, "same", ReLU → max-pool 2 →
    conv 5×5, 16 filters, "valid", ReLU → max-pool 2 → dense 120 → 84 → 10 softmax; cross-entropy;
    Adam), written with ``nndl.functional`` — PyTorch runs the same network from the same weights;
+   the same step of ``nndl.cnn_models.lenet5()`` (the Sequential model: layers, flat
+   parameters, fused softmax/cross-entropy) is timed beside it;
 3. LeNet-5 inference on 1,000 images;
 4. a profile of nndl's step: the time of its parts (im2col, matrix products, col2im, pooling,
    the rest) measured one by one on the step's own arrays.
@@ -89,6 +91,14 @@ def lenet_step(P: dict, X: np.ndarray, Y: np.ndarray, optimizer) -> float:
         G[name] = g * F32(1.0 / m)  # the course's 1/m of the mean cost
     optimizer.update(P, G)
     return cost
+
+
+def lenet5_model(P: dict):
+    """``nndl.cnn_models.lenet5()`` holding the weights P."""
+    from nndl.cnn_models import lenet5
+    model = lenet5(seed=0)
+    model.set_weights(P)
+    return model
 
 
 # ---------------------------------------------------------------- PyTorch
@@ -211,20 +221,34 @@ def _lenet(out, rounds, steps) -> dict:
         loss.backward()
         opt_t.step()
 
+    model = lenet5_model(P)
+    opt_m = Adam(1e-3)
+
+    def model_step():
+        model.compute_cost_and_grads(X, Y)
+        opt_m.update(model.params, model.grads)
+
     c0n = lenet_step(P, X, Y, opt_n)
     c0t = loss_fn(net(Xt), yt).item()
-    out(f"\n== LeNet-5 training step, batch {B}, Adam α=1e-3 (first cost: nndl {c0n:.5f}, torch {c0t:.5f})")
-    t = _interleaved({"nndl": lambda: lenet_step(P, X, Y, opt_n), "torch": torch_step}, rounds, steps)
-    out(f"  nndl {1e3 * t['nndl']:.2f} ms   torch {1e3 * t['torch']:.2f} ms   "
-        f"nndl/torch = {t['nndl'] / t['torch']:.2f}× (target ≤ 1.2×)")
+    c0m, _ = model.compute_cost_and_grads(X, Y)
+    out(f"\n== LeNet-5 training step, batch {B}, Adam α=1e-3 (first cost: nndl {c0n:.5f}, "
+        f"nndl Sequential {c0m:.5f}, torch {c0t:.5f})")
+    t = _interleaved({"nndl": lambda: lenet_step(P, X, Y, opt_n), "model": model_step, "torch": torch_step},
+                     rounds, steps)
+    out(f"  nndl.functional {1e3 * t['nndl']:.2f} ms   nndl.cnn_models.lenet5 (Sequential) {1e3 * t['model']:.2f} ms"
+        f"   torch {1e3 * t['torch']:.2f} ms")
+    out(f"  nndl/torch = {t['nndl'] / t['torch']:.2f}× (functional), {t['model'] / t['torch']:.2f}× (Sequential) "
+        "(target ≤ 1.2×)")
     Xi = rng.standard_normal((1000, 28, 28, 1)).astype(F32)
     Xit = torch.from_numpy(Xi.transpose(0, 3, 1, 2).copy())
     with torch.no_grad():
-        ti = _interleaved({"nndl": lambda: lenet_forward(P, Xi), "torch": lambda: net(Xit)},
-                          rounds, max(1, steps // 3))
-    out(f"\n== LeNet-5 inference on 1,000 images")
-    out(f"  nndl {1e3 * ti['nndl']:.2f} ms   torch {1e3 * ti['torch']:.2f} ms   "
-        f"nndl/torch = {ti['nndl'] / ti['torch']:.2f}× (target ≤ 1.0×)")
+        ti = _interleaved({"nndl": lambda: lenet_forward(P, Xi), "model": lambda: model.predict_proba(Xi),
+                           "torch": lambda: net(Xit)}, rounds, max(1, steps // 3))
+    out("\n== LeNet-5 inference on 1,000 images")
+    out(f"  nndl.functional {1e3 * ti['nndl']:.2f} ms   Sequential.predict_proba {1e3 * ti['model']:.2f} ms   "
+        f"torch {1e3 * ti['torch']:.2f} ms")
+    out(f"  nndl/torch = {ti['nndl'] / ti['torch']:.2f}× (functional), {ti['model'] / ti['torch']:.2f}× "
+        "(Sequential) (target ≤ 1.0×)")
     _profile(out, P, X, Y, t["nndl"], rounds * steps)
     return {"step": t, "inference": ti}
 
