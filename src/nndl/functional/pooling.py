@@ -65,12 +65,19 @@ def pool_backward(dA: Array, cache: tuple) -> Array:
     if dA.shape != A.shape:
         raise ValueError(f"dA must have the pooled output's shape {A.shape}, got {dA.shape}")
     _, n_H, n_W, _ = A.shape
-    dA_prev = np.zeros_like(A_prev, dtype=dA.dtype)
+    disjoint = stride >= f  # every input position lies in at most one window
+    tiles = stride == f and A_prev.shape[1] == n_H * f and A_prev.shape[2] == n_W * f
+    # windows that tile the input write every position once; otherwise start from zeros
+    dA_prev = np.empty_like(A_prev, dtype=dA.dtype) if tiles else np.zeros_like(A_prev, dtype=dA.dtype)
     if mode == "average":
         share = dA * dA.dtype.type(1.0 / (f * f))
         for p in range(f):
             for q in range(f):
-                _offset(dA_prev, p, q, stride, n_H, n_W)[...] += share
+                target = _offset(dA_prev, p, q, stride, n_H, n_W)
+                if disjoint:
+                    np.copyto(target, share)
+                else:
+                    target += share
         return dA_prev
     # Offsets are visited in row-major order; ``pending`` marks the windows whose maximum
     # has not been met yet, so each window's gradient goes to its first maximum only.
@@ -87,10 +94,10 @@ def pool_backward(dA: Array, cache: tuple) -> Array:
                 hit &= pending
                 pending ^= hit
         target = _offset(dA_prev, p, q, stride, n_H, n_W)
-        if stride >= f:  # windows do not overlap: each position gets at most one share
-            np.copyto(target, dA, where=hit)
+        if disjoint:
+            np.multiply(dA, hit, out=target)  # writes the whole offset: dA where the maximum is, else 0
         else:
-            target += np.where(hit, dA, 0)
+            target += dA * hit
     return dA_prev
 
 
