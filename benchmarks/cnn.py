@@ -55,15 +55,17 @@ def lenet_params(rng: np.random.Generator) -> dict[str, np.ndarray]:
             "W5": he((10, 84), 84), "b5": np.zeros((10, 1), F32)}
 
 
-def lenet_forward(P: dict, X: np.ndarray):
-    """LeNet-5 forward with nndl.functional; returns (softmax output (10, m), caches)."""
+def lenet_forward(P: dict, X: np.ndarray, ws: dict | None = None):
+    """LeNet-5 forward with nndl.functional; returns (softmax output (10, m), caches).
+    ws: per-layer workspaces (dicts) for the training step, None for inference."""
     from nndl import functional as F
-    Z1, c1 = F.conv_forward(X, P["W1"], P["b1"], 1, "same")
+    ws = ws if ws is not None else {}
+    Z1, c1 = F.conv_forward(X, P["W1"], P["b1"], 1, "same", workspace=ws.get("conv1"))
     A1, _ = F.relu(Z1, out=Z1)
-    P1, p1 = F.pool_forward(A1, 2)
-    Z2, c2 = F.conv_forward(P1, P["W2"], P["b2"], 1, "valid")
+    P1, p1 = F.pool_forward(A1, 2, workspace=ws.get("pool1"))
+    Z2, c2 = F.conv_forward(P1, P["W2"], P["b2"], 1, "valid", workspace=ws.get("conv2"))
     A2, _ = F.relu(Z2, out=Z2)
-    P2, p2 = F.pool_forward(A2, 2)
+    P2, p2 = F.pool_forward(A2, 2, workspace=ws.get("pool2"))
     A = P2.reshape(P2.shape[0], -1).T  # Flatten: (400, m)
     caches = [c1, A1, p1, c2, A2, p2, P2.shape]
     for l in (3, 4, 5):
@@ -73,20 +75,25 @@ def lenet_forward(P: dict, X: np.ndarray):
     return A, caches
 
 
-def lenet_step(P: dict, X: np.ndarray, Y: np.ndarray, optimizer) -> float:
-    """One training step: forward, cost from the output, backward, Adam update."""
+WORKSPACES: dict = {name: {} for name in ("conv1", "pool1", "conv2", "pool2")}
+
+
+def lenet_step(P: dict, X: np.ndarray, Y: np.ndarray, optimizer, ws: dict = WORKSPACES) -> float:
+    """One training step: forward, cost from the output, backward, Adam update; the big
+    per-batch arrays are reused from step to step (``workspace``), as the layers do in fit."""
     from nndl import functional as F
     m = X.shape[0]
-    A5, (c1, A1, p1, c2, A2, p2, shape2, l3, A3, l4, A4, l5, _) = lenet_forward(P, X)
+    A5, (c1, A1, p1, c2, A2, p2, shape2, l3, A3, l4, A4, l5, _) = lenet_forward(P, X, ws)
     cost = F.categorical_cross_entropy(A5, Y)
     G = {}
     dA4, G["dW5"], G["db5"] = F.linear_backward(F.output_delta(A5, Y), l5)
     dA3, G["dW4"], G["db4"] = F.linear_backward(F.relu_backward(dA4, A4, out=dA4), l4)
     dF, G["dW3"], G["db3"] = F.linear_backward(F.relu_backward(dA3, A3, out=dA3), l3)
-    dA2 = F.pool_backward(dF.T.reshape(shape2), p2)
-    dP1, dW2, db2 = F.conv_backward(F.relu_backward(dA2, A2, out=dA2), c2)
-    dA1 = F.pool_backward(dP1, p1)
-    _, dW1, db1 = F.conv_backward(F.relu_backward(dA1, A1, out=dA1), c1, compute_dA_prev=False)
+    dA2 = F.pool_backward(dF.T.reshape(shape2), p2, workspace=ws["pool2"])
+    dP1, dW2, db2 = F.conv_backward(F.relu_backward(dA2, A2, out=dA2), c2, workspace=ws["conv2"])
+    dA1 = F.pool_backward(dP1, p1, workspace=ws["pool1"])
+    _, dW1, db1 = F.conv_backward(F.relu_backward(dA1, A1, out=dA1), c1, compute_dA_prev=False,
+                                  workspace=ws["conv1"])
     for name, g in (("dW2", dW2), ("db2", db2), ("dW1", dW1), ("db1", db1)):
         G[name] = g * F32(1.0 / m)  # the course's 1/m of the mean cost
     optimizer.update(P, G)

@@ -143,3 +143,23 @@ def test_shape_errors_name_what_was_expected(rng):
         MaxPool2D(4).build((3, 3, 1), rng)
     with pytest.raises(ValueError, match=r"\(m, 28, 28, 1\)"):
         lenet5().predict(np.zeros((2, 28, 28, 3), np.float32))
+
+
+def test_reused_training_buffers_give_the_same_gradients(rng):
+    """Inside fit, Conv2D and the pooling layers reuse per-batch arrays; two steps with them
+    give the gradients that fresh arrays give."""
+    layers = [Conv2D(3, 3, padding="same"), MaxPool2D(2), Conv2D(4, 3, padding=1, strides=2), AvgPool2D(2, 1),
+              Flatten(), Dense(3, "softmax")]
+    model = nndl.Sequential(layers, dtype=np.float64, input_shape=(8, 7, 2))
+    batches = [model.prepare(rng.standard_normal((5, 8, 7, 2)), rng.integers(0, 3, 5)) for _ in range(2)]
+    fresh = []
+    for X, Y in batches:
+        model.compute_cost_and_grads(X, Y)
+        fresh.append(model.grads.vector.copy())
+    store: dict = {}
+    with model._reusing_buffers(store):
+        for (X, Y), expected in zip(batches * 2, fresh * 2):
+            model.compute_cost_and_grads(X, Y)
+            np.testing.assert_allclose(model.grads.vector, expected, rtol=1e-13, atol=1e-15)
+    assert store and all(isinstance(v, dict) for v in store.values())
+    assert any(key[0] == "cols" or key[0] == "cols_T" for ws in store.values() for key in ws)

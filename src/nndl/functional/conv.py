@@ -20,7 +20,23 @@ Array = np.ndarray
 Pads = tuple[tuple[int, int], tuple[int, int]]
 
 
-def zero_pad(X: Array, pad) -> Array:
+def buffer(workspace: dict | None, name: str, shape, dtype, zeros: bool = False) -> Array:
+    """A work array for a hot path: ``np.empty`` (or ``np.zeros``) without a workspace; with one
+    (a dict a layer keeps between training steps), the array stored under (name, shape, dtype),
+    created on first use and reused afterwards, so a step touches no fresh memory. A reused
+    ``zeros`` array keeps whatever its owner left in it: only ask for one whose zeros are never
+    overwritten (the border of a padded image) or that the caller clears."""
+    shape = tuple(int(n) for n in shape)
+    if workspace is None:
+        return np.zeros(shape, dtype) if zeros else np.empty(shape, dtype)
+    key = (name, shape, np.dtype(dtype).str)
+    array = workspace.get(key)
+    if array is None:
+        array = workspace[key] = np.zeros(shape, dtype)
+    return array
+
+
+def zero_pad(X: Array, pad, workspace: dict | None = None) -> Array:
     """Pad the height and width of a batch of images with zeros.
 
     X: (m, n_H, n_W, n_C); pad: an int p (p rows/columns on every side) or
@@ -31,8 +47,8 @@ def zero_pad(X: Array, pad) -> Array:
     if top == bottom == left == right == 0:
         return X
     m, n_H, n_W, n_C = X.shape
-    out = np.zeros((m, n_H + top + bottom, n_W + left + right, n_C), dtype=X.dtype)
-    out[:, top:top + n_H, left:left + n_W, :] = X
+    out = buffer(workspace, "A_pad", (m, n_H + top + bottom, n_W + left + right, n_C), X.dtype, zeros=True)
+    out[:, top:top + n_H, left:left + n_W, :] = X  # the border is never written: it stays zero
     return out
 
 
@@ -75,7 +91,8 @@ def window_view(A_pad: Array, f: int, stride: int, n_H: int, n_W: int, dilation:
                       (sm, sh * stride, sw * stride, sh * dilation, sw * dilation, sc), writeable=False)
 
 
-def im2col(A_pad: Array, f: int, stride: int, n_H: int, n_W: int, dilation: int = 1) -> Array:
+def im2col(A_pad: Array, f: int, stride: int, n_H: int, n_W: int, dilation: int = 1,
+           workspace: dict | None = None) -> Array:
     """Every window of A_pad as a row: cols (m·n_H·n_W, f·f·n_C), columns ordered (p, q, k)
     like W.reshape(f·f·n_C_prev, n_C).
 
@@ -90,16 +107,16 @@ def im2col(A_pad: Array, f: int, stride: int, n_H: int, n_W: int, dilation: int 
         return A_pad.reshape(m * n_H * n_W, n_C)
     windows = window_view(A_pad, f, stride, n_H, n_W, dilation)  # (m, n_H, n_W, f, f, n_C)
     if (f * n_C if dilation == 1 else n_C) >= n_W:
-        cols = np.empty((m, n_H, n_W, f, f, n_C), dtype=A_pad.dtype)
+        cols = buffer(workspace, "cols", (m, n_H, n_W, f, f, n_C), A_pad.dtype)
         np.copyto(cols, windows)
         return cols.reshape(m * n_H * n_W, f * f * n_C)
     order = (3, 4, 5, 0, 1, 2)  # (f, f, n_C, m, n_H, n_W) in memory
-    cols = np.empty([windows.shape[i] for i in order], dtype=A_pad.dtype)
+    cols = buffer(workspace, "cols_T", [windows.shape[i] for i in order], A_pad.dtype)
     np.copyto(cols, windows.transpose(order))
     return cols.reshape(f * f * n_C, m * n_H * n_W).T
 
 
-def backward_columns(dZ2: Array, W: Array) -> Array:
+def backward_columns(dZ2: Array, W: Array, workspace: dict | None = None) -> Array:
     """dcols = dZ·Wᵀ, the gradient of im2col's matrix, as a (m·n_H·n_W, f, f, n_C_prev) view.
 
     dZ2: (m·n_H·n_W, n_C); W: (f, f, n_C_prev, n_C). With few input channels, the product is
@@ -107,14 +124,17 @@ def backward_columns(dZ2: Array, W: Array) -> Array:
     is contiguous and col2im adds long runs; with many, one plain product.
     """
     f, _, n_C_prev, n_C = W.shape
+    M = dZ2.shape[0]
     if n_C_prev >= 32 or f == 1:
-        return (dZ2 @ W.reshape(-1, n_C).T).reshape(-1, f, f, n_C_prev)
-    per_offset = np.matmul(dZ2, W.reshape(f * f, n_C_prev, n_C).transpose(0, 2, 1))  # (f·f, M, n_C_prev)
+        dcols = buffer(workspace, "dcols", (M, f * f * n_C_prev), dZ2.dtype)
+        return np.matmul(dZ2, W.reshape(-1, n_C).T, out=dcols).reshape(-1, f, f, n_C_prev)
+    per_offset = buffer(workspace, "dcols_per_offset", (f * f, M, n_C_prev), dZ2.dtype)
+    np.matmul(dZ2, W.reshape(f * f, n_C_prev, n_C).transpose(0, 2, 1), out=per_offset)
     return per_offset.reshape(f, f, -1, n_C_prev).transpose(2, 0, 1, 3)
 
 
 def col2im(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: int, n_H: int, n_W: int,
-           dilation: int = 1) -> Array:
+           dilation: int = 1, workspace: dict | None = None) -> Array:
     """The adjoint of ``im2col``: scatter-add every row back onto the window it came from.
 
     dcols: (m·n_H·n_W, f·f·n_C) or (m·n_H·n_W, f, f, n_C), any memory layout. Returns dA_pad of
@@ -125,7 +145,8 @@ def col2im(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: int, n_H
     d6 = dcols.reshape(m, n_H, n_W, f, f, n_C)
     if f == 1 and stride == 1 and padded_shape[1:3] == (n_H, n_W):
         return d6.reshape(padded_shape)
-    dA_pad = np.zeros(padded_shape, dtype=dcols.dtype)
+    dA_pad = buffer(workspace, "dA_pad", padded_shape, dcols.dtype)
+    dA_pad.fill(0)
     h_end, w_end = stride * (n_H - 1) + 1, stride * (n_W - 1) + 1
     for p in range(f):
         for q in range(f):
@@ -135,12 +156,14 @@ def col2im(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: int, n_H
 
 
 def conv_forward(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="valid",
-                 dilation: int = 1) -> tuple[Array, tuple]:
+                 dilation: int = 1, workspace: dict | None = None) -> tuple[Array, tuple]:
     """Z = conv(A_prev, W) + b as im2col(A_pad) @ W.reshape(f·f·n_C_prev, n_C) + b.
 
     A_prev: (m, n_H_prev, n_W_prev, n_C_prev); W: (f, f, n_C_prev, n_C); b: (1, 1, 1, n_C).
     padding: "valid", "same", an int or ((top, bottom), (left, right)).
     Returns (Z (m, n_H, n_W, n_C), cache) with n_H = ⌊(n_H_prev + pads − f_eff)/s⌋ + 1.
+    workspace: a dict kept between training steps (see ``buffer``); the padded input, the
+    im2col matrix and Z are then reused arrays, valid until the next call with it.
     """
     _check_images("A_prev", A_prev)
     f, n_C = _check_filters(W, A_prev.shape[3], b)
@@ -152,20 +175,22 @@ def conv_forward(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="va
     if n_H < 1 or n_W < 1:
         raise ValueError(f"a {f}×{f} filter (dilation {dilation}) does not fit input {A_prev.shape} "
                          f"with padding {pads}: the output would be {n_H}×{n_W}")
-    A_pad = zero_pad(A_prev, pads)
-    cols = im2col(A_pad, f, stride, n_H, n_W, dilation)
-    Z = cols @ W.reshape(-1, n_C)
+    A_pad = zero_pad(A_prev, pads, workspace)
+    cols = im2col(A_pad, f, stride, n_H, n_W, dilation, workspace)
+    Z = np.matmul(cols, W.reshape(-1, n_C), out=buffer(workspace, "Z", (cols.shape[0], n_C), cols.dtype))
     add_channel_bias(Z, b)
     geometry = (A_prev.shape, A_pad.shape, pads, f, stride, dilation, n_H, n_W)
     return Z.reshape(m, n_H, n_W, n_C), (cols, W, b, geometry)
 
 
-def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True) -> tuple[Array | None, Array, Array]:
+def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
+                  workspace: dict | None = None) -> tuple[Array | None, Array, Array]:
     """Gradients of the convolution (sums over the examples, as the course computes them):
 
     dW = colsᵀ @ dZ (reshaped to (f, f, n_C_prev, n_C)); db = Σ_{i,h,w} dZ;
     dA_prev = col2im(dZ @ Wᵀ) (see ``backward_columns``), cropped to A_prev's shape.
     dZ: (m, n_H, n_W, n_C). Returns (dA_prev (A_prev's shape) or None, dW (W's shape), db (b's shape)).
+    workspace: as for conv_forward (dA_prev is then a view of a reused array).
     """
     cols, W, b, (in_shape, pad_shape, pads, f, stride, dilation, n_H, n_W) = cache
     n_C = W.shape[3]
@@ -176,7 +201,7 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True) -> tupl
     db = sum_channels(dZ2).reshape(b.shape)
     if not compute_dA_prev:
         return None, dW, db
-    dA_pad = col2im(backward_columns(dZ2, W), pad_shape, f, stride, n_H, n_W, dilation)
+    dA_pad = col2im(backward_columns(dZ2, W, workspace), pad_shape, f, stride, n_H, n_W, dilation, workspace)
     (top, _), (left, _) = pads
     dA_prev = dA_pad[:, top:top + in_shape[1], left:left + in_shape[2], :]
     return dA_prev, dW, db

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv import _check_images, _positive
+from .conv import _check_images, _positive, buffer
 
 Array = np.ndarray
 POOL_MODES = ("max", "average")
@@ -31,19 +31,22 @@ def pool_output_shape(shape: tuple[int, ...], f: int, stride: int) -> tuple[int,
     return m, (n_H_prev - f) // stride + 1, (n_W_prev - f) // stride + 1, n_C
 
 
-def pool_forward(A_prev: Array, f: int, stride: int | None = None, mode: str = "max") -> tuple[Array, tuple]:
+def pool_forward(A_prev: Array, f: int, stride: int | None = None, mode: str = "max",
+                 workspace: dict | None = None) -> tuple[Array, tuple]:
     """A[i, h, w, c] = max (or mean) of A_prev[i, h·s : h·s + f, w·s : w·s + f, c].
 
     A_prev: (m, n_H_prev, n_W_prev, n_C); stride defaults to f. mode: "max" or "average".
-    Returns (A (m, n_H, n_W, n_C), cache).
+    Returns (A (m, n_H, n_W, n_C), cache). workspace: as for ``conv_forward`` (A is then reused).
     """
     _check_images("A_prev", A_prev)
     f = _positive("f", f)
     stride = f if stride is None else _positive("stride", stride)
     if mode not in POOL_MODES:
         raise ValueError(f"mode must be one of {POOL_MODES}, got {mode!r}")
-    _, n_H, n_W, _ = pool_output_shape(A_prev.shape, f, stride)
-    A = _offset(A_prev, 0, 0, stride, n_H, n_W).copy()
+    out_shape = pool_output_shape(A_prev.shape, f, stride)
+    _, n_H, n_W, _ = out_shape
+    A = buffer(workspace, "A", out_shape, A_prev.dtype)
+    np.copyto(A, _offset(A_prev, 0, 0, stride, n_H, n_W))
     combine = np.maximum if mode == "max" else np.add
     for p in range(f):
         for q in range(f):
@@ -54,12 +57,13 @@ def pool_forward(A_prev: Array, f: int, stride: int | None = None, mode: str = "
     return A, (A_prev, A, f, stride, mode)
 
 
-def pool_backward(dA: Array, cache: tuple) -> Array:
+def pool_backward(dA: Array, cache: tuple, workspace: dict | None = None) -> Array:
     """dA_prev: each output's gradient sent back to its window.
 
     max: to the position of the window's maximum (the first one in row-major order when
     several are equal, as PyTorch does); average: dA/(f·f) to every position of the window.
     Overlapping windows add their contributions. dA: (m, n_H, n_W, n_C); returns A_prev's shape.
+    workspace: as for ``conv_forward`` (dA_prev is then reused).
     """
     A_prev, A, f, stride, mode = cache
     if dA.shape != A.shape:
@@ -68,7 +72,9 @@ def pool_backward(dA: Array, cache: tuple) -> Array:
     disjoint = stride >= f  # every input position lies in at most one window
     tiles = stride == f and A_prev.shape[1] == n_H * f and A_prev.shape[2] == n_W * f
     # windows that tile the input write every position once; otherwise start from zeros
-    dA_prev = np.empty_like(A_prev, dtype=dA.dtype) if tiles else np.zeros_like(A_prev, dtype=dA.dtype)
+    dA_prev = buffer(workspace, "dA_prev", A_prev.shape, dA.dtype)
+    if not tiles:
+        dA_prev.fill(0)
     if mode == "average":
         share = dA * dA.dtype.type(1.0 / (f * f))
         for p in range(f):
@@ -81,7 +87,7 @@ def pool_backward(dA: Array, cache: tuple) -> Array:
         return dA_prev
     # Offsets are visited in row-major order; ``pending`` marks the windows whose maximum
     # has not been met yet, so each window's gradient goes to its first maximum only.
-    hit, pending, last = np.empty(A.shape, dtype=bool), None, f * f - 1
+    hit, pending, last = buffer(workspace, "hit", A.shape, bool), None, f * f - 1
     for k in range(f * f):
         p, q = divmod(k, f)
         if k == last:  # whatever is still pending has its maximum here
@@ -89,7 +95,7 @@ def pool_backward(dA: Array, cache: tuple) -> Array:
         else:
             np.equal(_offset(A_prev, p, q, stride, n_H, n_W), A, out=hit)
             if pending is None:
-                pending = ~hit
+                pending = np.logical_not(hit, out=buffer(workspace, "pending", A.shape, bool))
             else:
                 hit &= pending
                 pending ^= hit

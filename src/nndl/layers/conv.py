@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..functional.activations import get_activation
-from ..functional.conv import conv_backward, conv_forward, resolve_padding
+from ..functional.conv import buffer, conv_backward, conv_forward, resolve_padding
 from ..functional.regularization import l2_cost, l2_grad
 from ..initializers import DEFAULT_INIT, initialize
 from .base import Array, Layer, register_layer
@@ -26,6 +26,9 @@ class Conv2D(Layer):
 
     batch_axis = 0
     numbered = True
+    # While a model trains, a dict of per-batch arrays (padded input, im2col matrix, Z, dZ,
+    # dA_prev) that every step reuses; None otherwise, so a forward pass returns fresh arrays.
+    workspace: dict | None = None
 
     def __init__(self, filters: int, kernel_size: int, strides: int = 1, padding="valid", dilation: int = 1,
                  activation: str = "relu", init: str | None = None, init_scale: float | None = None,
@@ -69,8 +72,9 @@ class Conv2D(Layer):
         return out
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
+        ws = self.workspace if training else None
         Z, conv_cache = conv_forward(A_prev, self.params["W"], self.params["b"], self.strides, self.padding,
-                                     self.dilation)
+                                     self.dilation, workspace=ws)
         A, activation_cache = _call(get_activation(self.activation)[0], Z, out=Z)
         # the im2col matrix is large: keep it only when a backward pass will follow
         self.cache = (conv_cache, activation_cache) if training else None
@@ -81,8 +85,10 @@ class Conv2D(Layer):
         if self.cache is None:
             raise RuntimeError("Conv2D.backward needs a forward pass with training=True first")
         conv_cache, activation_cache = self.cache
-        dZ = _call(get_activation(self.activation)[1], dA, activation_cache, out=None)
-        dA_prev, dW, db = conv_backward(dZ, conv_cache, compute_dA_prev=self.needs_input_grad)
+        ws = self.workspace
+        dZ_out = None if ws is None else buffer(ws, "dZ", dA.shape, dA.dtype)
+        dZ = _call(get_activation(self.activation)[1], dA, activation_cache, out=dZ_out)
+        dA_prev, dW, db = conv_backward(dZ, conv_cache, compute_dA_prev=self.needs_input_grad, workspace=ws)
         inv_m = dW.dtype.type(1.0 / dA.shape[0])
         np.multiply(dW, inv_m, out=self.grads["dW"])
         np.multiply(db, inv_m, out=self.grads["db"])

@@ -14,6 +14,7 @@ class _Pool2D(Layer):
 
     batch_axis = 0
     mode = "max"
+    workspace: dict | None = None  # per-batch arrays reused while a model trains (see Conv2D)
 
     def __init__(self, pool_size: int = 2, strides: int | None = None, name: str | None = None):
         super().__init__(name)
@@ -34,14 +35,15 @@ class _Pool2D(Layer):
         return (n_H - f) // s + 1, (n_W - f) // s + 1, n_C
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
-        A, cache = pool_forward(A_prev, self.pool_size, self.strides, self.mode)
+        A, cache = pool_forward(A_prev, self.pool_size, self.strides, self.mode,
+                                workspace=self.workspace if training else None)
         self.cache = cache if training else None
         return A
 
     def backward(self, dA: Array) -> Array:
         if self.cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward needs a forward pass with training=True first")
-        return pool_backward(dA, self.cache)
+        return pool_backward(dA, self.cache, workspace=self.workspace)
 
     def get_config(self):
         return {"pool_size": self.pool_size, "strides": self.strides, "name": self.name}
