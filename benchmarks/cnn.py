@@ -156,7 +156,8 @@ def _ops(out, rounds, steps) -> None:
     import torch.nn.functional as TF
     from nndl import functional as F
     rng = np.random.default_rng(0)
-    out(f"\n== single ops at LeNet-5's shapes, batch {B} (ms per call, median)")
+    out(f"\n== single ops at LeNet-5's shapes, batch {B} (ms per call, median; nndl reuses its per-batch "
+        "arrays between calls, as its layers do while training)")
     out(f"  {'op':<52} {'nndl':>8} {'torch':>8} {'ratio':>7}")
     cases = [("conv 5×5 1→6 'same' on 28×28", (B, 28, 28, 1), (5, 5, 1, 6), 2, False),
              ("conv 5×5 6→16 'valid' on 14×14", (B, 14, 14, 6), (5, 5, 6, 16), 0, True)]
@@ -169,17 +170,18 @@ def _ops(out, rounds, steps) -> None:
         bt = torch.zeros(ws[3], requires_grad=True)
         padding = "same" if pad else "valid"
         dZ = np.ones((xs[0], xs[1] - 4 + 2 * pad, xs[2] - 4 + 2 * pad, ws[3]), F32)
+        work: dict = {}  # reused arrays, as the layers use them while training
 
         def nndl_fb():
-            _, cache = F.conv_forward(X, W, b, 1, padding)
-            F.conv_backward(dZ, cache, compute_dA_prev=need_dx)
+            _, cache = F.conv_forward(X, W, b, 1, padding, workspace=work)
+            F.conv_backward(dZ, cache, compute_dA_prev=need_dx, workspace=work)
 
         def torch_fb():
             Z = TF.conv2d(Xt, Wt, bt, padding=pad)
             Z.backward(torch.ones_like(Z))
 
         with torch.no_grad():
-            t = _interleaved({"nndl": lambda: F.conv_forward(X, W, b, 1, padding),
+            t = _interleaved({"nndl": lambda: F.conv_forward(X, W, b, 1, padding, workspace=work),
                               "torch": lambda: TF.conv2d(Xt, Wt, bt, padding=pad)}, rounds, steps)
         _row(out, label + " forward", t)
         t = _interleaved({"nndl": nndl_fb, "torch": torch_fb}, rounds, steps)
@@ -188,17 +190,19 @@ def _ops(out, rounds, steps) -> None:
         X = np.maximum(rng.standard_normal(xs), 0).astype(F32)  # after a ReLU, as in LeNet-5
         Xt = torch.from_numpy(X.transpose(0, 3, 1, 2).copy()).requires_grad_()
         dA = np.ones((xs[0], xs[1] // 2, xs[2] // 2, xs[3]), F32)
+        work = {}
 
         def nndl_pb():
-            _, cache = F.pool_forward(X, 2)
-            F.pool_backward(dA, cache)
+            _, cache = F.pool_forward(X, 2, workspace=work)
+            F.pool_backward(dA, cache, workspace=work)
 
         def torch_pb():
             A = TF.max_pool2d(Xt, 2)
             A.backward(torch.ones_like(A))
 
         with torch.no_grad():
-            t = _interleaved({"nndl": lambda: F.pool_forward(X, 2), "torch": lambda: TF.max_pool2d(Xt, 2)},
+            t = _interleaved({"nndl": lambda: F.pool_forward(X, 2, workspace=work),
+                              "torch": lambda: TF.max_pool2d(Xt, 2)},
                              rounds, steps)
         _row(out, label + " forward", t)
         _row(out, label + " fwd+bwd", _interleaved({"nndl": nndl_pb, "torch": torch_pb}, rounds, steps))
