@@ -163,3 +163,20 @@ def test_reused_training_buffers_give_the_same_gradients(rng):
             np.testing.assert_allclose(model.grads.vector, expected, rtol=1e-13, atol=1e-15)
     assert store and all(isinstance(v, dict) for v in store.values())
     assert any(key[0] == "cols" or key[0] == "cols_T" for ws in store.values() for key in ws)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_training_step_keeps_the_dtype(rng, dtype):
+    model = nndl.Sequential([Conv2D(2, 3, padding="same"), MaxPool2D(2), Conv2D(3, 2), GlobalAvgPool2D(),
+                             Dense(2, "softmax")], dtype=dtype, input_shape=(6, 6, 1))
+    X, Y = model.prepare(rng.standard_normal((4, 6, 6, 1)).astype(dtype), np.array([0, 1, 1, 0]))
+    store: dict = {}
+    with model._reusing_buffers(store):
+        model.compute_cost_and_grads(X, Y)
+        for layer in model.layers:
+            if isinstance(layer, Conv2D):
+                conv_cache, activation_cache = layer.cache
+                assert conv_cache[0].dtype == dtype and activation_cache.dtype == dtype
+    assert model.grads.vector.dtype == dtype
+    arrays = [a for ws in store.values() for a in ws.values()]
+    assert arrays and all(a.dtype in (np.dtype(dtype), np.dtype(bool)) for a in arrays)
