@@ -180,3 +180,14 @@ def test_training_step_keeps_the_dtype(rng, dtype):
     assert model.grads.vector.dtype == dtype
     arrays = [a for ws in store.values() for a in ws.values()]
     assert arrays and all(a.dtype in (np.dtype(dtype), np.dtype(bool)) for a in arrays)
+
+
+def test_dropout_after_a_convolution(rng):
+    layers = [Conv2D(3, 3), nndl.layers.Dropout(0.7), Flatten(), Dense(2, "softmax")]
+    model = nndl.Sequential(layers, dtype=np.float64, input_shape=(5, 5, 1))
+    X = rng.standard_normal((4, 5, 5, 1))
+    assert layers[1].batch_axis == 0
+    result = gradcheck(model, X, np.array([0, 1, 1, 0]), max_checks_per_param=None)
+    assert result.difference < 1e-7, result
+    A_train = layers[1].forward(np.ones((4, 3, 3, 3)), training=True)
+    assert set(np.unique(A_train)) <= {0.0, 1 / 0.7}
