@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import memory, mlp, profile
+from . import cnn, memory, mlp, profile
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     mlp.add_parser(sub)
     profile.add_parser(sub)
     memory.add_parser(sub)
+    cnn.add_parser(sub)
     args = parser.parse_args(argv)
     return int(args.handler(args) or 0)
 

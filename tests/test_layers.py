@@ -21,6 +21,11 @@ EXAMPLES = {
     "BatchNorm": ({"momentum": 0.8, "eps": 1e-3}, (4,)),
     "Flatten": ({}, (2, 3, 2)),
     "Activation": ({"activation": "leaky_relu"}, (4,)),
+    "Conv2D": ({"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "tanh",
+                "l2": 0.1}, (7, 6, 2)),
+    "MaxPool2D": ({"pool_size": 3, "strides": 2}, (7, 6, 2)),
+    "AvgPool2D": ({"pool_size": 2}, (5, 6, 2)),
+    "GlobalAvgPool2D": ({}, (4, 5, 3)),
 }
 
 

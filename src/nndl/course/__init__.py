@@ -8,7 +8,11 @@ the way the assignments do):
 - ``c1w3``: one hidden tanh layer (``forward_propagation``, ``backward_propagation``, ``nn_model``);
 - ``c1w4``: the L-layer network (``L_model_forward``, ``L_model_backward``, ``L_layer_model``);
 - ``c2w1``: initialization, L2 and dropout regularization, gradient checking;
-- ``c2w2``: mini-batches, momentum, Adam, learning-rate decay.
+- ``c2w2``: mini-batches, momentum, Adam, learning-rate decay;
+- ``c4w1``: convolution and pooling step by step (``conv_forward``, ``pool_backward``, …);
+- ``c4w2``: the residual blocks (``identity_block``, ``convolutional_block``);
+- ``c4w3``: YOLO's post-processing (``yolo_filter_boxes``, ``iou``, ``yolo_non_max_suppression``);
+- ``c4w4``: the triplet loss and the style-transfer costs.
 
     from nndl.course import c1w4
     parameters, costs = c1w4.L_layer_model(X, Y, [2, 10, 5, 1], learning_rate=0.5)
@@ -23,3 +27,6 @@ Float64 inputs are computed in float64 end to end.
 from . import c1w2, c1w3, c1w4, c2w1, c2w2
 
 __all__ = ["c1w2", "c1w3", "c1w4", "c2w1", "c2w2"]
+from . import c4w1, c4w2, c4w3, c4w4  # noqa: E402
+
+__all__ += ["c4w1", "c4w2", "c4w3", "c4w4"]

@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import bundled, mnist, synthetic
+from . import bundled, fashion_boxes, mnist, synthetic
 from .normalize import Standardizer
 from .split import _count, train_dev_test_split
 
@@ -25,6 +25,9 @@ DATASETS: dict[str, str] = {
     "mnist": "MNIST handwritten digits, 28×28, 60,000 train + 10,000 test, 10 classes",
     "fashion-mnist": "Fashion-MNIST clothing, 28×28, 60,000 train + 10,000 test, 10 classes",
 }
+# Detection datasets: images with boxes, loaded as a ``fashion_boxes.DetectionDataset`` (kept
+# apart from DATASETS, whose entries are classification sets the CLI trains on).
+DETECTION_DATASETS: dict[str, str] = {"fashion-boxes": fashion_boxes.DESCRIPTION}
 ALIASES = {"planar": "flower", "breast_cancer": "breast-cancer", "fashion_mnist": "fashion-mnist"}
 
 MNIST_DEV = 5_000      # the last 5,000 training images (as in Nielsen's mnist_loader, which kept the last 10,000)
@@ -85,6 +88,8 @@ def load_dataset(name: str, *, data_dir: str | os.PathLike | None = None, seed: 
     breast-cancer are standardized by a Standardizer fitted on the training split only.
     """
     key = ALIASES.get(str(name).lower(), str(name).lower())
+    if key.replace("_", "-") in DETECTION_DATASETS:  # images with boxes: see nndl.datasets.fashion_boxes
+        return fashion_boxes.load_fashion_boxes(data_dir, download, seed)
     if key not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}")
     if key in mnist.NAMES:

@@ -22,5 +22,16 @@ from .regularization import (
     l2_cost, l2_grad,
 )
 from .regularization import l1_cost, l1_grad
+from .conv import col2im, conv_backward, conv_forward, im2col, resolve_padding, zero_pad
+from .pooling import global_avg_pool_backward, global_avg_pool_forward, pool_backward, pool_forward
+from .detection import (
+    box_area, centers_to_corners, corners_to_centers, filter_boxes, iou, non_max_suppression,
+)
+from .yolo import anchor_iou, assign_targets, decode, yolo_loss
+from .average_precision import average_precision, match_detections, mean_average_precision
+from .triplet import triplet_loss
+from .style import (
+    content_cost, gram_matrix, gram_matrix_backward, layer_style_cost, style_cost, total_cost, unroll,
+)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

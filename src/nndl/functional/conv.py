@@ -1,0 +1,265 @@
+"""2-D convolution of images (Course 4, week 1) as im2col plus one matrix product.
+
+Images are examples-first, channels-last: A_prev (m, n_H_prev, n_W_prev, n_C_prev); filters
+W (f, f, n_C_prev, n_C); bias b (1, 1, 1, n_C). For output position (h, w) and filter c,
+
+    Z[i, h, w, c] = Σ_{p, q, k} A_pad[i, h·s + p·d, w·s + q·d, k] · W[p, q, k, c] + b[c]
+
+with stride s and dilation d. ``im2col`` gathers every window as one row of a matrix
+(a strided view of the padded input; the only copy is the gather itself), so the whole
+convolution is one product (m·n_H·n_W, f·f·n_C_prev) @ (f·f·n_C_prev, n_C). Channels-last
+keeps both operands contiguous for BLAS and the result is already (m, n_H, n_W, n_C).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+Array = np.ndarray
+Pads = tuple[tuple[int, int], tuple[int, int]]
+
+
+def buffer(workspace: dict | None, name: str, shape, dtype, zeros: bool = False) -> Array:
+    """A work array for a hot path: ``np.empty`` (or ``np.zeros``) without a workspace; with one
+    (a dict a layer keeps between training steps), the array stored under (name, shape, dtype),
+    created on first use and reused afterwards, so a step touches no fresh memory. A reused
+    ``zeros`` array keeps whatever its owner left in it: only ask for one whose zeros are never
+    overwritten (the border of a padded image) or that the caller clears."""
+    shape = tuple(int(n) for n in shape)
+    if workspace is None:
+        return np.zeros(shape, dtype) if zeros else np.empty(shape, dtype)
+    key = (name, shape, np.dtype(dtype).str)
+    array = workspace.get(key)
+    if array is None:
+        array = workspace[key] = np.zeros(shape, dtype)
+    return array
+
+
+def zero_pad(X: Array, pad, workspace: dict | None = None) -> Array:
+    """Pad the height and width of a batch of images with zeros.
+
+    X: (m, n_H, n_W, n_C); pad: an int p (p rows/columns on every side) or
+    ((top, bottom), (left, right)). Returns (m, n_H + top + bottom, n_W + left + right, n_C).
+    """
+    _check_images("X", X)
+    (top, bottom), (left, right) = _pairs(pad)
+    if top == bottom == left == right == 0:
+        return X
+    m, n_H, n_W, n_C = X.shape
+    out = buffer(workspace, "A_pad", (m, n_H + top + bottom, n_W + left + right, n_C), X.dtype, zeros=True)
+    out[:, top:top + n_H, left:left + n_W, :] = X  # the border is never written: it stays zero
+    return out
+
+
+def resolve_padding(padding, n_H: int, n_W: int, f: int, stride: int = 1, dilation: int = 1) -> Pads:
+    """((top, bottom), (left, right)) for ``padding``:
+
+    - "valid": no padding;
+    - "same": the output is ceil(n / s) long; the total padding (n_out − 1)·s + f_eff − n is
+      split as Keras and TensorFlow do (the extra row/column, if odd, at the bottom/right);
+    - an int p, or a pair ((top, bottom), (left, right)): as given.
+    f_eff = d·(f − 1) + 1 is the extent of a dilated filter.
+    """
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if padding == "same":
+            f_eff = dilation * (f - 1) + 1
+            pads = []
+            for n in (n_H, n_W):
+                total = max((-(-n // stride) - 1) * stride + f_eff - n, 0)
+                pads.append((total // 2, total - total // 2))
+            return pads[0], pads[1]
+        raise ValueError(f"padding must be 'valid', 'same', an int or ((top, bottom), (left, right)), got {padding!r}")
+    return _pairs(padding)
+
+
+def output_size(n: int, f: int, stride: int, pads: tuple[int, int], dilation: int = 1) -> int:
+    """⌊(n + pad_before + pad_after − f_eff) / s⌋ + 1, f_eff = d·(f − 1) + 1."""
+    return (n + pads[0] + pads[1] - (dilation * (f - 1) + 1)) // stride + 1
+
+
+def window_view(A_pad: Array, f: int, stride: int, n_H: int, n_W: int, dilation: int = 1) -> Array:
+    """The f×f windows of A_pad as a strided view (m, n_H, n_W, f, f, n_C): no copy.
+
+    view[i, h, w, p, q, k] = A_pad[i, h·s + p·d, w·s + q·d, k].
+    """
+    sm, sh, sw, sc = A_pad.strides
+    m, _, _, n_C = A_pad.shape
+    return as_strided(A_pad, (m, n_H, n_W, f, f, n_C),
+                      (sm, sh * stride, sw * stride, sh * dilation, sw * dilation, sc), writeable=False)
+
+
+def im2col(A_pad: Array, f: int, stride: int, n_H: int, n_W: int, dilation: int = 1,
+           workspace: dict | None = None) -> Array:
+    """Every window of A_pad as a row: cols (m·n_H·n_W, f·f·n_C), columns ordered (p, q, k)
+    like W.reshape(f·f·n_C_prev, n_C).
+
+    The gather is the only copy. It is stored row-major when a window row (f·n_C numbers,
+    contiguous in A_pad) is longer than an output row (n_W), else column-major (cols is then
+    the transposed view of a (f·f·n_C, m·n_H·n_W) array): either way the copy runs over the
+    longer contiguous stretches, and BLAS takes both layouts without another copy.
+    A 1×1 filter with stride 1 needs no copy at all.
+    """
+    m, n_C = A_pad.shape[0], A_pad.shape[3]
+    if f == 1 and stride == 1 and A_pad.flags.c_contiguous:
+        return A_pad.reshape(m * n_H * n_W, n_C)
+    windows = window_view(A_pad, f, stride, n_H, n_W, dilation)  # (m, n_H, n_W, f, f, n_C)
+    if (f * n_C if dilation == 1 else n_C) >= n_W:
+        cols = buffer(workspace, "cols", (m, n_H, n_W, f, f, n_C), A_pad.dtype)
+        np.copyto(cols, windows)
+        return cols.reshape(m * n_H * n_W, f * f * n_C)
+    order = (3, 4, 5, 0, 1, 2)  # (f, f, n_C, m, n_H, n_W) in memory
+    cols = buffer(workspace, "cols_T", [windows.shape[i] for i in order], A_pad.dtype)
+    np.copyto(cols, windows.transpose(order))
+    return cols.reshape(f * f * n_C, m * n_H * n_W).T
+
+
+def backward_columns(dZ2: Array, W: Array, workspace: dict | None = None) -> Array:
+    """dcols = dZ·Wᵀ, the gradient of im2col's matrix, as a (m·n_H·n_W, f, f, n_C_prev) view.
+
+    dZ2: (m·n_H·n_W, n_C); W: (f, f, n_C_prev, n_C). With few input channels, the product is
+    taken per kernel offset in one batched call, so that each offset's block (m·n_H·n_W, n_C_prev)
+    is contiguous and col2im adds long runs; with many, one plain product.
+    """
+    f, _, n_C_prev, n_C = W.shape
+    M = dZ2.shape[0]
+    if n_C_prev >= 32 or f == 1:
+        dcols = buffer(workspace, "dcols", (M, f * f * n_C_prev), dZ2.dtype)
+        return np.matmul(dZ2, W.reshape(-1, n_C).T, out=dcols).reshape(-1, f, f, n_C_prev)
+    per_offset = buffer(workspace, "dcols_per_offset", (f * f, M, n_C_prev), dZ2.dtype)
+    np.matmul(dZ2, W.reshape(f * f, n_C_prev, n_C).transpose(0, 2, 1), out=per_offset)
+    return per_offset.reshape(f, f, -1, n_C_prev).transpose(2, 0, 1, 3)
+
+
+def col2im(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: int, n_H: int, n_W: int,
+           dilation: int = 1, workspace: dict | None = None) -> Array:
+    """The adjoint of ``im2col``: scatter-add every row back onto the window it came from.
+
+    dcols: (m·n_H·n_W, f·f·n_C) or (m·n_H·n_W, f, f, n_C), any memory layout. Returns dA_pad of
+    ``padded_shape``, where dA_pad[i, h·s + p·d, w·s + q·d, k] += dcols[(i, h, w), (p, q, k)]:
+    one strided add per kernel offset (p, q), each over all examples and positions at once.
+    """
+    m, _, _, n_C = padded_shape
+    d6 = dcols.reshape(m, n_H, n_W, f, f, n_C)
+    if f == 1 and stride == 1 and padded_shape[1:3] == (n_H, n_W):
+        return d6.reshape(padded_shape)
+    dA_pad = buffer(workspace, "dA_pad", padded_shape, dcols.dtype)
+    dA_pad.fill(0)
+    h_end, w_end = stride * (n_H - 1) + 1, stride * (n_W - 1) + 1
+    for p in range(f):
+        for q in range(f):
+            h0, w0 = p * dilation, q * dilation
+            dA_pad[:, h0:h0 + h_end:stride, w0:w0 + w_end:stride, :] += d6[:, :, :, p, q, :]
+    return dA_pad
+
+
+def conv_forward(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="valid",
+                 dilation: int = 1, workspace: dict | None = None) -> tuple[Array, tuple]:
+    """Z = conv(A_prev, W) + b as im2col(A_pad) @ W.reshape(f·f·n_C_prev, n_C) + b.
+
+    A_prev: (m, n_H_prev, n_W_prev, n_C_prev); W: (f, f, n_C_prev, n_C); b: (1, 1, 1, n_C).
+    padding: "valid", "same", an int or ((top, bottom), (left, right)).
+    Returns (Z (m, n_H, n_W, n_C), cache) with n_H = ⌊(n_H_prev + pads − f_eff)/s⌋ + 1.
+    workspace: a dict kept between training steps (see ``buffer``); the padded input, the
+    im2col matrix and Z are then reused arrays, valid until the next call with it.
+    """
+    _check_images("A_prev", A_prev)
+    f, n_C = _check_filters(W, A_prev.shape[3], b)
+    stride, dilation = _positive("stride", stride), _positive("dilation", dilation)
+    m, n_H_prev, n_W_prev, _ = A_prev.shape
+    pads = resolve_padding(padding, n_H_prev, n_W_prev, f, stride, dilation)
+    n_H = output_size(n_H_prev, f, stride, pads[0], dilation)
+    n_W = output_size(n_W_prev, f, stride, pads[1], dilation)
+    if n_H < 1 or n_W < 1:
+        raise ValueError(f"a {f}×{f} filter (dilation {dilation}) does not fit input {A_prev.shape} "
+                         f"with padding {pads}: the output would be {n_H}×{n_W}")
+    A_pad = zero_pad(A_prev, pads, workspace)
+    cols = im2col(A_pad, f, stride, n_H, n_W, dilation, workspace)
+    Z = np.matmul(cols, W.reshape(-1, n_C), out=buffer(workspace, "Z", (cols.shape[0], n_C), cols.dtype))
+    add_channel_bias(Z, b)
+    geometry = (A_prev.shape, A_pad.shape, pads, f, stride, dilation, n_H, n_W)
+    return Z.reshape(m, n_H, n_W, n_C), (cols, W, b, geometry)
+
+
+def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
+                  workspace: dict | None = None) -> tuple[Array | None, Array, Array]:
+    """Gradients of the convolution (sums over the examples, as the course computes them):
+
+    dW = colsᵀ @ dZ (reshaped to (f, f, n_C_prev, n_C)); db = Σ_{i,h,w} dZ;
+    dA_prev = col2im(dZ @ Wᵀ) (see ``backward_columns``), cropped to A_prev's shape.
+    dZ: (m, n_H, n_W, n_C). Returns (dA_prev (A_prev's shape) or None, dW (W's shape), db (b's shape)).
+    workspace: as for conv_forward (dA_prev is then a view of a reused array).
+    """
+    cols, W, b, (in_shape, pad_shape, pads, f, stride, dilation, n_H, n_W) = cache
+    n_C = W.shape[3]
+    if dZ.shape != (in_shape[0], n_H, n_W, n_C):
+        raise ValueError(f"dZ must have the output's shape {(in_shape[0], n_H, n_W, n_C)}, got {dZ.shape}")
+    dZ2 = np.ascontiguousarray(dZ).reshape(-1, n_C)
+    dW = (cols.T @ dZ2).reshape(W.shape)
+    db = sum_channels(dZ2).reshape(b.shape)
+    if not compute_dA_prev:
+        return None, dW, db
+    dA_pad = col2im(backward_columns(dZ2, W, workspace), pad_shape, f, stride, n_H, n_W, dilation, workspace)
+    (top, _), (left, _) = pads
+    dA_prev = dA_pad[:, top:top + in_shape[1], left:left + in_shape[2], :]
+    return dA_prev, dW, db
+
+
+def add_channel_bias(Z2: Array, b: Array) -> Array:
+    """Z2 += b in place, for Z2 (M, n_C) C-contiguous and b holding n_C numbers.
+
+    With few channels a row is short, so the add runs over rows of k·n_C numbers against
+    b repeated k times (same result, longer inner loops). Returns Z2.
+    """
+    M, n_C = Z2.shape
+    k = max(1, 256 // n_C)
+    while M % k:
+        k -= 1
+    Z2.reshape(M // k, k * n_C)[...] += np.tile(b.reshape(1, n_C), (1, k))
+    return Z2
+
+
+def sum_channels(dZ2: Array) -> Array:
+    """Σ over rows of dZ2 (M, n_C) → (n_C,), as the product 1ᵀ·dZ2 (a BLAS matrix-vector
+    product, far faster than a column sum of a narrow matrix)."""
+    return np.ones(dZ2.shape[0], dtype=dZ2.dtype) @ dZ2
+
+
+def _pairs(pad) -> Pads:
+    if isinstance(pad, (int, np.integer)) and not isinstance(pad, bool):
+        p = int(pad)
+        if p < 0:
+            raise ValueError(f"pad must be >= 0, got {p}")
+        return (p, p), (p, p)
+    try:
+        (t, bo), (le, r) = pad
+        pads = ((int(t), int(bo)), (int(le), int(r)))
+    except (TypeError, ValueError):
+        raise ValueError(f"pad must be an int or ((top, bottom), (left, right)), got {pad!r}") from None
+    if min(t for pair in pads for t in pair) < 0:
+        raise ValueError(f"padding must be >= 0, got {pad!r}")
+    return pads
+
+
+def _positive(name: str, value) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _check_images(name: str, A: Array) -> None:
+    if getattr(A, "ndim", 0) != 4:
+        raise ValueError(f"{name} must be images of shape (m, n_H, n_W, n_C), got shape {np.shape(A)}")
+
+
+def _check_filters(W: Array, n_C_prev: int, b: Array) -> tuple[int, int]:
+    if W.ndim != 4 or W.shape[0] != W.shape[1]:
+        raise ValueError(f"W must have shape (f, f, n_C_prev, n_C), got {W.shape}")
+    if W.shape[2] != n_C_prev:
+        raise ValueError(f"W has shape {W.shape}: expected {n_C_prev} input channels (A_prev's n_C), "
+                         f"got {W.shape[2]}")
+    if b.shape != (1, 1, 1, W.shape[3]):
+        raise ValueError(f"b must have shape {(1, 1, 1, W.shape[3])}, got {b.shape}")
+    return W.shape[0], W.shape[3]

@@ -1,0 +1,166 @@
+"""2-D convolution: im2col + one product, checked against a naive loop convolution (kept only
+here), float64 central differences, PyTorch's conv2d, and small hand-checked values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import GRAD_TOL, central_difference, rel_error, to_numpy
+
+from nndl.functional import conv_backward, conv_forward, resolve_padding, zero_pad
+from nndl.functional.conv import add_channel_bias, im2col, sum_channels
+
+# (m, n_H, n_W, n_C_prev, n_C, f, stride, padding, dilation): odd sizes, stride > f,
+# windows that do not tile the input, "same" with even and odd filters, dilation, 1×1.
+CASES = [
+    (2, 5, 7, 3, 4, 3, 1, "valid", 1),
+    (2, 7, 6, 2, 3, 3, 2, 1, 1),
+    (1, 8, 8, 3, 2, 2, 3, 0, 1),           # stride > f: pixels skipped
+    (2, 9, 7, 2, 3, 3, 2, "same", 1),      # "same" with stride: ceil(n / s), asymmetric pads
+    (2, 6, 6, 2, 2, 4, 1, "same", 1),      # even filter: the extra padding at the bottom/right
+    (2, 9, 8, 2, 3, 3, 1, "same", 2),      # dilation
+    (1, 10, 9, 2, 2, 3, 2, 2, 3),          # dilation and stride
+    (2, 5, 5, 4, 3, 1, 1, "valid", 1),     # 1×1: a plain product
+    (2, 6, 5, 3, 2, 1, 2, 0, 1),           # 1×1 with stride
+    (3, 4, 30, 1, 2, 3, 1, "same", 1),     # wide images, one channel: the column-major gather
+    (1, 6, 6, 40, 3, 3, 1, 1, 1),          # many channels: one plain product for dcols
+]
+
+
+def naive_conv(A_prev, W, b, stride, pads, dilation):
+    """The course's four loops over examples, rows, columns and filters."""
+    A = zero_pad(A_prev, pads)
+    f, n_C = W.shape[0], W.shape[3]
+    f_eff = dilation * (f - 1) + 1
+    m, H, Wd, _ = A.shape
+    n_H, n_W = (H - f_eff) // stride + 1, (Wd - f_eff) // stride + 1
+    Z = np.zeros((m, n_H, n_W, n_C))
+    for i in range(m):
+        for h in range(n_H):
+            for w in range(n_W):
+                window = A[i, h * stride:h * stride + f_eff:dilation, w * stride:w * stride + f_eff:dilation, :]
+                for c in range(n_C):
+                    Z[i, h, w, c] = np.sum(window * W[..., c]) + b[0, 0, 0, c]
+    return Z
+
+
+def _case(rng, m, n_H, n_W, n_C_prev, n_C, f, dtype=np.float64):
+    A = rng.standard_normal((m, n_H, n_W, n_C_prev)).astype(dtype)
+    W = rng.standard_normal((f, f, n_C_prev, n_C)).astype(dtype)
+    b = rng.standard_normal((1, 1, 1, n_C)).astype(dtype)
+    return A, W, b
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_forward_matches_naive_loops(rng, case):
+    m, n_H, n_W, n_C_prev, n_C, f, s, padding, d = case
+    A, W, b = _case(rng, m, n_H, n_W, n_C_prev, n_C, f)
+    Z, _ = conv_forward(A, W, b, s, padding, d)
+    expected = naive_conv(A, W, b, s, resolve_padding(padding, n_H, n_W, f, s, d), d)
+    assert Z.shape == expected.shape
+    np.testing.assert_allclose(Z, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_backward_matches_numerical_gradient(rng, case):
+    m, n_H, n_W, n_C_prev, n_C, f, s, padding, d = case
+    if n_H * n_W * n_C_prev > 500:
+        n_W = 9  # keep the central differences cheap
+    A, W, b = _case(rng, m, n_H, n_W, n_C_prev, n_C, f)
+    G = rng.standard_normal(conv_forward(A, W, b, s, padding, d)[0].shape)
+
+    def J():
+        return float(np.sum(G * conv_forward(A, W, b, s, padding, d)[0]))
+
+    dA, dW, db = conv_backward(G, conv_forward(A, W, b, s, padding, d)[1])
+    assert dA.shape == A.shape and dW.shape == W.shape and db.shape == b.shape
+    assert rel_error(dA, central_difference(J, A)) < GRAD_TOL
+    assert rel_error(dW, central_difference(J, W)) < GRAD_TOL
+    assert rel_error(db, central_difference(J, b)) < GRAD_TOL
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_matches_torch_conv2d(rng, torch, case):
+    m, n_H, n_W, n_C_prev, n_C, f, s, padding, d = case
+    A, W, b = _case(rng, m, n_H, n_W, n_C_prev, n_C, f)
+    (top, bottom), (left, right) = resolve_padding(padding, n_H, n_W, f, s, d)
+    At = torch.tensor(A.transpose(0, 3, 1, 2), requires_grad=True)
+    Wt = torch.tensor(W.transpose(3, 2, 0, 1), requires_grad=True)  # (n_C, n_C_prev, f, f)
+    bt = torch.tensor(b.ravel(), requires_grad=True)
+    Zt = torch.nn.functional.conv2d(torch.nn.functional.pad(At, (left, right, top, bottom)), Wt, bt,
+                                    stride=s, dilation=d)
+    Z, cache = conv_forward(A, W, b, s, padding, d)
+    np.testing.assert_allclose(Z, to_numpy(Zt).transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-12)
+    G = rng.standard_normal(Z.shape)
+    Zt.backward(torch.tensor(G.transpose(0, 3, 1, 2)))
+    dA, dW, db = conv_backward(G, cache)
+    np.testing.assert_allclose(dA, to_numpy(At.grad).transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dW, to_numpy(Wt.grad).transpose(2, 3, 1, 0), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(db.ravel(), to_numpy(bt.grad), rtol=1e-10, atol=1e-12)
+
+
+def test_hand_checked_values():
+    # a 3×3 image of 1..9, a 2×2 filter [[1, 0], [0, −1]] (top-left minus bottom-right), b = 0.5
+    A = np.arange(1.0, 10.0).reshape(1, 3, 3, 1)
+    W = np.array([[1.0, 0.0], [0.0, -1.0]]).reshape(2, 2, 1, 1)
+    b = np.full((1, 1, 1, 1), 0.5)
+    Z, cache = conv_forward(A, W, b)
+    np.testing.assert_array_equal(Z[0, :, :, 0], [[-3.5, -3.5], [-3.5, -3.5]])
+    dA, dW, db = conv_backward(np.ones_like(Z), cache)
+    np.testing.assert_array_equal(dA[0, :, :, 0], [[1, 1, 0], [1, 0, -1], [0, -1, -1]])
+    np.testing.assert_array_equal(dW[:, :, 0, 0], [[1 + 2 + 4 + 5, 2 + 3 + 5 + 6], [4 + 5 + 7 + 8, 5 + 6 + 8 + 9]])
+    assert db.ravel().tolist() == [4.0]
+    # "same" keeps 3×3; with stride 2 it gives ceil(3/2) = 2
+    assert conv_forward(A, W, b, padding="same")[0].shape == (1, 3, 3, 1)
+    assert conv_forward(A, W, b, stride=2, padding="same")[0].shape == (1, 2, 2, 1)
+
+
+def test_zero_pad():
+    X = np.ones((2, 3, 4, 5))
+    P = zero_pad(X, 2)
+    assert P.shape == (2, 7, 8, 5) and P.sum() == X.sum() and P[:, :2].sum() == 0 and P[:, :, -2:].sum() == 0
+    Q = zero_pad(X, ((0, 1), (2, 0)))
+    assert Q.shape == (2, 4, 6, 5) and Q[:, 3].sum() == 0 and Q[:, :, :2].sum() == 0 and Q[:, :3, 2:].all()
+    with pytest.raises(ValueError, match=r"\(m, n_H, n_W, n_C\)"):
+        zero_pad(np.ones((3, 4)), 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_keeps_the_dtype(rng, dtype):
+    A, W, b = _case(rng, 2, 6, 6, 3, 4, 3, dtype)
+    Z, cache = conv_forward(A, W, b, 1, "same")
+    dA, dW, db = conv_backward(np.ones_like(Z), cache)
+    assert {Z.dtype, dA.dtype, dW.dtype, db.dtype} == {np.dtype(dtype)}
+
+
+def test_im2col_layouts_hold_the_same_matrix(rng):
+    # one channel and wide rows: column-major gather; many channels: row-major
+    for shape in ((2, 7, 20, 1), (2, 7, 6, 8)):
+        A = rng.standard_normal(shape)
+        cols = im2col(A, 3, 1, 5, shape[2] - 2)
+        rows = np.array([A[i, h:h + 3, w:w + 3, :].ravel()
+                         for i in range(shape[0]) for h in range(5) for w in range(shape[2] - 2)])
+        np.testing.assert_array_equal(cols, rows)
+
+
+def test_bias_and_channel_sum_helpers(rng):
+    for M, n in ((12, 3), (10, 7), (600, 6)):  # M not divisible by the preferred row length too
+        Z, b = rng.standard_normal((M, n)), rng.standard_normal((1, 1, 1, n))
+        np.testing.assert_allclose(add_channel_bias(Z.copy(), b), Z + b.reshape(1, n), rtol=1e-15)
+        np.testing.assert_allclose(sum_channels(Z), Z.sum(axis=0), rtol=1e-12)
+
+
+def test_errors_name_the_shapes(rng):
+    A, W, b = _case(rng, 2, 5, 5, 3, 4, 3)
+    with pytest.raises(ValueError, match=r"expected 3 input channels.*got 2"):
+        conv_forward(A, W[:, :, :2], b)
+    with pytest.raises(ValueError, match=r"b must have shape \(1, 1, 1, 4\), got \(4, 1\)"):
+        conv_forward(A, W, b.reshape(4, 1))
+    with pytest.raises(ValueError, match="does not fit"):
+        conv_forward(A, rng.standard_normal((7, 7, 3, 4)), b)
+    with pytest.raises(ValueError, match="padding must be"):
+        conv_forward(A, W, b, padding="full")
+    with pytest.raises(ValueError, match="stride must be a positive integer"):
+        conv_forward(A, W, b, stride=0)
+    with pytest.raises(ValueError, match=r"dZ must have the output's shape \(2, 3, 3, 4\)"):
+        conv_backward(np.ones((2, 3, 3, 5)), conv_forward(A, W, b)[1])
