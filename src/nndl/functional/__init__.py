@@ -23,3 +23,12 @@ from .regularization import (
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")]
+
+# Sequence models (Course 5)
+from .gru import gru_backward, gru_forward  # noqa: E402
+from .lstm import (  # noqa: E402
+    lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward,
+)
+from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward  # noqa: E402
+
+__all__ = [name for name in dir() if not name.startswith("_")]
