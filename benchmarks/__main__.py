@@ -1,4 +1,7 @@
-"""``python -m benchmarks mlp [...]``: see ``benchmarks/mlp.py`` and BENCHMARKS.md."""
+"""``python -m benchmarks mlp [...]``: see ``benchmarks/mlp.py`` and BENCHMARKS.md.
+
+``python -m benchmarks rnn``: see ``benchmarks/rnn.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import argparse
 import sys
 
 from . import memory, mlp, profile
+from . import rnn
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     mlp.add_parser(sub)
     profile.add_parser(sub)
     memory.add_parser(sub)
+    rnn.add_parser(sub)
     args = parser.parse_args(argv)
     return int(args.handler(args) or 0)
 

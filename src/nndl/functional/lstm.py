@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._sequence import (
-    check_param, check_sequence, from_rows, initial_state, sigmoid_, to_rows, upstream_rows,
+    check_param, check_sequence, from_rows, initial_state, to_rows, upstream_rows,
 )
 
 Array = np.ndarray
@@ -45,6 +45,15 @@ def _stacked(params: dict, n_x: int, dtype) -> tuple[int, Array, Array]:
     return n_a, W, b
 
 
+def _halved(W: Array, b: Array, n_a: int) -> tuple[Array, Array]:
+    """W, b with the three sigmoid gates' rows halved: σ(z) = ½·tanh(z/2) + ½, so ONE tanh
+    over all four gates' pre-activations, then ½·t + ½ on the three sigmoid gates."""
+    W, b = W.copy(), b.copy()
+    W[:3 * n_a] *= 0.5
+    b[:3 * n_a] *= 0.5
+    return W, b
+
+
 def lstm_forward(x: Array, a0: Array | None, params: dict,
                  c0: Array | None = None) -> tuple[Array, Array, tuple]:
     """The LSTM over all T_x steps (equations in the module docstring).
@@ -58,22 +67,25 @@ def lstm_forward(x: Array, a0: Array | None, params: dict,
     dtype = x.dtype
     n_a, W, b = _stacked(params, n_x, dtype)
     Wa, Wx = W[:, :n_a], W[:, n_a:]
+    Wh, bh = _halved(W, b, n_a)
     X = to_rows(x)                                                  # (T, m, n_x)
-    G = (X.reshape(T * m, n_x) @ Wx.T).reshape(T, m, 4 * n_a)       # all steps in one product
-    G += b
+    G = (X.reshape(T * m, n_x) @ Wh[:, n_a:].T).reshape(T, m, 4 * n_a)   # all steps in one product
+    G += bh
     C = np.empty((T, m, n_a), dtype=dtype)
     TC = np.empty_like(C)
     A = np.empty_like(C)
     a_prev = a0_rows = initial_state(a0, n_a, m, dtype)
     c_prev = c0_rows = initial_state(c0, n_a, m, dtype, name="c0")
-    WaT = np.ascontiguousarray(Wa.T)                                # (n_a, 4n_a)
+    WaT = np.ascontiguousarray(Wh[:, :n_a].T)                       # (n_a, 4n_a)
     step = np.empty((m, 4 * n_a), dtype=dtype)
     n = n_a
     for t in range(T):
         g = G[t]
         g += np.matmul(a_prev, WaT, out=step)
-        sigmoid_(g[:, :3 * n])                                      # Γf, Γi, Γo
-        np.tanh(g[:, 3 * n:], out=g[:, 3 * n:])                     # c̃
+        np.tanh(g, out=g)                                           # c̃, and tanh(z/2) for the gates
+        s = g[:, :3 * n]
+        s *= 0.5
+        s += 0.5                                                    # Γf, Γi, Γo = σ(z)
         f, i, o, cc = g[:, :n], g[:, n:2 * n], g[:, 2 * n:3 * n], g[:, 3 * n:]
         np.multiply(f, c_prev, out=C[t])
         C[t] += np.multiply(i, cc, out=TC[t])                       # TC[t] as scratch
@@ -84,8 +96,8 @@ def lstm_forward(x: Array, a0: Array | None, params: dict,
     return from_rows(A), from_rows(C), cache
 
 
-def lstm_backward(da: Array, cache: tuple,
-                  dc_last: Array | None = None) -> tuple[Array, Array, Array, dict]:
+def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
+                  compute_dx: bool = True) -> tuple[Array | None, Array, Array, dict]:
     """Backpropagation through time for ``lstm_forward``.
 
     Per step (⊙ elementwise), with da⟨t⟩ the loss's gradient plus the one from step t+1:
@@ -96,7 +108,8 @@ def lstm_backward(da: Array, cache: tuple,
         d[a⟨t−1⟩; x⟨t⟩] = W_stackedᵀ·dz;  dW* = Σ_t dz*·[a⟨t−1⟩; x⟨t⟩]ᵀ,  db* = Σ dz*.
 
     da: (n_a, m, T_x) = ∂J/∂a; dc_last: (n_a, m) = ∂J/∂c⟨T_x⟩ or None. Returns
-    (dx (n_x, m, T_x), da0 (n_a, m), dc0 (n_a, m), grads {Wf, bf, Wi, bi, Wc, bc, Wo, bo}).
+    (dx (n_x, m, T_x), da0 (n_a, m), dc0 (n_a, m), grads {Wf, bf, Wi, bi, Wc, bc, Wo, bo});
+    a first layer fed with data needs no dx (``compute_dx=False`` returns None for it).
     """
     X, G, C, TC, A, a0_rows, c0_rows, Wa, Wx = cache
     T, m, n = A.shape
@@ -107,6 +120,7 @@ def lstm_backward(da: Array, cache: tuple,
     da_next = np.zeros((m, n), dtype=dtype)
     dc = initial_state(dc_last, n, m, dtype, name="dc_last")
     tmp = np.empty((m, n), dtype=dtype)
+    tmp3 = np.empty((m, 3 * n), dtype=dtype)
     Wa_ = np.ascontiguousarray(Wa)
     for t in range(T - 1, -1, -1):
         g, dg = G[t], dG[t]
@@ -125,8 +139,12 @@ def lstm_backward(da: Array, cache: tuple,
         np.multiply(dc, i, out=dg[:, 3 * n:])                       # dc̃
         dc *= f                                                     # dc⟨t−1⟩
         s = g[:, :3 * n]
-        dg[:, :3 * n] *= s * (1 - s)
-        dg[:, 3 * n:] *= 1 - cc * cc
+        np.subtract(1, s, out=tmp3)
+        tmp3 *= s
+        dg[:, :3 * n] *= tmp3                                       # σ' = σ(1 − σ)
+        np.multiply(cc, cc, out=tmp)
+        np.subtract(1, tmp, out=tmp)
+        dg[:, 3 * n:] *= tmp                                        # tanh' = 1 − c̃²
         da_next = dg @ Wa_                                          # (m, n_a)
     dG2 = dG.reshape(T * m, 4 * n)
     dWa = dG[0].T @ a0_rows
@@ -134,7 +152,7 @@ def lstm_backward(da: Array, cache: tuple,
         dWa += dG[1:].reshape(-1, 4 * n).T @ A[:-1].reshape(-1, n)
     dWx = dG2.T @ X.reshape(T * m, n_x)
     db = dG2.sum(axis=0)
-    dx = from_rows((dG2 @ Wx).reshape(T, m, n_x))
+    dx = from_rows((dG2 @ Wx).reshape(T, m, n_x)) if compute_dx else None
     grads = {}
     for k, gate in enumerate(GATES):
         rows = slice(k * n, (k + 1) * n)
