@@ -55,3 +55,9 @@ from .positional import positional_angles, positional_encoding  # noqa: E402
 from .transformer import encoder_layer_backward, encoder_layer_forward  # noqa: E402
 
 __all__ = [name for name in dir() if not name.startswith("_")]
+from .lstm import lstm_gates  # noqa: E402
+from .word_vectors import (  # noqa: E402
+    analogy_scores, cosine_similarities, cosine_similarity, equalize, neutralize,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -181,3 +181,11 @@ def lstm_cell_backward(da_next: Array, dc_next: Array | None,
     Returns (dxt (n_x, m), da_prev (n_a, m), dc_prev (n_a, m), grads)."""
     dx, da_prev, dc_prev, grads = lstm_backward(np.asarray(da_next)[:, :, None], cache, dc_next)
     return dx[:, :, 0], da_prev, dc_prev, grads
+
+
+def lstm_gates(cache: tuple) -> dict[str, Array]:
+    """The activated gates of a ``lstm_forward`` run, each (n_a, m, T_x):
+    ``f`` = Γf, ``i`` = Γi, ``c`` = c̃, ``o`` = Γo (views of the cache)."""
+    G, n = cache[1], cache[2].shape[2]
+    blocks = {"f": G[:, :, :n], "i": G[:, :, n:2 * n], "o": G[:, :, 2 * n:3 * n], "c": G[:, :, 3 * n:]}
+    return {k: from_rows(blocks[k]) for k in ("f", "i", "c", "o")}
