@@ -8,7 +8,11 @@ the way the assignments do):
 - ``c1w3``: one hidden tanh layer (``forward_propagation``, ``backward_propagation``, ``nn_model``);
 - ``c1w4``: the L-layer network (``L_model_forward``, ``L_model_backward``, ``L_layer_model``);
 - ``c2w1``: initialization, L2 and dropout regularization, gradient checking;
-- ``c2w2``: mini-batches, momentum, Adam, learning-rate decay.
+- ``c2w2``: mini-batches, momentum, Adam, learning-rate decay;
+- ``c5w1``: RNN and LSTM cells and sequences, forward and backward; clip, sample, optimize;
+- ``c5w2``: word vectors: cosine similarity, analogies, neutralize, equalize;
+- ``c5w3``: the attention step of the date-translation model;
+- ``c5w4``: positional encoding, masks, scaled dot-product attention.
 
     from nndl.course import c1w4
     parameters, costs = c1w4.L_layer_model(X, Y, [2, 10, 5, 1], learning_rate=0.5)
@@ -23,3 +27,7 @@ Float64 inputs are computed in float64 end to end.
 from . import c1w2, c1w3, c1w4, c2w1, c2w2
 
 __all__ = ["c1w2", "c1w3", "c1w4", "c2w1", "c2w2"]
+
+from . import c5w1, c5w2, c5w3, c5w4  # noqa: E402
+
+__all__ += ["c5w1", "c5w2", "c5w3", "c5w4"]

@@ -57,11 +57,11 @@ def scaled_dot_product_attention(Q: Array, K: Array, V: Array,
     if mask is not None:
         mask = np.asarray(mask)
         try:
-            keep = np.broadcast_to(mask, S.shape) > 0
+            np.broadcast_shapes(mask.shape, S.shape)
         except ValueError:
             raise ValueError(f"mask {mask.shape} does not broadcast to the scores "
                              f"(..., T_q, T_k) = {S.shape}") from None
-        S = np.where(keep, S, S.dtype.type(BLOCKED))
+        S = np.where(mask > 0, S, S.dtype.type(BLOCKED))        # broadcasts, as the mask may add axes
     P = _softmax_last(S)
     return P @ V, {"Q": Q, "K": K, "V": V, "weights": P, "scale": scale}
 
