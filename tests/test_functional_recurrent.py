@@ -219,3 +219,20 @@ def test_lstm_matches_torch(rng, torch):
         return out
 
     _check_against_torch(torch, net, x, a, dx, G, grads, mapping)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_lstm_fused_backward_equals_numpy_reference(rng, dtype, tol):
+    pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
+    x = rng.standard_normal((3, 4, 6)).astype(dtype)
+    a0, c0 = rng.standard_normal((5, 4)).astype(dtype), rng.standard_normal((5, 4)).astype(dtype)
+    p = {k: v.astype(dtype) for k, v in _params(rng, "lstm", 3, 5).items()}
+    G, Gc = rng.standard_normal((5, 4, 6)).astype(dtype), rng.standard_normal((5, 4)).astype(dtype)
+    _, _, cache = lstm_forward(x, a0, p, c0=c0)
+    r1 = lstm_backward(G, cache, dc_last=Gc, fused=False)
+    r2 = lstm_backward(G, cache, dc_last=Gc, fused=True)
+    for u, v in zip(r1[:3], r2[:3]):
+        np.testing.assert_allclose(v, u, rtol=tol, atol=tol)
+        assert v.dtype == dtype
+    for k in r1[3]:
+        np.testing.assert_allclose(r2[3][k], r1[3][k], rtol=10 * tol, atol=10 * tol)

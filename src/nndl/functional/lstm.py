@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _lstm_fused
 from ._sequence import (
     check_param, check_sequence, from_rows, initial_state, to_rows, upstream_rows,
 )
@@ -32,6 +33,18 @@ from ._sequence import (
 Array = np.ndarray
 
 GATES = ("f", "i", "o", "c")  # the stacking order inside (the three sigmoid gates first)
+
+# Use the fused backward-step kernel of the optional numba extra when it is installed (set
+# False to run the NumPy reference code below).
+USE_FUSED = _lstm_fused.AVAILABLE
+
+
+def _fused(fused: bool | None) -> bool:
+    if fused is None:
+        return USE_FUSED and _lstm_fused.AVAILABLE
+    if fused and not _lstm_fused.AVAILABLE:
+        raise ValueError("fused=True needs numba (pip install numba, or the 'fast' extra)")
+    return bool(fused)
 
 
 def _stacked(params: dict, n_x: int, dtype) -> tuple[int, Array, Array]:
@@ -97,7 +110,8 @@ def lstm_forward(x: Array, a0: Array | None, params: dict,
 
 
 def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
-                  compute_dx: bool = True) -> tuple[Array | None, Array, Array, dict]:
+                  compute_dx: bool = True,
+                  fused: bool | None = None) -> tuple[Array | None, Array, Array, dict]:
     """Backpropagation through time for ``lstm_forward``.
 
     Per step (⊙ elementwise), with da⟨t⟩ the loss's gradient plus the one from step t+1:
@@ -110,6 +124,7 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
     da: (n_a, m, T_x) = ∂J/∂a; dc_last: (n_a, m) = ∂J/∂c⟨T_x⟩ or None. Returns
     (dx (n_x, m, T_x), da0 (n_a, m), dc0 (n_a, m), grads {Wf, bf, Wi, bi, Wc, bc, Wo, bo});
     a first layer fed with data needs no dx (``compute_dx=False`` returns None for it).
+    ``fused``: run each step's elementwise work as one kernel (default: when numba is installed).
     """
     X, G, C, TC, A, a0_rows, c0_rows, Wa, Wx = cache
     T, m, n = A.shape
@@ -117,11 +132,34 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
     dtype = A.dtype
     dA = upstream_rows(da, (n, m, T), dtype)
     dG = np.empty_like(G)
-    da_next = np.zeros((m, n), dtype=dtype)
     dc = initial_state(dc_last, n, m, dtype, name="dc_last")
+    Wa_ = np.ascontiguousarray(Wa)
+    step_loop = _backward_steps_fused if _fused(fused) else _backward_steps
+    da_next = step_loop(G, C, TC, c0_rows, dA, dG, dc, Wa_)
+    dG2 = dG.reshape(T * m, 4 * n)
+    dWa = dG[0].T @ a0_rows
+    if T > 1:
+        dWa += dG[1:].reshape(-1, 4 * n).T @ A[:-1].reshape(-1, n)
+    dWx = dG2.T @ X.reshape(T * m, n_x)
+    db = dG2.sum(axis=0)
+    dx = from_rows((dG2 @ Wx).reshape(T, m, n_x)) if compute_dx else None
+    grads = {}
+    for k, gate in enumerate(GATES):
+        rows = slice(k * n, (k + 1) * n)
+        grads["W" + gate] = np.concatenate([dWa[rows], dWx[rows]], axis=1)
+        grads["b" + gate] = db[rows][:, None].copy()
+    grads = {key: grads[key] for key in ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo")}
+    return dx, np.ascontiguousarray(da_next.T), np.ascontiguousarray(dc.T), grads
+
+
+def _backward_steps(G, C, TC, c0_rows, dA, dG, dc, Wa_):
+    """The backward loop over time in NumPy (the reference): fills dG, updates dc in place,
+    returns ∂J/∂a⟨0⟩ as (m, n_a) rows."""
+    T, m, n = C.shape
+    dtype = C.dtype
+    da_next = np.zeros((m, n), dtype=dtype)
     tmp = np.empty((m, n), dtype=dtype)
     tmp3 = np.empty((m, 3 * n), dtype=dtype)
-    Wa_ = np.ascontiguousarray(Wa)
     for t in range(T - 1, -1, -1):
         g, dg = G[t], dG[t]
         f, i, o, cc = g[:, :n], g[:, n:2 * n], g[:, 2 * n:3 * n], g[:, 3 * n:]
@@ -146,20 +184,19 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
         np.subtract(1, tmp, out=tmp)
         dg[:, 3 * n:] *= tmp                                        # tanh' = 1 − c̃²
         da_next = dg @ Wa_                                          # (m, n_a)
-    dG2 = dG.reshape(T * m, 4 * n)
-    dWa = dG[0].T @ a0_rows
-    if T > 1:
-        dWa += dG[1:].reshape(-1, 4 * n).T @ A[:-1].reshape(-1, n)
-    dWx = dG2.T @ X.reshape(T * m, n_x)
-    db = dG2.sum(axis=0)
-    dx = from_rows((dG2 @ Wx).reshape(T, m, n_x)) if compute_dx else None
-    grads = {}
-    for k, gate in enumerate(GATES):
-        rows = slice(k * n, (k + 1) * n)
-        grads["W" + gate] = np.concatenate([dWa[rows], dWx[rows]], axis=1)
-        grads["b" + gate] = db[rows][:, None].copy()
-    grads = {key: grads[key] for key in ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo")}
-    return dx, np.ascontiguousarray(da_next.T), np.ascontiguousarray(dc.T), grads
+    return da_next
+
+
+def _backward_steps_fused(G, C, TC, c0_rows, dA, dG, dc, Wa_):
+    """The same loop with one fused elementwise kernel and one product per step."""
+    T, m, n = C.shape
+    da_next = np.zeros((m, n), dtype=C.dtype)
+    da_buf = np.empty((m, n), dtype=C.dtype)
+    for t in range(T - 1, -1, -1):
+        c_prev = C[t - 1] if t > 0 else c0_rows
+        _lstm_fused.backward_step(G[t], TC[t], c_prev, dA[t], da_next, dc, dG[t])
+        da_next = np.matmul(dG[t], Wa_, out=da_buf)
+    return da_next
 
 
 def lstm_cell_forward(xt: Array, a_prev: Array, c_prev: Array,
