@@ -8,3 +8,11 @@ from .dropout import Dropout
 from .flatten import Flatten
 
 __all__ = ["LAYERS", "Layer", "register_layer", "Dense", "Dropout", "BatchNorm", "Flatten", "Activation"]
+
+# Sequence layers (standalone on the current contract; batch axis 1 for sequences)
+from .attention import LayerNorm, MultiHeadAttention, PositionalEncoding  # noqa: E402
+from .embedding import Embedding  # noqa: E402
+from .recurrent import GRU, LSTM, SimpleRNN  # noqa: E402
+
+__all__ += ["SimpleRNN", "GRU", "LSTM", "Embedding", "LayerNorm", "MultiHeadAttention",
+            "PositionalEncoding"]
