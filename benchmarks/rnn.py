@@ -93,7 +93,7 @@ class TorchLSTM:
         J = self.loss(self.out(h).reshape(-1, self.out.out_features), self.Y)
         J.backward()
         self.opt.step()
-        return float(J)
+        return float(J.detach())
 
 
 # --- case 2: the Transformer encoder layer ---------------------------------------------------
