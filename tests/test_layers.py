@@ -21,6 +21,12 @@ EXAMPLES = {
     "BatchNorm": ({"momentum": 0.8, "eps": 1e-3}, (4,)),
     "Flatten": ({}, (2, 3, 2)),
     "Activation": ({"activation": "leaky_relu"}, (4,)),
+    # sequence layers (one example is (n_x, T_x)); Embedding takes integer ids, so no float batch
+    "SimpleRNN": ({"units": 3, "return_sequences": False}, (2, 4)),
+    "GRU": ({"units": 3, "reset_after": True}, (2, 4)),
+    "LSTM": ({"units": 3}, (2, 4)),
+    "Embedding": ({"vocab_size": 7, "n_e": 3, "trainable": False}, None),
+    "MultiHeadAttention": ({"n_heads": 2, "causal": True}, (4, 5)),
 }
 
 
