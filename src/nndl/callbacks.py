@@ -15,6 +15,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+from .resume import record_early_stopping, restore_early_stopping
 from .schedules import Schedule, get_schedule
 
 LOG_KEYS = ("cost", "accuracy", "val_cost", "val_accuracy", "lr")
@@ -81,6 +82,7 @@ class EarlyStopping(Callback):
         self.best_weights = None
         self.wait = 0
         self.stopped_epoch = None
+        restore_early_stopping(self, model)  # a resumed checkpoint's best value, patience count and weights
 
     def _improved(self, value: float) -> bool:
         if self.mode == "min":
@@ -101,6 +103,7 @@ class EarlyStopping(Callback):
             if self.wait >= self.patience:
                 self.stopped_epoch = epoch
                 model.stop_training = True
+        record_early_stopping(self, model)  # saved by a ModelCheckpoint that runs after this callback
 
     def on_train_end(self, model):
         if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch is not None:

@@ -30,7 +30,9 @@ from .layers import Activation, BatchNorm, Dense, Dropout, Layer
 from .layers.base import layout_batch_axis
 from .optimizers import Optimizer, check_learning_rate, get_optimizer
 from .params import FlatParams
-from .validation import batch_shape, check_X, n_examples, one_example_shape, to_targets
+from .limits import check_epoch_range, check_hyperparameter, check_layer_sizes, check_training_options
+from .validation import (batch_shape, check_outputs, check_representable, check_X, n_examples, one_example_shape,
+                         to_targets)
 
 Array = np.ndarray
 
@@ -174,6 +176,7 @@ class Sequential:
     # ------------------------------------------------------------------ data
     def _check_X(self, X) -> Array:
         X = check_X(X, self.input_shape, self.batch_axis)
+        check_representable("X", X, self.dtype)
         self._ensure_built(X)
         return X
 
@@ -211,13 +214,13 @@ class Sequential:
         epochs initial_epoch … epochs−1 run instead (resuming a checkpoint to a total).
         Returns the model's History.
         """
-        if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+        check_epoch_range(epochs, initial_epoch, self.epochs_done)  # with initial_epoch, epochs is a total
         X, Y = self.prepare(X, Y)
         m = n_examples(X, self.batch_axis)
         if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
             raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
         batch_size = m if batch_size is None else min(int(batch_size), m)
+        check_training_options(self.layers, batch_size, clip_value, clip_norm)
         val = None
         if validation_data is not None:
             if len(validation_data) != 2:
@@ -342,7 +345,7 @@ class Sequential:
         Xe = np.moveaxis(X, self.batch_axis, 0)
         for lo in range(0, Xe.shape[0], batch_size):
             chunk = np.ascontiguousarray(Xe[lo:lo + batch_size], dtype=self.dtype)
-            yield lo, self.forward(self._to_model_layout(chunk), training=False)
+            yield lo, check_outputs(self.forward(self._to_model_layout(chunk), training=False), self.layers[-1])
 
     def predict(self, X, batch_size: int = 4096) -> Array:
         """Predictions (1, m): the class index for softmax, 0/1 (A > 0.5) for sigmoid,
@@ -490,7 +493,8 @@ def mlp(layer_dims: Sequence[int], hidden: str = "relu", output: str = "softmax"
     when keep_prob < 1. Output layer: Dense(n[L], output) — "softmax", "sigmoid" or
     "linear". lambd: the L2 λ on every W. Parameters are named W1, b1, gamma1, beta1, W2, …
     """
-    dims = [int(d) for d in layer_dims]
+    dims = check_layer_sizes(layer_dims)
+    lambd = check_hyperparameter("lambd", lambd, low=0)
     if len(dims) < 2 or any(d < 1 for d in dims):
         raise ValueError(f"layer_dims must be at least [n_x, n_y] of positive sizes, got {list(layer_dims)}")
     if output not in ("softmax", "sigmoid", "linear"):

@@ -19,6 +19,7 @@ class BatchNorm(Layer):
     """
 
     follows_input_layout = True
+    min_batch_size = 2  # the statistics of one example normalize it to β: nothing to learn
 
     def __init__(self, momentum: float = 0.9, eps: float = 1e-5, name: str | None = None):
         super().__init__(name)
