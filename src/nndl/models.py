@@ -345,7 +345,9 @@ class Sequential:
         Xe = np.moveaxis(X, self.batch_axis, 0)
         for lo in range(0, Xe.shape[0], batch_size):
             chunk = np.ascontiguousarray(Xe[lo:lo + batch_size], dtype=self.dtype)
-            yield lo, check_outputs(self.forward(self._to_model_layout(chunk), training=False), self.layers[-1])
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by check_outputs
+                A = self.forward(self._to_model_layout(chunk), training=False)
+            yield lo, check_outputs(A, self.layers[-1])
 
     def predict(self, X, batch_size: int = 4096) -> Array:
         """Predictions (1, m): the class index for softmax, 0/1 (A > 0.5) for sigmoid,

@@ -73,7 +73,7 @@ def check_representable(name: str, X: Array, dtype) -> None:
     dtype = np.dtype(dtype)
     if X.dtype.kind == "f" and X.dtype.itemsize > dtype.itemsize:
         biggest = float(np.max(np.abs(X)))
-        if biggest > np.finfo(dtype).max:
+        if biggest > float(np.finfo(dtype).max):
             raise ValueError(f"{name} holds values up to {biggest:g}, beyond the range of the model's "
                              f"{dtype.name} (±{np.finfo(dtype).max:.3g}); scale the data first")
 

@@ -1,9 +1,12 @@
 """MNIST and Fashion-MNIST: find the four IDX files locally, or download and verify them.
 
-Search order for the files ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
-``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte`` (each raw or ``.gz``):
+The files ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``
+and ``t10k-labels-idx1-ubyte`` (each raw or ``.gz``) are read from the ``data_dir`` argument
+(or its subfolder named after the dataset) when it is given, and from nowhere else: a
+folder that lacks a file is an error, never a reason to train on another copy. Without
+``data_dir``, the search order is:
 
-1. the ``data_dir`` argument, and its subfolder named after the dataset;
+1. (``data_dir``, when given, as above);
 2. ``$NNDL_DATA``, and its subfolder named after the dataset;
 3. the system folder (Debian's ``dataset-fashion-mnist`` package: /usr/share/datasets/fashion-mnist);
 4. the cache: ``cache_dir``, else ``$NNDL_CACHE``, else ``$XDG_CACHE_HOME/nndl`` or ``~/.cache/nndl``,
