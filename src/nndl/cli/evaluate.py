@@ -56,6 +56,6 @@ def _training_seed(model_path) -> int:
     if summary.is_file():
         try:
             return int(json.loads(summary.read_text()).get("seed", 1))
-        except (ValueError, json.JSONDecodeError):
+        except (ValueError, TypeError, AttributeError, OSError):  # a damaged summary: the default seed
             pass
     return 1
