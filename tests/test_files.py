@@ -7,6 +7,7 @@ import errno
 import json
 import os
 
+import numpy as np
 import pytest
 
 from nndl import files
@@ -129,3 +130,16 @@ def test_tune_refuses_a_used_out_like_train(tmp_path, capsys):
     assert code == 2
     assert "already exists and is not empty" in capsys.readouterr().err
     assert (run / "model.safetensors").read_bytes() == before
+
+
+def test_csv_logger_appends_atomically_through_no_link(tmp_path, rng):
+    import nndl
+    from nndl.callbacks import CSVLogger
+    outside = tmp_path / "outside.csv"
+    outside.write_text("epoch,cost\n")
+    log = tmp_path / "log.csv"
+    log.symlink_to(outside)
+    X, y = rng.standard_normal((4, 20)), np.arange(20) % 3
+    nndl.mlp([4, 3], seed=0).fit(X, y, epochs=2, callbacks=[CSVLogger(log, append=True)], verbose=0)
+    assert outside.read_text() == "epoch,cost\n"
+    assert not log.is_symlink() and len(log.read_text().splitlines()) == 3

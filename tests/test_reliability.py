@@ -383,3 +383,19 @@ def test_save_refuses_nothing_that_round_trips(copy_of, tmp_path):
     assert load(tmp_path / "again.safetensors").get_config() == model.get_config()
     save_checkpoint(load_checkpoint(copy_of("checkpoint.safetensors")), tmp_path / "c.safetensors", epoch=3)
     assert load_checkpoint(tmp_path / "c.safetensors").epochs_done == 3
+
+
+def test_resuming_a_run_that_stopped_early_trains_no_further(tmp_path):
+    out = tmp_path / "run"
+    args = ["--no-progress", "--no-plots", "--json"]
+    assert main(["train", "--out", str(out), "--epochs", "300", "--layers", "64,8,10", "--early-stopping", "1",
+                 *args]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["epochs"] < 300  # it stopped early
+    weights, meta = read_file(out / "model.safetensors")
+    assert main(["train", "--resume", str(out), *args]) == 0
+    weights_after, meta_after = read_file(out / "model.safetensors")
+    assert meta_after == meta and weights_after.keys() == weights.keys()
+    for k, v in weights.items():
+        np.testing.assert_array_equal(weights_after[k], v)
+    assert json.loads((out / "summary.json").read_text())["epochs"] == summary["epochs"]

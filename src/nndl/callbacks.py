@@ -141,7 +141,8 @@ class LearningRateScheduler(Callback):
 
 
 class CSVLogger(Callback):
-    """Append one CSV row of logs per epoch to ``path`` (header written once)."""
+    """Append one CSV row of logs per epoch to ``path`` (header written once); each append
+    rewrites the file atomically, so an interrupted epoch leaves the rows before it whole."""
 
     def __init__(self, path: str | os.PathLike, append: bool = False):
         self.path, self.append = Path(path), append
@@ -152,8 +153,10 @@ class CSVLogger(Callback):
 
     def on_epoch_end(self, epoch, logs, model):
         new = not self.path.exists()
-        with open(self.path, "a", newline="") as f:
-            w = csv.writer(f)
-            if new:
-                w.writerow(["epoch", *LOG_KEYS])
-            w.writerow([epoch, *(logs.get(k, "") for k in LOG_KEYS)])
+        f = StringIO(newline="")
+        w = csv.writer(f)
+        if new:
+            w.writerow(["epoch", *LOG_KEYS])
+        w.writerow([epoch, *(logs.get(k, "") for k in LOG_KEYS)])
+        from .files import atomic_append
+        atomic_append(self.path, f.getvalue())

@@ -60,6 +60,17 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> None:
     _fsync_dir(path.parent)
 
 
+def atomic_append(path: str | os.PathLike, text: str) -> None:
+    """``path``'s current contents (none if missing) followed by ``text``, written atomically
+    like ``atomic_write``: an interrupted append leaves the file as it was."""
+    path = Path(path)
+    try:
+        old = path.read_bytes() if path.is_file() else b""  # read through a link; the link is replaced
+    except FileNotFoundError:
+        old = b""
+    atomic_write(path, old + text.encode())
+
+
 def _fsync_dir(folder: Path) -> None:
     """Make the rename itself durable (best effort: not every file system allows it)."""
     try:
