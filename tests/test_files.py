@@ -143,3 +143,15 @@ def test_csv_logger_appends_atomically_through_no_link(tmp_path, rng):
     nndl.mlp([4, 3], seed=0).fit(X, y, epochs=2, callbacks=[CSVLogger(log, append=True)], verbose=0)
     assert outside.read_text() == "epoch,cost\n"
     assert not log.is_symlink() and len(log.read_text().splitlines()) == 3
+
+
+def test_a_fresh_run_interrupted_before_its_first_checkpoint_leaves_no_folder(tmp_path, monkeypatch, capsys):
+    import nndl.models
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(nndl.models.Sequential, "fit", interrupted)
+    assert train(tmp_path / "run") == 130
+    assert not (tmp_path / "run").exists()
+    monkeypatch.undo()
+    assert train(tmp_path / "run") == 0  # the same --out can simply be tried again

@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from ..callbacks import ModelCheckpoint
-from ..files import atomic_write, is_empty_run_dir, lock_run_dir
+from ..files import LOCK_NAME, atomic_write, is_empty_run_dir, lock_run_dir
 from ..limits import check_optional
+from ..schedules import get_schedule
 from . import CLIError
 from .common import emit, load_dataset, parse_layers, preprocessing_of, warn
 
@@ -160,6 +161,10 @@ def _validate(cfg: dict) -> None:
         raise CLIError(f"--checkpoint-every must be at least 1, got {cfg['checkpoint_every']}")
     if cfg["layers"]:
         parse_layers(cfg["layers"])
+    try:
+        get_schedule(cfg["lr_schedule"])
+    except (ValueError, TypeError) as e:
+        raise CLIError(f"--lr-schedule: {e}") from None
 
 
 def _build_model(cfg: dict, dataset):
@@ -199,10 +204,27 @@ def run(args) -> int:
         _refuse_used(run_dir)
     _validate(cfg)
     dataset = load_dataset(cfg["dataset"], cfg["data_dir"], cfg["seed"])
+    fresh = not run_dir.exists()
     with lock_run_dir(run_dir):  # one run at a time writes here; a second one stops at once
         if not args.resume:
             _refuse_used(run_dir)  # another run may have written here since the first look
-        return _train(args, cfg, dataset, run_dir)
+        try:
+            return _train(args, cfg, dataset, run_dir)
+        except BaseException:
+            if fresh:
+                _remove_if_unused(run_dir)
+            raise
+
+
+def _remove_if_unused(run_dir: Path) -> None:
+    """Remove a run directory this command created when it failed before its first checkpoint
+    (only config.json and the lock in it), so that the same --out can simply be tried again."""
+    names = {p.name for p in run_dir.iterdir()}
+    if names <= {LOCK_NAME, "config.json"}:
+        for name in names - {LOCK_NAME}:
+            (run_dir / name).unlink()
+        (run_dir / LOCK_NAME).unlink()
+        run_dir.rmdir()
 
 
 def _refuse_used(run_dir: Path) -> None:
