@@ -110,14 +110,20 @@ def test_out_that_is_a_file_or_under_a_file_is_one_line(tmp_path, capsys):
     assert a_file.read_text() == "x"
 
 
-def test_disk_full_while_checkpointing_is_one_line(tmp_path, monkeypatch, capsys):
+def test_disk_full_while_checkpointing_is_one_line_and_keeps_the_checkpoint(tmp_path, monkeypatch, capsys):
+    run = tmp_path / "run"
+    assert train(run) == 0
+    before = (run / "checkpoint.safetensors").read_bytes()
+
     def disk_full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(files.os, "fsync", disk_full)
-    assert train(tmp_path / "run") == 2
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run), "--epochs", "3", "--no-progress", "--no-plots"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err
-    assert not [p for p in (tmp_path / "run").iterdir() if p.name.endswith(files.TMP_SUFFIX)]
+    assert (run / "checkpoint.safetensors").read_bytes() == before
+    assert not [p for p in run.iterdir() if p.name.endswith(files.TMP_SUFFIX)]
 
 
 def test_tune_refuses_a_used_out_like_train(tmp_path, capsys):
