@@ -87,7 +87,7 @@ def gradcheck(model, X, Y, epsilon: float = 1e-7, threshold: float = 1e-7, max_c
     from .layers import Dropout
     from .models import Sequential
     check_gradcheck_options(epsilon, threshold)
-    check_gradcheck_work(model.n_params, np.shape(X)[-1], max_checks_per_param, [p.size for p in model.params.values()])
+    check_gradcheck_work(model.n_params, np.shape(X)[model.batch_axis], max_checks_per_param, [p.size for p in model.params.values()])
     model64 = Sequential.from_config({**model.get_config(), "dtype": "float64"})
     X, Yt = model64.prepare(as_real_array("X", X).astype(np.float64), Y)
     if model.built:

@@ -72,7 +72,7 @@ def check_representable(name: str, X: Array, dtype) -> None:
     """ValueError if finite values of X overflow to Inf in the model's ``dtype`` (1e39 in float32)."""
     dtype = np.dtype(dtype)
     if X.dtype.kind == "f" and X.dtype.itemsize > dtype.itemsize:
-        biggest = float(np.max(np.abs(X)))
+        biggest = max(float(X.max()), -float(X.min()))  # two passes, no |X| copy
         if biggest > float(np.finfo(dtype).max):
             raise ValueError(f"{name} holds values up to {biggest:g}, beyond the range of the model's "
                              f"{dtype.name} (±{np.finfo(dtype).max:.3g}); scale the data first")

@@ -19,6 +19,7 @@ from ..limits import check_optional
 from ..schedules import get_schedule
 from . import CLIError
 from .common import emit, load_dataset, parse_layers, preprocessing_of, warn
+from .runconfig import check_config_types
 
 # Per dataset: hidden layer sizes, epochs, mini-batch size, Adam's learning rate, L2 λ
 # (chosen on the dev split over seeds 1–5).
@@ -94,42 +95,6 @@ def _config_from_args(args) -> dict:
         cfg["lambd"] = defaults.get("lambd", 0.0)
     if cfg["lr"] is None:
         cfg["lr"] = defaults["lr"] if args.optimizer == "adam" else DEFAULT_LR[args.optimizer]
-    return cfg
-
-
-# The type of each config.json entry (None allowed where the option may be off), so a
-# resumed run refuses a damaged or hand-edited config with one line instead of failing later.
-CONFIG_TYPES = {
-    "dataset": (str,), "layers": (str, None), "activation": (str,), "init": (str, None), "epochs": (int,),
-    "batch_size": (int,), "lr": (float,), "optimizer": (str,), "beta": (float, None), "beta2": (float, None),
-    "lambd": (float,), "keep_prob": (float, None), "batch_norm": (bool,), "lr_schedule": (str, None),
-    "clip_value": (float, None), "clip_norm": (float, None), "early_stopping": (int, None),
-    "checkpoint_every": (int,), "seed": (int,), "data_dir": (str, None), "hidden_default": (list,),
-}
-
-
-def _check_config_types(cfg, source: str) -> dict:
-    """``cfg`` (read from ``source``) if every entry has its type (ints for int entries,
-    numbers for float ones, a list of positive ints for hidden_default); CLIError otherwise."""
-    if not isinstance(cfg, dict):
-        raise CLIError(f"{source} must hold a JSON object, got {type(cfg).__name__}")
-    for key, kinds in CONFIG_TYPES.items():
-        if key not in cfg:
-            raise CLIError(f"{source} has no {key!r}; it was not written by nndl train, or it was edited")
-        v = cfg[key]
-        ok = (v is None and None in kinds) or any(
-            isinstance(v, k) and not (isinstance(v, bool) and k is not bool) for k in kinds if k not in (None, float)
-        ) or (float in kinds and isinstance(v, (int, float)) and not isinstance(v, bool))
-        if key == "hidden_default" and ok:
-            ok = all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in v)
-        if not ok:
-            want = " or ".join("null" if k is None else {float: "number"}.get(k, k.__name__) for k in kinds)
-            raise CLIError(f"{source}: {key!r} must be {want}, got {v!r}")
-    choices = {"activation": ("relu", "tanh", "sigmoid", "leaky_relu"), "optimizer": tuple(DEFAULT_LR) + ("adam",),
-               "init": ("he", "xavier", "glorot_uniform", "random", "zeros", None)}
-    for key, allowed in choices.items():
-        if cfg[key] not in allowed:
-            raise CLIError(f"{source}: {key!r} must be one of {', '.join(map(str, allowed))}, got {cfg[key]!r}")
     return cfg
 
 
@@ -242,7 +207,7 @@ def _resumed_config(run_dir: Path, epochs: int | None) -> dict:
         cfg = json.loads(config_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CLIError(f"{config_path} is not valid JSON ({e}); it was damaged or edited") from None
-    cfg = _check_config_types(cfg, str(config_path))
+    cfg = check_config_types(cfg, str(config_path))
     if epochs is not None:
         cfg["epochs"] = epochs
     if not (run_dir / "checkpoint.safetensors").is_file():
