@@ -161,3 +161,19 @@ def test_a_fresh_run_interrupted_before_its_first_checkpoint_leaves_no_folder(tm
     assert not (tmp_path / "run").exists()
     monkeypatch.undo()
     assert train(tmp_path / "run") == 0  # the same --out can simply be tried again
+
+
+def test_plots_replace_a_link_instead_of_writing_through_it(tmp_path):
+    pytest.importorskip("matplotlib")
+    from nndl.callbacks import History
+    from nndl.plots import plot_history
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(b"someone else's picture")
+    link = tmp_path / "cost.png"
+    link.symlink_to(outside)
+    history = History()
+    for epoch in range(3):
+        history.on_epoch_end(epoch, {"cost": 1.0 / (epoch + 1)}, None)
+    plot_history(history, path=link)
+    assert outside.read_bytes() == b"someone else's picture"
+    assert not link.is_symlink() and link.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

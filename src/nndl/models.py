@@ -211,7 +211,8 @@ class Sequential:
         a Schedule or spec ("inverse_time:decay_rate=1"). clip_value / clip_norm: gradient
         clipping by value / by global norm. Each call trains ``epochs`` more epochs,
         numbered on from those already done (the history grows); with ``initial_epoch``,
-        epochs initial_epoch … epochs−1 run instead (resuming a checkpoint to a total).
+        epochs initial_epoch … epochs−1 run instead (resuming a checkpoint to a total;
+        epochs ≤ initial_epoch would train nothing and is a ValueError).
         Returns the model's History.
         """
         check_epoch_range(epochs, initial_epoch, self.epochs_done)  # with initial_epoch, epochs is a total
