@@ -192,6 +192,37 @@ def plot_decision_boundary(model, X: Array, Y, ax=None, path: str | os.PathLike 
     return _finish(fig, path)
 
 
+def plot_decision_function(predict, X: Array, y, h: float = 0.01, margin: float = 1.0, ax=None,
+                           path: str | os.PathLike | None = None, title: str | None = None):
+    """The course's ``plot_decision_boundary(model, X, y)``: ``predict`` is any function of a
+    (k, 2) array of points, ONE POINT PER ROW (the notebooks pass ``lambda x: predict(parameters, x.T)``),
+    returning k labels in any shape; it is called once on the grid of step ``h`` that covers X
+    with a margin. X: (2, m); y: (1, m) or (m,) labels.
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[0] != 2:
+        hint = "; examples look like rows: pass X.T" if X.ndim == 2 and X.shape[1] == 2 else ""
+        raise ValueError(f"X has shape {X.shape}, expected (2, m){hint}")
+    y = np.ravel(y)
+    if y.size != X.shape[1]:
+        raise ValueError(f"y has {y.size} labels but X has {X.shape[1]} examples")
+    lo, hi = X.min(axis=1) - margin, X.max(axis=1) + margin
+    xx, yy = np.meshgrid(np.arange(lo[0], hi[0], h), np.arange(lo[1], hi[1], h))
+    Z = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()]))
+    if Z.size != xx.size:
+        raise ValueError(f"predict returned {Z.size} values for {xx.size} grid points (one per row expected)")
+    Z = Z.reshape(xx.shape).astype(np.float64)
+    plt = _pyplot()
+    fig, ax = _figure_and_ax(plt, ax, (5.5, 4.5))
+    ax.contourf(xx, yy, Z, cmap=plt.cm.Spectral)
+    ax.scatter(X[0], X[1], c=y.astype(np.float64), cmap=plt.cm.Spectral, s=14, edgecolors="k", linewidths=0.3)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    if title:
+        ax.set_title(title)
+    return _finish(fig, path)
+
+
 # ---------------------------------------------------------------------- error analysis
 def plot_confusion_matrix(cm: Array, class_names: Sequence[str] | None = None, ax=None,
                           path: str | os.PathLike | None = None, normalize: bool = False, title: str | None = None):

@@ -8,18 +8,26 @@ the way the assignments do):
 - ``c1w3``: one hidden tanh layer (``forward_propagation``, ``backward_propagation``, ``nn_model``);
 - ``c1w4``: the L-layer network (``L_model_forward``, ``L_model_backward``, ``L_layer_model``);
 - ``c2w1``: initialization, L2 and dropout regularization, gradient checking;
-- ``c2w2``: mini-batches, momentum, Adam, learning-rate decay.
+- ``c2w2``: mini-batches, momentum, Adam, learning-rate decay, and the notebook's ``model``;
+- ``c2w3``: hyperparameter sampling on a log scale, batch norm as the lecture writes it, and
+  the week's three-layer softmax model trained with nndl;
+- the notebooks' helper files: ``planar_utils``, ``dnn_app_utils``, ``reg_utils``, ``opt_utils``.
 
     from nndl.course import c1w4
     parameters, costs = c1w4.L_layer_model(X, Y, [2, 10, 5, 1], learning_rate=0.5)
 
-Shapes follow the course: X is (n_x, m), Y is (1, m), W[l] is (n[l], n[l-1]), b[l] is
-(n[l], 1). Functions that draw random numbers take ``rng``: a ``numpy.random.Generator``,
-an int seed, or None for the course's seed. A legacy ``np.random.RandomState(seed)``
-also works for the initializers and reproduces the notebooks' exact numbers.
+Shapes follow the course: X is (n_x, m), Y is (1, m) (a rank-1 Y, as some notebook tests
+pass it, is taken as one row), W[l] is (n[l], n[l-1]), b[l] is (n[l], 1).
+
+Randomness is the notebooks': by default a function draws from NumPy's global generator
+(``np.random.randn``, ``rand``, ``permutation``) in the notebook's order, and seeds it first
+where the notebook's function does (``np.random.seed(3)`` in ``initialize_parameters_deep``),
+so ``np.random.seed(…)`` before a call means what it means in the notebook. ``rng=`` takes an
+int seed (the draws of that ``np.random.seed``, without touching the global state), a
+``numpy.random.Generator`` or a legacy ``np.random.RandomState``.
 Float64 inputs are computed in float64 end to end.
 """
 
-from . import c1w2, c1w3, c1w4, c2w1, c2w2
+from . import c1w2, c1w3, c1w4, c2w1, c2w2, dnn_app_utils, opt_utils, planar_utils, reg_utils
 
-__all__ = ["c1w2", "c1w3", "c1w4", "c2w1", "c2w2"]
+__all__ = ["c1w2", "c1w3", "c1w4", "c2w1", "c2w2", "dnn_app_utils", "opt_utils", "planar_utils", "reg_utils"]
