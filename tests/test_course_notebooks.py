@@ -272,3 +272,17 @@ def test_c2w2_model_first_epoch_costs(capsys):
                                                     "learning rate after epoch 0: 0.100000"]
     with pytest.raises(ValueError, match="optimizer"):
         c2w2.model(train_X, train_Y, [2, 5, 2, 1], "sgd")
+
+
+def test_c1w2_model_public_value_with_rank1_test_labels():
+    # W2A2 public_tests.py model_test: y_test is rank 1 there.
+    np.random.seed(0)
+    Y, X = np.array([1, 0, 1]).reshape(1, 3), np.random.randn(4, 3)
+    x_test = np.concatenate((X, X), axis=1)
+    y_test = np.array([1, 0, 1, 1, 0, 1])
+    d = c1w2.model(X, Y, x_test, y_test, num_iterations=50, learning_rate=1e-4)
+    assert len(d["costs"]) == 1 and d["costs"][0] == pytest.approx(0.69314718, abs=5e-9)
+    np.testing.assert_allclose(d["w"], [[0.00194946], [-0.0005046], [0.00083111], [0.00143207]], atol=5e-9)
+    assert d["b"] == pytest.approx(0.000831188, abs=1e-9)
+    np.testing.assert_array_equal(d["Y_prediction_test"], [[1, 1, 1, 1, 1, 1]])
+    np.testing.assert_array_equal(d["Y_prediction_train"], [[1, 1, 1]])
