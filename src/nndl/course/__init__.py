@@ -28,6 +28,7 @@ int seed (the draws of that ``np.random.seed``, without touching the global stat
 Float64 inputs are computed in float64 end to end.
 """
 
-from . import c1w2, c1w3, c1w4, c2w1, c2w2, dnn_app_utils, opt_utils, planar_utils, reg_utils
+from . import c1w2, c1w3, c1w4, c2w1, c2w2, c2w3, dnn_app_utils, opt_utils, planar_utils, reg_utils
 
-__all__ = ["c1w2", "c1w3", "c1w4", "c2w1", "c2w2", "dnn_app_utils", "opt_utils", "planar_utils", "reg_utils"]
+__all__ = ["c1w2", "c1w3", "c1w4", "c2w1", "c2w2", "c2w3", "dnn_app_utils", "opt_utils", "planar_utils",
+           "reg_utils"]
