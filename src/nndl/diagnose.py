@@ -107,7 +107,7 @@ class ErrorAnalysis:
         cm = np.asarray(self.confusion_matrix)
         lines = [f"Error analysis on the {self.split} set ({int(cm.sum())} examples)", "",
                  self.report_text, "", "Confusion matrix (rows: true class, columns: predicted):",
-                 format_confusion_matrix(cm)]
+                 format_confusion_matrix(cm, self.class_names if len(self.class_names) == len(cm) else None)]
         if self.confident_errors:
             lines += ["", f"Most confidently wrong {self.split} examples (look at these first):"]
             lines += [f"  #{e['index']:<7} true {e['true']:<14} predicted {e['predicted']:<14} "

@@ -116,12 +116,16 @@ def _read_history(history) -> dict[str, Array]:
     return out
 
 
-def plot_history(history, ax=None, path: str | os.PathLike | None = None, title: str | None = None):
+def plot_history(history, ax=None, path: str | os.PathLike | None = None, title: str | None = None,
+                 lambd: float = 0.0):
     """Learning curves: training and dev cost J per epoch, and accuracy when logged.
 
     history: ``model.history``, a dict {"epoch", "cost", "accuracy", "val_cost",
     "val_accuracy", …} of per-epoch lists, or the path of a history.csv. ax: one Axes
     (accuracy goes on a twin y axis) or a pair (cost Axes, accuracy Axes).
+    lambd: the L2 λ of the run. With λ > 0 the training cost includes the penalty
+    (λ/2m)·Σ‖W‖² while the dev cost is the cross-entropy alone, so the training curve can sit
+    above the dev curve although training accuracy is higher; the legend says which is which.
     """
     h = _read_history(history)
     n = len(h.get("cost", h.get("val_cost")))
@@ -137,11 +141,11 @@ def plot_history(history, ax=None, path: str | os.PathLike | None = None, title:
     else:
         fig, cost_ax = ax.figure, ax
         acc_ax = ax.twinx() if has_acc else None
-    for key, label, style in (("cost", "train cost", "-"), ("val_cost", "dev cost", "--")):
+    for key, label, style in cost_labels(lambd):
         if key in h:
             cost_ax.plot(epochs, h[key], style, color="C0", label=label)
     cost_ax.set_xlabel("epoch")
-    cost_ax.set_ylabel("cost J")
+    cost_ax.set_ylabel("cost J" if not lambd else "cost J (train: with the L2 penalty)")
     cost_ax.set_title(title or "Learning curves")
     if acc_ax is not None:
         for key, label, style in (("accuracy", "train accuracy", "-"), ("val_accuracy", "dev accuracy", "--")):
@@ -152,6 +156,15 @@ def plot_history(history, ax=None, path: str | os.PathLike | None = None, title:
         acc_ax.legend(loc="lower right")
     cost_ax.legend(loc="upper right")
     return _finish(fig, path)
+
+
+def cost_labels(lambd: float = 0.0) -> tuple[tuple[str, str, str], ...]:
+    """(history column, legend label, line style) for the train and dev costs: with λ > 0 the
+    train cost is cross-entropy + (λ/2m)·Σ‖W‖², the dev cost cross-entropy only."""
+    if lambd and lambd > 0:
+        return (("cost", f"train cost: cross-entropy + L2 penalty (λ = {lambd:g})", "-"),
+                ("val_cost", "dev cost: cross-entropy only", "--"))
+    return (("cost", "train cost (cross-entropy)", "-"), ("val_cost", "dev cost (cross-entropy)", "--"))
 
 
 # ---------------------------------------------------------------------- 2-D data
@@ -306,9 +319,11 @@ def plot_first_layer_weights(model, image_shape: Sequence[int], ax=None, path: s
     """Each hidden unit's row of W1 drawn as an image: "what each neuron looks for".
 
     W1: (n[1], n_x) with n_x = prod(image_shape); unit i's weights W1[i] are reshaped to
-    ``image_shape`` ((h, w) or (h, w, 3)). Grayscale uses a diverging map centred on 0
-    (red negative, blue positive), each unit scaled by its own max |w|. Shows the first
-    ``max_units`` units.
+    ``image_shape`` ((h, w) or (h, w, 3)). All units share ONE symmetric scale [−s, s],
+    s = max |w| over the units shown, on a diverging map centred on 0 (red negative, blue
+    positive) with a colour bar, so a dead unit (all |w| ≈ 0) looks blank rather than like a
+    bold detector. RGB weights are mapped to colours by the same shared scale (0 is grey).
+    Shows the first ``max_units`` units.
     """
     if "W1" not in model.params:
         raise ValueError("the model's first layer has no dense weights W1 (is it a Dense layer?)")
@@ -322,19 +337,22 @@ def plot_first_layer_weights(model, image_shape: Sequence[int], ax=None, path: s
         raise ValueError(f"max_units must be >= 1, got {max_units}")
     units = W1[:k].reshape(k, *shape).astype(np.float64)
     rgb = len(shape) == 3 and shape[-1] in (3, 4)
-    if not rgb:
-        units = units.reshape(k, shape[0], -1)
-        scale = np.abs(units).max(axis=(1, 2), keepdims=True)
-        units = np.divide(units, scale, out=np.zeros_like(units), where=scale > 0)  # in [-1, 1]
+    scale = float(np.abs(units).max()) or 1.0            # one scale for every unit
+    if rgb:
+        units = units / (2 * scale) + 0.5                # [−s, s] → [0, 1], 0 → grey
     else:
-        units = _to_display(units)
+        units = units.reshape(k, shape[0], -1)
     plt = _pyplot()
     fig, axes = _grid(plt, ax, k, tile=(1.3, 1.45), cols=cols)
+    image = None
     for i, a in enumerate(axes):
-        a.imshow(units[i], cmap=None if rgb else "RdBu", vmin=0 if rgb else -1, vmax=1, interpolation="nearest")
+        image = a.imshow(units[i], cmap=None if rgb else "RdBu", vmin=0 if rgb else -scale,
+                         vmax=1 if rgb else scale, interpolation="nearest")
         a.set_xticks([])
         a.set_yticks([])
         a.set_title(f"unit {i + 1}", fontsize=8)
+    if not rgb:
+        fig.colorbar(image, ax=list(axes), shrink=0.8, label="weight w (one scale for all units)")
     if ax is None:
         fig.suptitle("First-layer weights: what each hidden unit looks for")
     return _finish(fig, path)

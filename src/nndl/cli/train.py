@@ -224,7 +224,8 @@ def _plot(model, dataset, run_dir: Path) -> None:
     """cost.png always; decision_boundary.png for 2-D data; first_layer_weights.png for images."""
     try:
         from .. import plots
-        plots.plot_history(model.history, path=run_dir / "cost.png")
+        lambd = max((float(getattr(layer, "l2", 0.0) or 0.0) for layer in model.layers), default=0.0)
+        plots.plot_history(model.history, path=run_dir / "cost.png", lambd=lambd)  # says when J has the L2 term
         if dataset.n_x == 2:
             plots.plot_decision_boundary(model, dataset.X_train, dataset.Y_train,
                                          path=run_dir / "decision_boundary.png")
