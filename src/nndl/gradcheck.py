@@ -119,7 +119,15 @@ def gradcheck(model, X, Y, epsilon: float = 1e-7, threshold: float = 1e-7, max_c
 
 
 def _owners(model) -> dict[str, str]:
-    """Course name → "layer i Dense(…)": a layer's params are the model's views themselves."""
+    """Course name → "layer l = 2 Dense(…)", l as the course numbers layers (the 2 of W2, b2,
+    gamma2); a layer's params are the model's views themselves."""
     name_of = {id(view): name for name, view in model.params.items()}
-    return {name_of[id(arr)]: f"layer {i} {layer!r}" for i, layer in enumerate(model.layers)
-            for arr in layer.params.values() if id(arr) in name_of}
+    return {name_of[id(arr)]: f"layer {_course_l(name_of[id(arr)], i)} {layer!r}"
+            for i, layer in enumerate(model.layers) for arr in layer.params.values() if id(arr) in name_of}
+
+
+def _course_l(name: str, index: int) -> str:
+    """The course's layer number of a parameter: the digits ending its name ("W2" → "l = 2");
+    otherwise the layer's position in the model, counted from 1."""
+    digits = name[len(name.rstrip("0123456789")):]
+    return f"l = {digits}" if digits else f"#{index + 1}"

@@ -393,3 +393,34 @@ def plot_activations(names: Sequence[str] | None = None, ax=None, path: str | os
 
 __all__ = ["plot_history", "plot_decision_boundary", "plot_confusion_matrix", "plot_image_grid",
            "plot_first_layer_weights", "plot_activations"]
+
+
+# ---------------------------------------------------------------------- hyperparameter search
+def plot_tuning(study, out_dir: str | os.PathLike) -> list[Path]:
+    """Optuna's own plots of a study, written to ``out_dir``: optimization_history.png (the
+    objective of every trial and the best so far) and param_importances.png (how much each
+    hyperparameter explains of the objective, fANOVA; needs at least two complete trials with
+    a varying parameter). Returns the paths written."""
+    plt = _pyplot()
+    from optuna.visualization import matplotlib as ovm
+    import warnings
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    complete = [t for t in study.get_trials(deepcopy=False) if t.value is not None]
+    plots = [("optimization_history.png", ovm.plot_optimization_history)]
+    if len(complete) >= 2:
+        plots.append(("param_importances.png", ovm.plot_param_importances))
+    for name, draw in plots:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")          # Optuna marks its matplotlib plots experimental
+            try:
+                ax = draw(study)
+            except (ValueError, RuntimeError):       # e.g. no parameter varies: nothing to rank
+                continue
+        fig = (ax[0] if isinstance(ax, np.ndarray) else ax).figure
+        path = out_dir / name
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        plt.close(fig)
+        written.append(path)
+    return written
