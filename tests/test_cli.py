@@ -193,3 +193,19 @@ def test_help_shows_the_defaults(capsys):
         main(["gradcheck", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "(default 1e-7)" in text and "(default 0)" in text and "(default softmax)" in text
+
+
+def test_predict_warns_when_the_input_is_on_another_scale(digits_run, tmp_path, capsys):
+    from nndl.datasets import digits
+    X, _ = digits()                                                    # pixels / 16, in [0, 1]
+    model = str(digits_run / "model.safetensors")
+    np.save(tmp_path / "raw.npy", (X[:, :6].T * 16).round())           # raw pixels 0–16
+    assert main(["predict", model, str(tmp_path / "raw.npy")]) == 0
+    assert "unscaled" not in capsys.readouterr().err
+    np.save(tmp_path / "scaled.npy", X[:, :6].T)                       # already in [0, 1]
+    assert main(["predict", model, str(tmp_path / "scaled.npy")]) == 0
+    err = capsys.readouterr().err
+    assert "trained on raw features in [0, 16]" in err and "pass raw, unscaled features" in err
+    np.save(tmp_path / "one.npy", X[:, 0])                             # a single scaled example too
+    assert main(["predict", model, str(tmp_path / "one.npy")]) == 0
+    assert "pass raw, unscaled features" in capsys.readouterr().err

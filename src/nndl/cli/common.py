@@ -45,7 +45,45 @@ def preprocessing_of(dataset) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta["preprocessing"] = {"kind": "scale", "divide_by": IMAGE_SCALE[dataset.name]}
     else:
         meta["preprocessing"] = {"kind": "none"}
+    lo, hi = raw_range(dataset)
+    tensors.update({"preprocess/raw_min": lo, "preprocess/raw_max": hi})
     return {"data": meta}, tensors
+
+
+def raw_range(dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature min and max (n_x, 1) of the training split in raw units (before the
+    standardization or scaling that ``load_dataset`` applied), for ``predict`` to compare with."""
+    X = np.asarray(dataset.X_train, dtype=np.float64)
+    if dataset.normalizer is not None:
+        mean, std = dataset.normalizer.to_arrays()
+        X = X * std + mean
+    elif dataset.name in IMAGE_SCALE:
+        X = X * IMAGE_SCALE[dataset.name]
+    return X.min(axis=1, keepdims=True), X.max(axis=1, keepdims=True)
+
+
+def range_warning(raw: np.ndarray, tensors: dict[str, np.ndarray]) -> str | None:
+    """A sentence when raw inputs (n_x, m) look like another scale than the training data's:
+    their spread is under a tenth of the training spread (e.g. pixels already divided to
+    [0, 1] for a model trained on 0–16), or over a tenth of the values fall far outside the
+    training range. None when they fit, or when the model file does not record the range."""
+    if "preprocess/raw_min" not in tensors:
+        return None
+    lo, hi = tensors["preprocess/raw_min"], tensors["preprocess/raw_max"]
+    span = (hi - lo).ravel()
+    live = span > 0
+    if not live.any():
+        return None
+    in_span = (raw.max(axis=1) - raw.min(axis=1))[live] if raw.shape[1] > 1 else np.abs(raw[live, 0] - lo[live, 0])
+    in_max = np.abs(raw[live]).max()
+    compressed = raw.shape[1] > 1 and np.median(in_span / span[live]) < 0.1 or in_max < 0.1 * np.abs(hi[live]).max()
+    far = (raw < lo - span[:, None] * 0.5) | (raw > hi + span[:, None] * 0.5)
+    outside = far[live].mean() > 0.1
+    if not (compressed or outside):
+        return None
+    return (f"the input ranges over [{raw.min():.3g}, {raw.max():.3g}], but the model was trained on raw "
+            f"features in [{lo.min():.3g}, {hi.max():.3g}]; predict applies the training preprocessing "
+            "itself, so pass raw, unscaled features in the dataset's own units")
 
 
 def apply_preprocessing(X: np.ndarray, meta: dict[str, Any], tensors: dict[str, np.ndarray]) -> np.ndarray:
