@@ -258,3 +258,12 @@ def test_regularization_raises_dev_accuracy():
     assert l2["dev_accuracy"] >= none["dev_accuracy"] + 0.02    # and L2 ...
     assert dropout["dev_accuracy"] >= none["dev_accuracy"] + 0.02  # ... and dropout generalize better
     assert l2["train_accuracy"] < none["train_accuracy"] and dropout["train_accuracy"] < none["train_accuracy"]
+
+
+def test_regularization_demo_writes_outside_the_tracked_docs_by_default():
+    demo = _demo()
+    assert demo.output_dir(None, False) == Path("runs") / "regularization"
+    assert demo.output_dir(Path("x"), False) == Path("x")
+    assert demo.output_dir(None, True) == ROOT / "docs"
+    with pytest.raises(SystemExit):
+        demo.main(["--update-docs", "--out-dir", "x"])
