@@ -488,7 +488,7 @@ def test_standardizer_errors():
 
 def test_dataset_registry_names():
     assert list(DATASETS) == ["digits", "breast-cancer", "flower", "moons", "circles", "spirals", "xor",
-                              "football", "mnist", "fashion-mnist"]
+                              "football", "mnist", "fashion-mnist", "fashion-mnist-shifted"]
     assert all(isinstance(d, str) and "\n" not in d for d in DATASETS.values())
     assert "embedded" in DATASETS["digits"] and "scikit-learn" not in DATASETS["digits"]   # needs nothing
     with pytest.raises(ValueError, match="known datasets: digits, breast-cancer"):
@@ -608,3 +608,18 @@ def test_football_is_a_noisy_two_team_field():
     np.testing.assert_array_equal(football(seed=0)[0], X)
     with pytest.raises(ValueError, match="flip probability"):
         football(noise=1.5)
+
+
+@pytest.mark.skipif(not Path("/usr/share/datasets/fashion-mnist").is_dir(),
+                    reason="Debian's dataset-fashion-mnist is not installed")
+def test_fashion_mnist_shifted_has_a_clean_train_dev_and_a_shifted_dev_and_test():
+    d = load_dataset("fashion-mnist-shifted", seed=1, download=False)
+    assert [d.X_train.shape[1], d.X_train_dev.shape[1], d.X_dev.shape[1], d.X_test.shape[1]] == [55000, 5000,
+                                                                                                5000, 5000]
+    assert "train-dev 5000" in d.summary() and d.image_shape == (28, 28)
+    X, Y, X_test, Y_test = load_mnist("fashion-mnist", download=False)
+    np.testing.assert_array_equal(d.X_train_dev, X[:, 55000:])               # the training distribution
+    np.testing.assert_array_equal(d.Y_dev, Y_test[:, :5000])
+    assert not np.array_equal(d.X_dev, X_test[:, :5000])                     # shifted ...
+    assert np.abs(d.X_dev - X_test[:, :5000]).mean() > 0.1                   # ... by rotation and noise
+    assert d.X_dev.dtype == np.float32 and d.X_dev.T.flags.c_contiguous

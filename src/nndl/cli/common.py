@@ -13,7 +13,7 @@ from . import CLIError
 
 # Raw inputs in files (CSV/NPY/images) are in the dataset's own units; the model was
 # trained on scaled (images) or standardized (tabular, 2-D) features.
-IMAGE_SCALE = {"digits": 16.0, "mnist": 255.0, "fashion-mnist": 255.0}
+IMAGE_SCALE = {"digits": 16.0, "mnist": 255.0, "fashion-mnist": 255.0, "fashion-mnist-shifted": 255.0}
 
 
 def dataset_names() -> list[str]:

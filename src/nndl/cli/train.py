@@ -22,6 +22,7 @@ DEFAULTS = {
     "digits": dict(hidden=[16, 16], epochs=150, batch_size=32, lr=0.003, lambd=0.1),  # 3Blue1Brown's network
     "mnist": dict(hidden=[16, 16], epochs=10, batch_size=64, lr=0.001),
     "fashion-mnist": dict(hidden=[16, 16], epochs=10, batch_size=64, lr=0.001),
+    "fashion-mnist-shifted": dict(hidden=[16, 16], epochs=10, batch_size=64, lr=0.001),
     "breast-cancer": dict(hidden=[16], epochs=100, batch_size=32, lr=0.001),
     "flower": dict(hidden=[16, 16], epochs=150, batch_size=32, lr=0.01),
     "moons": dict(hidden=[16, 16], epochs=150, batch_size=32, lr=0.01),
@@ -229,6 +230,8 @@ def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float, first_epoc
     from ..io import save
     results = {split: model.evaluate(getattr(dataset, f"X_{split}"), getattr(dataset, f"Y_{split}"))
                for split in ("train", "dev", "test")}
+    if getattr(dataset, "X_train_dev", None) is not None:  # Course 3's train-dev set, when the dataset has one
+        results["train_dev"] = model.evaluate(dataset.X_train_dev, dataset.Y_train_dev)
     meta, tensors = preprocessing_of(dataset)
     save(model, run_dir / "model.safetensors", extra_metadata=meta, extra_tensors=tensors)
     model.history.write_csv(run_dir / "history.csv")

@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import bundled, mnist, synthetic
+from . import bundled, mnist, shift, synthetic
 from .normalize import Standardizer
 from .split import _count, train_dev_test_split
 
@@ -25,6 +25,7 @@ DATASETS: dict[str, str] = {
     "football": "2-D positions where the ball is headed, 411 points, France (1) or opponents (0)",
     "mnist": "MNIST handwritten digits, 28×28, 60,000 train + 10,000 test, 10 classes",
     "fashion-mnist": "Fashion-MNIST clothing, 28×28, 60,000 train + 10,000 test, 10 classes",
+    "fashion-mnist-shifted": "Fashion-MNIST: clean train and train-dev; dev and test rotated (±20°) and noisy",
 }
 ALIASES = {"planar": "flower", "breast_cancer": "breast-cancer", "fashion_mnist": "fashion-mnist"}
 
@@ -51,6 +52,8 @@ class Dataset:
     classes: list[str] = field(default_factory=list)
     image_shape: tuple[int, ...] | None = None
     normalizer: Standardizer | None = None
+    X_train_dev: Array | None = None     # held out from the training distribution (Course 3's train-dev set)
+    Y_train_dev: Array | None = None
 
     @property
     def n_x(self) -> int:
@@ -66,8 +69,9 @@ class Dataset:
         """One line: name, features, classes and the size of each split."""
         image = f" ({'×'.join(map(str, self.image_shape))} images)" if self.image_shape else ""
         scaling = ", standardized" if self.normalizer is not None else ""
+        train_dev = f" / train-dev {self.X_train_dev.shape[1]}" if self.X_train_dev is not None else ""
         return (f"{self.name}: {self.n_x} features{image}, {self.n_classes} classes, "
-                f"train {self.X_train.shape[1]} / dev {self.X_dev.shape[1]} / test {self.X_test.shape[1]}"
+                f"train {self.X_train.shape[1]}{train_dev} / dev {self.X_dev.shape[1]} / test {self.X_test.shape[1]}"
                 f"{scaling}")
 
     def __repr__(self) -> str:
@@ -89,6 +93,8 @@ def load_dataset(name: str, *, data_dir: str | os.PathLike | None = None, seed: 
     key = ALIASES.get(str(name).lower(), str(name).lower())
     if key not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}")
+    if key == "fashion-mnist-shifted":
+        return _load_shifted(key, data_dir, seed, download)
     if key in mnist.NAMES:
         return _load_mnist(key, data_dir, dev_size, test_size, download)
     data_seed, split_seed = streams(seed) if key in GENERATED else (seed, seed)
@@ -127,6 +133,24 @@ def _load_mnist(key: str, data_dir, dev_size, test_size, download: bool) -> Data
     classes = mnist.FASHION_CLASSES if key == "fashion-mnist" else mnist.MNIST_CLASSES
     return Dataset(key, DATASETS[key], X[:, : m - n_dev], Y[:, : m - n_dev], X[:, m - n_dev:], Y[:, m - n_dev:],
                    X_test, Y_test, classes=list(classes), image_shape=(28, 28))
+
+
+SHIFT_DEGREES, SHIFT_NOISE, TRAIN_DEV = 20.0, 0.15, 5_000
+
+
+def _load_shifted(key: str, data_dir, seed: int, download: bool) -> Dataset:
+    """Course 3's data mismatch on Fashion-MNIST: train = the first 55,000 training images,
+    train-dev = the last 5,000 (same distribution, never trained on), dev = the first 5,000 and
+    test = the last 5,000 official test images, rotated by up to ±20° and given N(0, 0.15²)
+    noise (``shift.shifted_copy``, from ``seed``)."""
+    X, Y, X_test, Y_test = mnist.load_mnist("fashion-mnist", data_dir=data_dir, download=download)
+    m, m_test = X.shape[1], X_test.shape[1]
+    shifted = shift.shifted_copy(X_test, (28, 28), SHIFT_DEGREES, SHIFT_NOISE, rng=streams(seed)[1])
+    half = m_test // 2
+    return Dataset(key, DATASETS[key], X[:, : m - TRAIN_DEV], Y[:, : m - TRAIN_DEV],
+                   shifted[:, :half], Y_test[:, :half], shifted[:, half:], Y_test[:, half:],
+                   classes=list(mnist.FASHION_CLASSES), image_shape=(28, 28),
+                   X_train_dev=X[:, m - TRAIN_DEV:], Y_train_dev=Y[:, m - TRAIN_DEV:])
 
 
 def _two_d(generator: Callable, classes: list[str]):
