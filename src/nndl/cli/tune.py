@@ -24,7 +24,7 @@ EPILOG = """examples:
   nndl tune --dataset digits --n-trials 20 --n-jobs 2 --out runs/demo      (study in runs/demo/study.db)
   nndl tune --dataset digits --n-trials 20 --storage sqlite:///runs/demo/study.db    (20 more trials)
   nndl tune --study demo --storage postgresql://user:password@host/db --n-trials 50   (on each machine)
-  nndl tune --study demo --storage sqlite:///study.db --n-trials 0    (report and retrain the best so far)
+  nndl tune --study demo --storage sqlite:///runs/demo/study.db --n-trials 0   (report and retrain the best)
 """
 
 
@@ -44,14 +44,16 @@ def add_parser(sub) -> None:
     p.add_argument("--n-trials", type=int, default=20, help="trials to add to the study (default 20)")
     p.add_argument("--study", help="study name; an existing study gets more trials (default: nndl-DATASET)")
     p.add_argument("--storage", default=None,
-                   help="Optuna storage URL shared by all workers: sqlite:///study.db (default), "
-                        "postgresql://…, mysql+pymysql://…")
+                   help="Optuna storage URL shared by all workers: sqlite:///PATH, postgresql://…, "
+                        "mysql+pymysql://… (default: sqlite:///OUT/study.db, a new study file in the run "
+                        "directory; name an existing one to continue its study)")
     p.add_argument("--sampler", choices=["random", "tpe"], default="random",
                    help="random search (the course's advice, default) or TPE")
-    p.add_argument("--n-jobs", type=int, default=1, help="worker processes on this machine (-1: one per CPU)")
+    p.add_argument("--n-jobs", type=int, default=1, help="worker processes on this machine (-1: one per CPU; default 1)")
     p.add_argument("--epochs", type=int, default=20, help="epochs per trial (default 20)")
     p.add_argument("--seed", type=int, default=1,
-                   help="seed for the data split, every trial's initialization and shuffling, and the sampler")
+                   help="seed for the data split, every trial's initialization and shuffling, and the sampler "
+                        "(default 1, as nndl train's)")
     p.add_argument("--out", help="run directory: the study file (unless --storage), the retrained best "
                                  "configuration and the tuning plots (default runs/tune-DATASET-TIMESTAMP)")
     p.add_argument("--no-retrain", action="store_true",
