@@ -286,3 +286,37 @@ def test_c1w2_model_public_value_with_rank1_test_labels():
     assert d["b"] == pytest.approx(0.000831188, abs=1e-9)
     np.testing.assert_array_equal(d["Y_prediction_test"], [[1, 1, 1, 1, 1, 1]])
     np.testing.assert_array_equal(d["Y_prediction_train"], [[1, 1, 1]])
+
+
+def test_c1w3_forward_update_predict_public_values():
+    np.random.seed(1)
+    X = np.random.randn(2, 3)
+    b1 = np.random.randn(4, 1)
+    parameters = {"W1": np.array([[-0.00416758, -0.00056267], [-0.02136196, 0.01640271],
+                                  [-0.01793436, -0.00841747], [0.00502881, -0.01245288]]),
+                  "W2": np.array([[-0.01057952, -0.00909008, 0.00551454, 0.02292208]]), "b1": b1,
+                  "b2": np.array([[-1.3]])}
+    A2, cache = c1w3.forward_propagation(X, parameters)
+    np.testing.assert_allclose(A2, [[0.21292656, 0.21274673, 0.21295976]], atol=5e-9)
+    np.testing.assert_allclose(cache["Z1"][0], [1.7386459, 1.74687437, 1.74830797], atol=5e-8)
+    np.testing.assert_allclose(cache["Z2"], [[-1.30737426, -1.30844761, -1.30717618]], atol=5e-9)
+    parameters = {"W1": np.array([[-0.00615039, 0.0169021], [-0.02311792, 0.03137121], [-0.0169217, -0.01752545],
+                                  [0.00935436, -0.05018221]]),
+                  "W2": np.array([[-0.0104319, -0.04019007, 0.01607211, 0.04440255]]),
+                  "b1": np.array([[-8.97523455e-07], [8.15562092e-06], [6.04810633e-07], [-2.54560700e-06]]),
+                  "b2": np.array([[9.14954378e-05]])}
+    grads = {"dW1": np.array([[0.00023322, -0.00205423], [0.00082222, -0.00700776], [-0.00031831, 0.0028636],
+                              [-0.00092857, 0.00809933]]),
+             "dW2": np.array([[-1.75740039e-05, 3.70231337e-03, -1.25683095e-03, -2.55715317e-03]]),
+             "db1": np.array([[1.05570087e-07], [-3.81814487e-06], [-1.90155145e-07], [5.46467802e-07]]),
+             "db2": np.array([[-1.08923140e-05]])}
+    np.testing.assert_array_equal(c1w3.predict(parameters, X), [[True, False, True]])
+    updated = c1w3.update_parameters(parameters, grads)
+    np.testing.assert_allclose(updated["W1"], [[-0.00643025, 0.01936718], [-0.02410458, 0.03978052],
+                                               [-0.01653973, -0.02096177], [0.01046864, -0.05990141]], atol=5e-9)
+    np.testing.assert_allclose(updated["W2"], [[-0.01041081, -0.04463285, 0.01758031, 0.04747113]], atol=5e-9)
+    np.testing.assert_allclose(updated["b2"], [[0.00010457]], atol=5e-9)
+
+
+def test_c2w1_one_dimensional_gradient_check_public_values():
+    assert c2w1.forward_propagation(2, 4) == 8 and c2w1.backward_propagation(2, 4) == 2
