@@ -53,13 +53,15 @@ def preprocessing_of(dataset) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 def raw_range(dataset) -> tuple[np.ndarray, np.ndarray]:
     """Per-feature min and max (n_x, 1) of the training split in raw units (before the
     standardization or scaling that ``load_dataset`` applied), for ``predict`` to compare with."""
-    X = np.asarray(dataset.X_train, dtype=np.float64)
+    X = dataset.X_train
+    lo = X.min(axis=1, keepdims=True).astype(np.float64)   # per feature; the maps below are increasing,
+    hi = X.max(axis=1, keepdims=True).astype(np.float64)   # so they carry min and max over (no copy of X)
     if dataset.normalizer is not None:
         mean, std = dataset.normalizer.to_arrays()
-        X = X * std + mean
+        lo, hi = lo * std + mean, hi * std + mean
     elif dataset.name in IMAGE_SCALE:
-        X = X * IMAGE_SCALE[dataset.name]
-    return X.min(axis=1, keepdims=True), X.max(axis=1, keepdims=True)
+        lo, hi = lo * IMAGE_SCALE[dataset.name], hi * IMAGE_SCALE[dataset.name]
+    return lo, hi
 
 
 def range_warning(raw: np.ndarray, tensors: dict[str, np.ndarray]) -> str | None:
