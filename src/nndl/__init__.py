@@ -25,3 +25,4 @@ def load(path):
     """Load a model saved with ``model.save(path)`` (safetensors; never executes code)."""
     from .io import load as _load
     return _load(path)
+from .transfer import fine_tune, freeze_layers, transfer  # noqa: E402 (Course 3: transfer learning)
