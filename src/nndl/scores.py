@@ -61,6 +61,41 @@ class TokenCrossEntropy(Metric):
         self.count += steps if mask is None else float(np.broadcast_to(mask, Y.shape[1:]).sum())
 
 
+class TaskAccuracy(Metric):
+    """Multi-task accuracy of one task (row ``task`` of (n_y, m) sigmoid outputs): correct
+    decisions over labelled entries of that row (mask 1), so missing labels count neither
+    way. Named ``accuracy_task<k>``; ``nndl.multitask.task_metrics(n_y)`` lists them all.
+    The result is NaN only when the task had no labelled entry at all."""
+
+    prefix = "accuracy_task"
+
+    def __init__(self, task: int):
+        if isinstance(task, bool) or not isinstance(task, (int, np.integer)) or task < 0:
+            raise ValueError(f"task must be a row index >= 0, got {task!r}")
+        self.task = int(task)
+        self.name = f"{self.prefix}{self.task}"
+        super().__init__()
+
+    def update(self, loss, A, Y, m, mask=None):
+        if A.ndim != 2 or self.task >= A.shape[0]:
+            raise ValueError(f"{self.name} needs (n_y, m) outputs with n_y > {self.task}, got {A.shape}")
+        hits = loss.decide(A[self.task]) == loss.decide(Y[self.task])
+        if mask is None:
+            self.total += float(np.count_nonzero(hits))
+            self.count += float(hits.size)
+            return
+        weight = np.broadcast_to(np.asarray(mask, dtype=np.float64), A.shape)[self.task]
+        self.total += float(weight[hits].sum())
+        self.count += float(weight.sum())
+
+    @classmethod
+    def from_name(cls, name) -> "TaskAccuracy | None":
+        """The metric named ``accuracy_task<k>`` (None for another name)."""
+        if isinstance(name, str) and name.startswith(cls.prefix) and name[len(cls.prefix):].isdigit():
+            return cls(int(name[len(cls.prefix):]))
+        return None
+
+
 METRICS: dict[str, type[Metric]] = {c.name: c for c in (Accuracy, TokenCrossEntropy)}
 
 
@@ -78,6 +113,9 @@ def get_metrics(metrics, loss, output_ndim: int) -> list[Metric]:
             out.append(mt)
         elif mt in METRICS:
             out.append(METRICS[mt]())
+        elif TaskAccuracy.from_name(mt) is not None:
+            out.append(TaskAccuracy.from_name(mt))
         else:
-            raise ValueError(f"unknown metric {mt!r}; expected one of: {', '.join(METRICS)}")
+            raise ValueError(f"unknown metric {mt!r}; expected one of: {', '.join(METRICS)}, "
+                             f"{TaskAccuracy.prefix}<k>")
     return out

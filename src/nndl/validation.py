@@ -131,7 +131,13 @@ def to_targets(Y, n_out: int, m: int, loss: str, dtype=np.float32) -> Array:
     ValueError naming the expected and received values.
     """
     Y = as_real_array("Y", Y)
-    check_finite("Y", Y)
+    try:
+        check_finite("Y", Y)
+    except ValueError as e:
+        if loss == "binary_crossentropy" and np.isnan(Y).any() and not np.isinf(Y).any():
+            raise ValueError(f"{e}. If NaN marks missing labels of a multi-task output, pass "
+                             "Y, mask = nndl.multitask.missing_mask(Y) and fit(X, Y, mask=mask)") from None
+        raise
     if Y.ndim == 1:
         Y = Y.reshape(1, -1)
     if Y.ndim != 2:
