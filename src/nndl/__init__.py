@@ -25,5 +25,4 @@ def load(path):
     """Load a model saved with ``model.save(path)`` (safetensors; never executes code)."""
     from .io import load as _load
     return _load(path)
-from .transfer import fine_tune, freeze_layers, transfer  # noqa: E402 (Course 3: transfer learning)
-from . import multitask  # noqa: E402 (Course 3: multi-task labels with missing entries)
+from . import multitask, transfer  # noqa: E402 (Course 3: multi-task labels with missing entries; transfer learning)

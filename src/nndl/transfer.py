@@ -14,6 +14,11 @@ The course's recipe, on the model core's frozen parameters (``Layer.freeze``):
 Phases 2 and 3 run on the same model object: freezing changes which parameters the optimizer
 updates, never the architecture, so nothing is rebuilt between them. Frozen parameters are
 saved and loaded with the model (``model.save``; ``nndl.load`` restores which are frozen).
+A kept BatchNorm layer has γ and β frozen, but while training it still normalizes with the
+batch's statistics and updates its running averages from task B's data.
+
+    model = transfer("source.safetensors", keep=2, head=5)
+    fine_tune(model, X, Y, head_epochs=100, tune_epochs=50, learning_rate=0.01)
 """
 
 from __future__ import annotations
