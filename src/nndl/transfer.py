@@ -84,7 +84,8 @@ def freeze_layers(model: Sequential, first: int) -> Sequential:
 
 
 def n_frozen_layers(model: Sequential) -> int:
-    """How many of the model's first layers are entirely frozen (every parameter)."""
+    """How many of the model's first layers are entirely frozen (every parameter; a layer
+    without parameters, such as Dropout, counts as frozen)."""
     count = 0
     for layer in model.layers:
         owners = [owner for _, owner in walk_layers(layer)]
