@@ -25,3 +25,10 @@ def load(path):
     """Load a model saved with ``model.save(path)`` (safetensors; never executes code)."""
     from .io import load as _load
     return _load(path)
+
+
+# Sequence layers: sequences (n_x, m, T_x) on axis 1, token ids (m, T_x) on axis 0.
+from .layers import (  # noqa: E402
+    GRU, LSTM, Bidirectional, Embedding, LayerNorm, MultiHeadAttention, PositionalEncoding, SimpleRNN,
+    TimeDistributed, TransformerDecoderLayer, TransformerEncoderLayer,
+)
