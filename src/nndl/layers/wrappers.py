@@ -81,9 +81,6 @@ class TimeDistributed(Layer):
         self.inner.needs_input_grad = self.needs_input_grad
         return self._finish(self.inner.backward_from_logits(dZ.reshape(dZ.shape[0], -1)))
 
-    def regularization_cost(self, m: int) -> float:
-        return self.inner.regularization_cost(m)
-
     def get_config(self):
         return {"layer": layer_spec(self.inner), "name": self.name}
 
