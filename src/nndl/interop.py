@@ -32,12 +32,15 @@ import numpy as np
 TORCH_MAPPERS: dict[str, dict[str, Callable]] = {}
 
 
-def register_torch_mapper(layer_name: str, to_modules: Callable, from_group: Callable | None = None):
+def register_torch_mapper(layer_name: str, to_modules: Callable, from_group: Callable | None = None,
+                          n_groups: int = 1):
     """Register how layers of class ``layer_name`` become PyTorch modules (``to_modules(layer,
     torch) -> list of modules``) and take weights from one PyTorch module's tensors
     (``from_group(layer, {"weight": …, "bias": …, …}) -> {nndl param/state key: array}``;
-    None for layers without weights)."""
-    TORCH_MAPPERS[layer_name] = {"to_modules": to_modules, "from_group": from_group}
+    None for layers without weights). A layer whose weights span ``n_groups`` > 1 PyTorch
+    modules gets the list of their groups; a composite layer's keys are dotted paths to
+    its sub-layers' parameters (``"inner.W"``)."""
+    TORCH_MAPPERS[layer_name] = {"to_modules": to_modules, "from_group": from_group, "n_groups": n_groups}
 
 
 def _torch():
@@ -161,22 +164,41 @@ def from_torch(module_or_state_dict, model) -> None:
     if not model.built:
         raise ValueError("build the nndl model first (give it an input_shape) so its weight shapes are known")
     groups = _groups(state)
-    layers = [layer for layer in model.layers if layer.params or layer.state]
-    if len(groups) != len(layers):
+    layers = [layer for layer in model.layers if layer.n_params or layer.state]
+    sizes = [TORCH_MAPPERS.get(type(layer).__name__, {}).get("n_groups", 1) for layer in layers]
+    if len(groups) != sum(sizes):
         raise ValueError(f"the PyTorch weights come in {len(groups)} module(s) ({', '.join(g for g, _ in groups)}), "
                          f"but the nndl model has {len(layers)} layer(s) with weights "
-                         f"({', '.join(type(layer).__name__ for layer in layers)})")
-    updates = []
-    for layer, (prefix, group) in zip(layers, groups):
+                         f"({', '.join(type(layer).__name__ for layer in layers)}) taking {sum(sizes)}")
+    updates, at = [], 0
+    for layer, size in zip(layers, sizes):
+        prefix, group = groups[at]
+        mine = group if size == 1 else [g for _, g in groups[at:at + size]]
+        at += size
         mapper = TORCH_MAPPERS.get(type(layer).__name__, {}).get("from_group")
         if mapper is None:
             raise ValueError(f"no PyTorch mapping for the weights of {type(layer).__name__}")
         try:
-            values = mapper(layer, group)
+            values = mapper(layer, mine)
         except ValueError as e:
             raise ValueError(f"PyTorch module {prefix!r}: {e}") from None
+        for key, value in values.items():
+            target = _target(layer, key)
+            if target.size != np.size(value):
+                raise ValueError(f"PyTorch module {prefix!r}: {key} has {np.size(value)} values, expected {target.shape}")
         updates.append((layer, values))
     for layer, values in updates:
         for key, value in values.items():
-            target = layer.params[key] if key in layer.params else layer.state[key]
-            target[...] = value.astype(target.dtype, copy=False)
+            target = _target(layer, key)
+            target[...] = np.reshape(value, target.shape).astype(target.dtype, copy=False)
+
+
+def _target(layer, key: str) -> np.ndarray:
+    """The array of ``layer`` named ``key``; a dotted key walks its sub-layers ("inner.W")."""
+    *path, leaf = key.split(".")
+    for child in path:
+        layer = layer.sublayers()[child]
+    return layer.params[leaf] if leaf in layer.params else layer.state[leaf]
+
+
+from . import interop_sequence  # noqa: E402,F401  (registers the sequence layers' mappings)
