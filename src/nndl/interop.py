@@ -12,6 +12,9 @@ side and PyTorch's on the other:
     Dropout(keep_prob)                     ↔  nn.Dropout(p = 1 − keep_prob)
     Activation(g)                          ↔  g as a module
     Flatten                                ↔  nn.Flatten()
+    sequence layers                        ↔  nn.RNN / nn.GRU / nn.LSTM (batch_first), nn.Embedding,
+                                              nn.LayerNorm, nn.MultiheadAttention, nn.TransformerEncoderLayer
+                                              (the mapping is in ``nndl.interop_sequence``)
 
 A PyTorch module takes examples as rows: the module from ``to_torch`` maps X.T (m, n_x) to
 A[L].T (m, n_y), and images as nndl has them, (m, n_H, n_W, n_C). ``from_torch`` matches
@@ -28,6 +31,9 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ._torch_helpers import _expect, _torch, _torch_dtype, activation_module  # noqa: F401
+from .interop_sequence import SEQUENCE_MAPPERS
+
 # layer class name → {"to_modules": fn(layer, torch) -> [modules], "from_group": fn(layer, tensors) -> {key: array}}
 TORCH_MAPPERS: dict[str, dict[str, Callable]] = {}
 
@@ -41,35 +47,6 @@ def register_torch_mapper(layer_name: str, to_modules: Callable, from_group: Cal
     modules gets the list of their groups; a composite layer's keys are dotted paths to
     its sub-layers' parameters (``"inner.W"``)."""
     TORCH_MAPPERS[layer_name] = {"to_modules": to_modules, "from_group": from_group, "n_groups": n_groups}
-
-
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        raise ImportError("PyTorch weight exchange needs PyTorch: pip install torch") from None
-    return torch
-
-
-def activation_module(name: str, torch):
-    """The PyTorch module for the course's activation ``name`` (None for linear)."""
-    nn = torch.nn
-    modules = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "linear": None,
-               "softmax": lambda: nn.Softmax(dim=1), "leaky_relu": lambda: nn.LeakyReLU(0.01)}
-    if name not in modules:
-        raise ValueError(f"the activation {name!r} has no PyTorch counterpart; known: {', '.join(modules)}")
-    return modules[name]() if modules[name] is not None else None
-
-
-def _expect(group: dict, key: str, shape: tuple, layer) -> np.ndarray:
-    if key not in group:
-        raise ValueError(f"{type(layer).__name__} expects a PyTorch tensor {key!r} of shape {shape}; "
-                         f"the matching module has {sorted(group)}")
-    value = group[key]
-    if tuple(value.shape) != tuple(shape):
-        raise ValueError(f"{type(layer).__name__}: PyTorch {key} has shape {tuple(value.shape)}, "
-                         f"expected {tuple(shape)}")
-    return value
 
 
 def _dense_modules(layer, torch):
@@ -115,10 +92,6 @@ register_torch_mapper("BatchNorm", _batchnorm_modules, _batchnorm_from)
 register_torch_mapper("Dropout", lambda layer, torch: [torch.nn.Dropout(p=1.0 - layer.keep_prob)])
 register_torch_mapper("Activation", lambda layer, torch: [m for m in [activation_module(layer.activation, torch)] if m])
 register_torch_mapper("Flatten", lambda layer, torch: [torch.nn.Flatten()])
-
-
-def _torch_dtype(dtype, torch):
-    return {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[np.dtype(dtype)]
 
 
 def to_torch(model):
@@ -200,5 +173,5 @@ def _target(layer, key: str) -> np.ndarray:
         layer = layer.sublayers()[child]
     return layer.params[leaf] if leaf in layer.params else layer.state[leaf]
 
-
-from . import interop_sequence  # noqa: E402,F401  (registers the sequence layers' mappings)
+for _name, _to, _from, _n in SEQUENCE_MAPPERS:
+    register_torch_mapper(_name, _to, _from, _n)

@@ -29,7 +29,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .interop import _expect, _torch_dtype, activation_module, register_torch_mapper
+from ._torch_helpers import _expect, _torch_dtype, activation_module
+
+SEQUENCE_MAPPERS: list = []  # (layer name, to_modules, from_group, n_groups), registered by nndl.interop
+
+
+def register_torch_mapper(name, to_modules, from_group=None, n_groups=1):
+    SEQUENCE_MAPPERS.append((name, to_modules, from_group, n_groups))
 
 
 def _t(torch, a):
