@@ -76,6 +76,10 @@ SAMPLES = {
 # Registered layers without an export, and why (README, "Exporting"): the decoder layer takes
 # two inputs (the target and the encoder's memory); export covers single-input Sequential models.
 NOT_EXPORTED = {"TransformerDecoderLayer": "two inputs (target and encoder memory)"}
+# The convolutional layers are not on the model contract yet (their build takes no batch_axis,
+# so no Sequential can hold them to export): their exporters come with that port.
+NOT_EXPORTED.update({name: "not on the model contract yet" for name in
+                     ("Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D")})
 CASES = [(name, i) for name, makers in SAMPLES.items() for i in range(len(makers))]
 
 
