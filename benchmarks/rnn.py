@@ -27,7 +27,8 @@ def add_parser(sub) -> None:
                        description=__doc__.split("\n\n")[0])
     p.add_argument("--steps", type=int, default=20, help="timed steps per framework and case (default 20)")
     p.add_argument("--threads", type=int, default=2, help="BLAS/PyTorch threads for both (default 2)")
-    p.add_argument("--cases", default="lstm,encoder", help="comma-separated subset of lstm,encoder")
+    p.add_argument("--cases", default="lstm,encoder", help="comma-separated subset of lstm,encoder,layers "
+                                                       "(layers: the LSTM LM as nndl layers)")
     p.set_defaults(handler=run)
 
 
@@ -152,6 +153,37 @@ class TorchEncoder:
         return float((y.detach() * self.G).sum())
 
 
+class NndlLayersLSTM:
+    """The same LSTM language model as layers: Sequential([LSTM, TimeDistributed(Dense softmax)])
+    trained as ``fit`` trains (per-batch buffers, the fused dZ = A − Y, Adam), from NndlLSTM's
+    weights and data."""
+
+    def __init__(self, functional: NndlLSTM, V, n_a, T):
+        import nndl
+        from nndl.optimizers import Adam
+        from nndl.training import _reusing_buffers
+        self.model = nndl.Sequential([nndl.LSTM(n_a, return_sequences=True),
+                                      nndl.TimeDistributed(nndl.Dense(V, activation="softmax"))])
+        self.model.build((V, T))
+        weights = {k: functional.params[k] for k in ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo")}
+        weights = {f"{k}1": v for k, v in weights.items()}
+        weights.update({"timedistributed1.inner.W": functional.params["Wya"],
+                        "timedistributed1.inner.b": functional.params["by"]})
+        self.model.set_weights(weights)
+        self.model.optimizer = Adam(learning_rate=1e-3)
+        self.x = np.ascontiguousarray(functional.x)
+        self.Y = self.model.loss_fn.targets(functional.Y, self.model.output_shape, 1, self.x.shape[1])
+        self.buffers: dict = {}
+        self._reusing = _reusing_buffers
+
+    def step(self) -> float:
+        model = self.model
+        with self._reusing(model, self.buffers):
+            J, _ = model.compute_cost_and_grads(self.x, self.Y, training=True)
+            model.optimizer.update(model.params, model.grads)
+        return J
+
+
 def _interleaved(runners: dict, steps: int, warmup: int = 2) -> dict[str, list[float]]:
     for r in runners.values():
         for _ in range(warmup):
@@ -199,6 +231,16 @@ def run(args) -> int:
         J0, J1 = ours.step(), theirs.step()
         print(f"\nfirst-step cross-entropy from the same weights: nndl {J0:.6f}, torch {J1:.6f}")
         _report(f"LSTM LM training step (one-hot {V}, hidden {n_a}, {T} steps, batch {m}, Adam, float32)",
+                _interleaved({"nndl": ours, "torch": theirs}, args.steps))
+    if "layers" in cases:
+        V, n_a, T, m = 60, 128, 50, 64
+        functional = NndlLSTM(V, n_a, T, m)
+        ours = NndlLayersLSTM(functional, V, n_a, T)
+        theirs = TorchLSTM(functional, V, n_a)
+        J0, J1 = ours.step(), theirs.step()
+        print(f"\nfirst-step cross-entropy from the same weights: nndl layers {J0 / T:.6f} per step, torch {J1:.6f}")
+        _report(f"LSTM LM training step as layers: Sequential([LSTM, TimeDistributed(Dense softmax)]) "
+                f"(one-hot {V}, hidden {n_a}, {T} steps, batch {m}, Adam, float32)",
                 _interleaved({"nndl": ours, "torch": theirs}, args.steps))
     if "encoder" in cases:
         d, h, d_ff, T, m = 128, 4, 512, 64, 32

@@ -49,7 +49,37 @@ SAMPLES = {
     "Dropout": [lambda: nndl.mlp([6, 5, 3], keep_prob=0.7)],
     "Activation": [lambda: Sequential([Dense(4, "linear"), Activation("tanh"), Dense(2, "sigmoid")], input_shape=(6,))],
     "Flatten": [lambda: Sequential([Flatten(), Dense(5, "relu"), Dense(3, "softmax")], input_shape=(4, 4, 1))],
+    # sequences (n_x, m, T) and token ids (m, T)
+    "SimpleRNN": [lambda: Sequential([nndl.SimpleRNN(4, return_sequences=False), Dense(3, "softmax")], input_shape=(3, 5))],
+    "LSTM": [lambda: Sequential([nndl.LSTM(4), nndl.TimeDistributed(Dense(3, "softmax"))], input_shape=(3, 5)),
+             lambda: Sequential([nndl.LSTM(4, return_sequences=False), Dense(2, "sigmoid")], input_shape=(3, 5))],
+    "GRU": [lambda: Sequential([nndl.GRU(4), nndl.TimeDistributed(Dense(3, "softmax"))], input_shape=(3, 5)),
+            lambda: Sequential([nndl.GRU(4, reset_after=True, return_sequences=False), Dense(3, "softmax")],
+                               input_shape=(3, 5))],
+    "Bidirectional": [lambda: Sequential([nndl.Bidirectional(nndl.LSTM(3)), nndl.TimeDistributed(Dense(3, "softmax"))],
+                                         input_shape=(3, 5)),
+                      lambda: Sequential([nndl.Bidirectional(nndl.GRU(3, return_sequences=False)), Dense(2, "softmax")],
+                                         input_shape=(3, 5))],
+    "TimeDistributed": [lambda: Sequential([nndl.TimeDistributed(Dense(4, "tanh")),
+                                            nndl.TimeDistributed(Dense(3, "softmax"))], input_shape=(3, 5))],
+    "Embedding": [lambda: Sequential([nndl.Embedding(9, 4), nndl.LSTM(3, return_sequences=False), Dense(2, "softmax")],
+                                     input_shape=(5,))],
+    "LayerNorm": [lambda: Sequential([nndl.LayerNorm(), nndl.TimeDistributed(Dense(3, "softmax"))], input_shape=(4, 5))],
+    "PositionalEncoding": [lambda: Sequential([nndl.PositionalEncoding(), nndl.TimeDistributed(Dense(3, "softmax"))],
+                                              input_shape=(4, 5))],
+    "MultiHeadAttention": [lambda: Sequential([nndl.MultiHeadAttention(2), nndl.TimeDistributed(Dense(3, "softmax"))],
+                                              input_shape=(4, 5)),
+                           lambda: Sequential([nndl.MultiHeadAttention(2, causal=True)], input_shape=(4, 5))],
+    "TransformerEncoderLayer": [lambda: Sequential([nndl.TransformerEncoderLayer(4, 2, 6),
+                                                    nndl.TimeDistributed(Dense(3, "softmax"))], input_shape=(4, 5))],
 }
+# Registered layers without an export, and why (README, "Exporting"): the decoder layer takes
+# two inputs (the target and the encoder's memory); export covers single-input Sequential models.
+NOT_EXPORTED = {"TransformerDecoderLayer": "two inputs (target and encoder memory)"}
+# The convolutional layers are not on the model contract yet (their build takes no batch_axis,
+# so no Sequential can hold them to export): their exporters come with that port.
+NOT_EXPORTED.update({name: "not on the model contract yet" for name in
+                     ("Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D")})
 CASES = [(name, i) for name, makers in SAMPLES.items() for i in range(len(makers))]
 
 
@@ -58,15 +88,41 @@ def sample(name, i, seed=0):
 
 
 def inputs(model, m, seed=1):
+    """A batch in nndl's layout: (n_x, m), images (m, …), sequences (n_x, m, T), ids (m, T)."""
     rng = np.random.default_rng(seed)
     shape = model.input_shape
+    if model.input_kinds[0] == "int":
+        return rng.integers(0, model.layers[0].vocab_size, (m, *shape))
     X = rng.standard_normal((*shape, m) if len(shape) == 1 else (m, *shape))
+    if sequence(model):
+        X = np.ascontiguousarray(np.moveaxis(X, 0, 1))
     return X.astype(model.dtype)
+
+
+def sequence(model) -> bool:
+    return len(model.input_shape) == 2 and model.batch_axis % 3 == 1
+
+
+def as_rows(X, model):
+    """The batch as examples-first rows: (m, n_x), sequences (m, T, n_x), others as they are."""
+    if model.input_kinds[0] == "int":
+        return X
+    if len(model.input_shape) == 1:
+        return X.T
+    return np.ascontiguousarray(X.transpose(1, 2, 0)) if sequence(model) else X
+
+
+def from_rows(A, model):
+    """An output as rows back in nndl's layout: (n_y, m) or (n_y, m, T)."""
+    return A.T if A.ndim == 2 else A.transpose(2, 0, 1)
 
 
 def test_every_registered_layer_has_an_exporter_a_mapping_and_a_sample():
     assert LAYERS, "the layer registry is empty"
     for name in LAYERS:
+        if name in NOT_EXPORTED:
+            assert name not in SAMPLES
+            continue
         assert name in ONNX_EXPORTERS, f"layer {name} has no ONNX exporter (nndl.export.register_onnx_exporter)"
         assert name in TORCH_MAPPERS, f"layer {name} has no PyTorch mapping (nndl.interop.register_torch_mapper)"
         assert name in SAMPLES, f"layer {name} has no sample model in tests/test_export.py"
@@ -81,13 +137,12 @@ def test_onnx_matches_predict_proba_with_a_dynamic_batch(name, i, layout, tmp_pa
     proto = onnx.load(path)
     onnx.checker.check_model(proto, full_check=True)
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    dense = len(model.input_shape) == 1
     for m in (1, 7, 33):  # one session, several batch sizes
         X = inputs(model, m, seed=m)
         want = model.predict_proba(X)
-        feed = X.T if dense and layout == "rows" else X
+        feed = as_rows(X, model) if layout == "rows" else X
         got = session.run(None, {"X": feed})[0]
-        close(got.T if layout == "rows" else got, want)
+        close(from_rows(got, model) if layout == "rows" else got, want)
 
 
 def test_onnx_input_and_output_shapes_name_the_layout():
@@ -123,10 +178,9 @@ def test_to_torch_computes_predict_proba(name, i, torch):
             to_torch(model)
         return
     module = to_torch(model)
-    dense = len(model.input_shape) == 1
     with torch.no_grad():
-        got = module(torch.from_numpy(np.ascontiguousarray(X.T if dense else X))).numpy()
-    close(got.T, model.predict_proba(X))
+        got = module(torch.from_numpy(np.ascontiguousarray(as_rows(X, model)))).numpy()
+    close(from_rows(got, model), model.predict_proba(X))
 
 
 @pytest.mark.parametrize("name, i", [c for c in CASES if c != ("BatchNorm", 1)])

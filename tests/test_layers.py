@@ -33,6 +33,10 @@ EXAMPLES = {
     "LSTM": ({"units": 3}, (2, 4)),
     "Embedding": ({"vocab_size": 7, "n_e": 3, "trainable": False}, None),
     "MultiHeadAttention": ({"n_heads": 2, "causal": True}, (4, 5)),
+    "Bidirectional": ({"layer": {"class_name": "GRU", "config": {"units": 2}}}, (3, 4)),
+    "TimeDistributed": ({"layer": {"class_name": "Dense", "config": {"units": 3, "activation": "tanh"}}}, (2, 4)),
+    "TransformerEncoderLayer": ({"d_model": 4, "n_heads": 2, "d_ff": 6}, (4, 5)),
+    "TransformerDecoderLayer": ({"d_model": 4, "n_heads": 2, "d_ff": 6}, None),
 }
 
 

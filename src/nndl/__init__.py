@@ -12,11 +12,17 @@ from . import functional, initializers, optimizers, schedules
 from .gradcheck import gradcheck
 from .callbacks import CSVLogger, Callback, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint
 from .layers import Activation, BatchNorm, Dense, Dropout, Flatten, Layer
+# Sequence layers: sequences (n_x, m, T_x) on axis 1, token ids (m, T_x) on axis 0.
+from .layers import (
+    GRU, LSTM, Bidirectional, Embedding, LayerNorm, MultiHeadAttention, PositionalEncoding, SimpleRNN,
+    TimeDistributed, TransformerDecoderLayer, TransformerEncoderLayer,
+)
 from .models import Model, Sequential, logistic_regression, mlp
 from .training import TrainingDiverged
 from .model_registry import register_model
 from .optimizers import Adam, GradientDescent, Momentum, RMSprop
 from .params import FlatParams
+from . import multitask, transfer  # Course 3: multi-task labels with missing entries; transfer learning
 
 __version__ = "0.1.0"
 
@@ -25,4 +31,3 @@ def load(path):
     """Load a model saved with ``model.save(path)`` (safetensors; never executes code)."""
     from .io import load as _load
     return _load(path)
-from . import multitask, transfer  # noqa: E402 (Course 3: multi-task labels with missing entries; transfer learning)

@@ -12,6 +12,9 @@ side and PyTorch's on the other:
     Dropout(keep_prob)                     ↔  nn.Dropout(p = 1 − keep_prob)
     Activation(g)                          ↔  g as a module
     Flatten                                ↔  nn.Flatten()
+    sequence layers                        ↔  nn.RNN / nn.GRU / nn.LSTM (batch_first), nn.Embedding,
+                                              nn.LayerNorm, nn.MultiheadAttention, nn.TransformerEncoderLayer
+                                              (the mapping is in ``nndl.interop_sequence``)
 
 A PyTorch module takes examples as rows: the module from ``to_torch`` maps X.T (m, n_x) to
 A[L].T (m, n_y), and images as nndl has them, (m, n_H, n_W, n_C). ``from_torch`` matches
@@ -28,45 +31,22 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ._torch_helpers import _expect, _torch, _torch_dtype, activation_module  # noqa: F401
+from .interop_sequence import SEQUENCE_MAPPERS
+
 # layer class name → {"to_modules": fn(layer, torch) -> [modules], "from_group": fn(layer, tensors) -> {key: array}}
 TORCH_MAPPERS: dict[str, dict[str, Callable]] = {}
 
 
-def register_torch_mapper(layer_name: str, to_modules: Callable, from_group: Callable | None = None):
+def register_torch_mapper(layer_name: str, to_modules: Callable, from_group: Callable | None = None,
+                          n_groups: int = 1):
     """Register how layers of class ``layer_name`` become PyTorch modules (``to_modules(layer,
     torch) -> list of modules``) and take weights from one PyTorch module's tensors
     (``from_group(layer, {"weight": …, "bias": …, …}) -> {nndl param/state key: array}``;
-    None for layers without weights)."""
-    TORCH_MAPPERS[layer_name] = {"to_modules": to_modules, "from_group": from_group}
-
-
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        raise ImportError("PyTorch weight exchange needs PyTorch: pip install torch") from None
-    return torch
-
-
-def activation_module(name: str, torch):
-    """The PyTorch module for the course's activation ``name`` (None for linear)."""
-    nn = torch.nn
-    modules = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "linear": None,
-               "softmax": lambda: nn.Softmax(dim=1), "leaky_relu": lambda: nn.LeakyReLU(0.01)}
-    if name not in modules:
-        raise ValueError(f"the activation {name!r} has no PyTorch counterpart; known: {', '.join(modules)}")
-    return modules[name]() if modules[name] is not None else None
-
-
-def _expect(group: dict, key: str, shape: tuple, layer) -> np.ndarray:
-    if key not in group:
-        raise ValueError(f"{type(layer).__name__} expects a PyTorch tensor {key!r} of shape {shape}; "
-                         f"the matching module has {sorted(group)}")
-    value = group[key]
-    if tuple(value.shape) != tuple(shape):
-        raise ValueError(f"{type(layer).__name__}: PyTorch {key} has shape {tuple(value.shape)}, "
-                         f"expected {tuple(shape)}")
-    return value
+    None for layers without weights). A layer whose weights span ``n_groups`` > 1 PyTorch
+    modules gets the list of their groups; a composite layer's keys are dotted paths to
+    its sub-layers' parameters (``"inner.W"``)."""
+    TORCH_MAPPERS[layer_name] = {"to_modules": to_modules, "from_group": from_group, "n_groups": n_groups}
 
 
 def _dense_modules(layer, torch):
@@ -114,10 +94,6 @@ register_torch_mapper("Activation", lambda layer, torch: [m for m in [activation
 register_torch_mapper("Flatten", lambda layer, torch: [torch.nn.Flatten()])
 
 
-def _torch_dtype(dtype, torch):
-    return {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[np.dtype(dtype)]
-
-
 def to_torch(model):
     """A ``torch.nn.Sequential`` computing the model's inference pass on examples-as-rows
     input (X.T), with the model's weights copied in (in the model's dtype); call ``.eval()``
@@ -161,22 +137,41 @@ def from_torch(module_or_state_dict, model) -> None:
     if not model.built:
         raise ValueError("build the nndl model first (give it an input_shape) so its weight shapes are known")
     groups = _groups(state)
-    layers = [layer for layer in model.layers if layer.params or layer.state]
-    if len(groups) != len(layers):
+    layers = [layer for layer in model.layers if layer.n_params or layer.state]
+    sizes = [TORCH_MAPPERS.get(type(layer).__name__, {}).get("n_groups", 1) for layer in layers]
+    if len(groups) != sum(sizes):
         raise ValueError(f"the PyTorch weights come in {len(groups)} module(s) ({', '.join(g for g, _ in groups)}), "
                          f"but the nndl model has {len(layers)} layer(s) with weights "
-                         f"({', '.join(type(layer).__name__ for layer in layers)})")
-    updates = []
-    for layer, (prefix, group) in zip(layers, groups):
+                         f"({', '.join(type(layer).__name__ for layer in layers)}) taking {sum(sizes)}")
+    updates, at = [], 0
+    for layer, size in zip(layers, sizes):
+        prefix, group = groups[at]
+        mine = group if size == 1 else [g for _, g in groups[at:at + size]]
+        at += size
         mapper = TORCH_MAPPERS.get(type(layer).__name__, {}).get("from_group")
         if mapper is None:
             raise ValueError(f"no PyTorch mapping for the weights of {type(layer).__name__}")
         try:
-            values = mapper(layer, group)
+            values = mapper(layer, mine)
         except ValueError as e:
             raise ValueError(f"PyTorch module {prefix!r}: {e}") from None
+        for key, value in values.items():
+            target = _target(layer, key)
+            if target.size != np.size(value):
+                raise ValueError(f"PyTorch module {prefix!r}: {key} has {np.size(value)} values, expected {target.shape}")
         updates.append((layer, values))
     for layer, values in updates:
         for key, value in values.items():
-            target = layer.params[key] if key in layer.params else layer.state[key]
-            target[...] = value.astype(target.dtype, copy=False)
+            target = _target(layer, key)
+            target[...] = np.reshape(value, target.shape).astype(target.dtype, copy=False)
+
+
+def _target(layer, key: str) -> np.ndarray:
+    """The array of ``layer`` named ``key``; a dotted key walks its sub-layers ("inner.W")."""
+    *path, leaf = key.split(".")
+    for child in path:
+        layer = layer.sublayers()[child]
+    return layer.params[leaf] if leaf in layer.params else layer.state[leaf]
+
+for _name, _to, _from, _n in SEQUENCE_MAPPERS:
+    register_torch_mapper(_name, _to, _from, _n)

@@ -13,6 +13,7 @@ import os
 import sys
 
 VERBS = ("train", "evaluate", "predict", "gradcheck", "diagnose", "tune", "demo", "export", "playground")
+VERBS += ("sample",)
 
 
 class CLIError(Exception):

@@ -59,6 +59,10 @@ def add_parser(sub) -> None:
         description="Train an L-layer network (default: the 3Blue1Brown digit network, two hidden layers "
                     "of 16, on the embedded 8x8 digits). Writes RUN_DIR with the model, history.csv, "
                     "summary.json and a cost curve.")
+    from .families import FAMILIES
+    p.add_argument("--model", default="mlp", choices=sorted(FAMILIES),
+                   help="model family (default: mlp, the L-layer network); char-rnn: a character "
+                        "language model of --dataset names")
     p.add_argument("--dataset", default="digits", help=f"one of: {', '.join(dataset_names())} (default: digits)")
     p.add_argument("--layers", help="layer sizes n_x,n[1],…,n[L], e.g. 784,256,128,10 "
                                     "(default: the dataset's input, 16, 16, its classes)")
@@ -190,6 +194,10 @@ def _optimizer(cfg: dict):
 
 def run(args) -> int:
     """Train (or resume) the run the parsed ``args`` describe, holding RUN_DIR's lock throughout."""
+    from .families import family_runner
+    runner = family_runner(getattr(args, "model", "mlp"))
+    if runner is not None:
+        return runner(args)
     if args.resume:
         run_dir = Path(args.resume)
         cfg = _resumed_config(run_dir, args.epochs)

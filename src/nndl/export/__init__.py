@@ -11,3 +11,4 @@ A new layer type plugs in with ``@register_onnx_exporter("ConvLayerName")``; the
 from .onnx import LAYOUTS, ONNX_EXPORTERS, OnnxGraph, register_onnx_exporter, to_onnx
 
 __all__ = ["LAYOUTS", "ONNX_EXPORTERS", "OnnxGraph", "register_onnx_exporter", "to_onnx"]
+from . import onnx_sequence  # noqa: E402,F401  (registers the sequence layers' exporters)

@@ -7,7 +7,9 @@ and dynamic (named "m"). The graph's input and output follow ``layout``:
     layout="course":  X (n_x, m) → A[L] (n_y, m)       the course's columns (a Transpose at each end)
     layout="rows":    X (m, n_x) → A[L] (m, n_y)       examples as rows (scikit-learn, ONNX tools)
 
-Image inputs are (m, n_H, n_W, n_C) in both layouts, as nndl takes them. The output is
+Image inputs are (m, n_H, n_W, n_C) in both layouts, as nndl takes them. Sequences are
+(n_x, m, T) in the course layout and (m, T, n_x) as rows (likewise outputs (n_y, m, T) /
+(m, T, n_y)); token ids are (m, T) int64 in both (exporters in ``onnx_sequence``). The output is
 A[L] — probabilities for sigmoid/softmax outputs, values for a linear output — what
 ``model.predict_proba`` returns. Inference mode: dropout is the identity and batch norm uses
 its running averages.
@@ -164,25 +166,40 @@ def to_onnx(model, path: str | os.PathLike | None = None, layout: str = "course"
     graph = OnnxGraph(model.dtype)
     elem = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float64): TensorProto.DOUBLE}[graph.dtype]
     example = tuple(model.input_shape)
-    dense_in = len(example) == 1
+    ids_in = model.input_kinds[0] == "int"                       # token ids (m, T): int64 in both layouts
+    dense_in = len(example) == 1 and not ids_in
+    seq_in = len(example) == 2 and model.batch_axis % 3 == 1     # sequences (n_x, m, T)
+    in_elem = TensorProto.INT64 if ids_in else elem
     graph._used.update({"X", "A"})
     x = "X"
     if dense_in and layout == "course":
         in_shape = [example[0], "m"]
         x = graph.node("Transpose", [x], "X_rows", perm=[1, 0])
+    elif seq_in and layout == "course":
+        in_shape = [example[0], "m", example[1]]
+        x = graph.node("Transpose", [x], "X_rows", perm=[1, 2, 0])
+    elif seq_in:
+        in_shape = ["m", example[1], example[0]]
     else:
         in_shape = ["m", *example]
     for layer in model.layers:
         x = ONNX_EXPORTERS[type(layer).__name__](layer, graph, x)
     out_example = tuple(model.layers[-1].output_shape)
     dense_out = len(out_example) == 1
+    seq_out = len(out_example) == 2 and model.output_batch_axis % 3 == 1
     if dense_out and layout == "course":
         graph.nodes.append(helper.make_node("Transpose", [x], ["A"], name="A", perm=[1, 0]))
         out_shape = [out_example[0], "m"]
+    elif seq_out and layout == "course":
+        graph.nodes.append(helper.make_node("Transpose", [x], ["A"], name="A", perm=[2, 0, 1]))
+        out_shape = [out_example[0], "m", out_example[1]]
+    elif seq_out:
+        graph.nodes.append(helper.make_node("Identity", [x], ["A"], name="A"))
+        out_shape = ["m", out_example[1], out_example[0]]
     else:
         graph.nodes.append(helper.make_node("Identity", [x], ["A"], name="A"))
         out_shape = ["m", *out_example]
-    g = helper.make_graph(graph.nodes, "nndl", [helper.make_tensor_value_info("X", elem, in_shape)],
+    g = helper.make_graph(graph.nodes, "nndl", [helper.make_tensor_value_info("X", in_elem, in_shape)],
                           [helper.make_tensor_value_info("A", elem, out_shape)], initializer=graph.initializers)
     proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", int(opset))], producer_name="nndl",
                               doc_string=f"nndl network; X: {tuple(in_shape)} -> A[L]: {tuple(out_shape)}")

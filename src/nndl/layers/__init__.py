@@ -20,3 +20,7 @@ from .recurrent import GRU, LSTM, SimpleRNN  # noqa: E402
 
 __all__ += ["SimpleRNN", "GRU", "LSTM", "Embedding", "LayerNorm", "MultiHeadAttention",
             "PositionalEncoding"]
+from .wrappers import Bidirectional, TimeDistributed  # noqa: E402
+from .transformer import TransformerDecoderLayer, TransformerEncoderLayer  # noqa: E402
+
+__all__ += ["Bidirectional", "TimeDistributed", "TransformerEncoderLayer", "TransformerDecoderLayer"]
