@@ -73,3 +73,7 @@ from .word_vectors import (  # noqa: E402
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")]
+from .skipgram import (  # noqa: E402
+    log_sigmoid, negative_sampling_distribution, skipgram_loss, skipgram_scores, skipgram_scores_backward,
+    subsampling_keep_probability,
+)
