@@ -197,3 +197,21 @@ def test_kjv_slice_trains_in_seconds():
     cost = model.history.history["cost"]
     assert np.isfinite(cost).all() and cost[-1] < cost[0] - 0.3
     assert model.E.dtype == np.float32 and model.E.shape == (20, len(vocab))
+
+
+@pytest.mark.skipif(shutil.which("bible") is None, reason="bible-kjv is not installed")
+def test_cli_train_word2vec(tmp_path, capsys):
+    import json
+
+    from nndl.cli import main
+    out = tmp_path / "run"
+    code = main(["train", "--model", "word2vec", "--dataset", "kjv", "--passage", "Genesis1:1-Genesis5:32",
+                 "--epochs", "2", "--dim", "16", "--min-count", "2", "--out", str(out), "--json"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["vocabulary"] > 100 and len(summary["analogies"]) == 10
+    wv = WordVectors.load(out / "vectors.txt")
+    assert wv.E.shape == (16, summary["vocabulary"])
+    np.testing.assert_allclose(WordVectors.load(out / "vectors.safetensors").E, wv.E, rtol=1e-5, atol=1e-7)
+    assert isinstance(nndl.load(out / "model.safetensors"), Word2Vec)
+    assert main(["train", "--model", "word2vec", "--dataset", "digits", "--out", str(tmp_path / "x")]) != 0

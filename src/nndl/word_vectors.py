@@ -149,3 +149,25 @@ class WordVectors:
         if len(words) != V:
             raise ValueError(f"{path}: the header announces {V} words, the file holds {len(words)}")
         return cls(np.stack(rows, axis=1) if rows else np.zeros((n_e, 0), np.float32), words)
+
+
+# Ten analogies the King James Bible's vocabulary can answer: gender, number, tense.
+KJV_ANALOGIES = (("man", "woman", "king", "queen"), ("father", "mother", "son", "daughter"),
+                 ("brother", "sister", "son", "daughter"), ("he", "she", "him", "her"),
+                 ("son", "sons", "daughter", "daughters"), ("king", "kings", "priest", "priests"),
+                 ("city", "cities", "nation", "nations"), ("day", "days", "year", "years"),
+                 ("go", "went", "come", "came"), ("say", "said", "speak", "spake"))
+
+
+def evaluate_analogies(wv: WordVectors, analogies: Sequence[tuple[str, str, str, str]] = KJV_ANALOGIES,
+                       k: int = 5) -> list[dict]:
+    """For each a : b :: c : d, the top k answers of ``wv.analogy(a, b, c, k)`` and whether d
+    is among them; a question with a word outside the vocabulary counts as unsolved."""
+    out = []
+    for a, b, c, d in analogies:
+        try:
+            top = [w for w, _ in wv.analogy(a, b, c, k)]
+        except KeyError:
+            top = []
+        out.append({"question": f"{a}:{b}::{c}:{d}", "top": top, "solved": d in top})
+    return out

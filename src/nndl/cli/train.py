@@ -49,6 +49,8 @@ def add_parser(sub) -> None:
                     "of 16, on the embedded 8x8 digits). Writes RUN_DIR with the model, history.csv, "
                     "summary.json and a cost curve.")
     p.add_argument("--dataset", default="digits", help=f"one of: {', '.join(dataset_names())} (default: digits)")
+    p.add_argument("--model", default="mlp", choices=["mlp", "word2vec"],
+                   help="mlp: an L-layer network (default); word2vec: skip-gram word vectors (--dataset kjv)")
     p.add_argument("--layers", help="layer sizes n_x,n[1],…,n[L], e.g. 784,256,128,10 "
                                     "(default: the dataset's input, 16, 16, its classes)")
     p.add_argument("--activation", default="relu", choices=["relu", "tanh", "sigmoid", "leaky_relu"],
@@ -83,6 +85,8 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one machine-readable summary line")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-plots", action="store_true", help="do not write cost.png")
+    from .train_word2vec import add_options as add_word2vec_options
+    add_word2vec_options(p)
     p.set_defaults(handler=run)
 
 
@@ -162,6 +166,9 @@ def _optimizer(cfg: dict):
 
 def run(args) -> int:
     """Train (or resume) the run the parsed ``args`` describe, holding RUN_DIR's lock throughout."""
+    if getattr(args, "model", "mlp") == "word2vec":
+        from .train_word2vec import run as run_word2vec
+        return run_word2vec(args)
     if args.resume:
         run_dir = Path(args.resume)
         cfg = _resumed_config(run_dir, args.epochs)
