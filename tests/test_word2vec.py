@@ -156,6 +156,9 @@ def test_word_vectors_api_and_course_analogy(tmp_path):
     E[:, 4] = E[:, 3] + E[:, 2] - E[:, 1]
     wv = WordVectors(E, words)
     assert wv.analogy("man", "woman", "king", 1)[0][0] == "queen"
+    assert wv.analogy("man", "woman", "king", 1, method="course")[0][0] == "queen"
+    with pytest.raises(ValueError, match="method"):
+        wv.analogy("man", "woman", "king", method="3cosmul")
     assert c5w2.complete_analogy("man", "woman", "king", wv) == "queen"
     near = wv.nearest("king", 10)
     assert "<pad>" not in [w for w, _ in near] and len(near) == 5
@@ -215,3 +218,21 @@ def test_cli_train_word2vec(tmp_path, capsys):
     np.testing.assert_allclose(WordVectors.load(out / "vectors.safetensors").E, wv.E, rtol=1e-5, atol=1e-7)
     assert isinstance(nndl.load(out / "model.safetensors"), Word2Vec)
     assert main(["train", "--model", "word2vec", "--dataset", "digits", "--out", str(tmp_path / "x")]) != 0
+
+
+def test_model_gradcheck():
+    centers, contexts, negatives, E, theta = _problem(V=9, n_e=5, m=7, K=2, seed=4)
+    model = Word2Vec(9, n_e=5, n_negative=2, seed=0)
+    model.build((), (), (2,))
+    model.set_weights({"skipgram.E": E, "skipgram.theta": theta})
+    result = nndl.gradcheck(model, (centers, contexts, negatives), skipgram_targets(7, 2), max_checks_per_param=None)
+    assert result.difference < 1e-7
+
+
+def test_3cosadd_hand_checked():
+    E = np.array([[1.0, 0.0, 1.0, 3.0], [0.0, 2.0, 1.0, 0.0]])  # a, b, c, w
+    s = F.analogy_scores_3cosadd(E, E[:, 0], E[:, 1], E[:, 2])
+    r = 1 / np.sqrt(2)
+    target = np.array([r - 1, 1 + r])  # (0, 1) − (1, 0) + (1, 1)/√2
+    assert s[3] == pytest.approx((r - 1) / np.linalg.norm(target), rel=1e-12)
+    assert s[1] == pytest.approx((1 + r) / np.linalg.norm(target), rel=1e-12)

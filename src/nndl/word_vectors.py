@@ -5,7 +5,9 @@ is ``nndl.functional.word_vectors`` (Course 5 week 2):
 
     nearest(w, k):       the k words v ≠ w with the largest cos(e_v, e_w)
     analogy(a, b, c, k): a : b :: c : ?, the k words w ∉ {a, b, c} with the largest
-                         cos(e_b − e_a, e_w − e_c) (the course's ``complete_analogy`` score)
+                         cos(e_w, ê_b − ê_a + ê_c), ê = e/‖e‖ (3CosAdd, word2vec's rule), or
+                         with ``method="course"`` cos(e_b − e_a, e_w − e_c) (the score of the
+                         course's ``complete_analogy``)
     debias(g, neutral, pairs): neutralize every word of ``neutral`` (e − (e·g/‖g‖²)·g) and
                          equalize every pair about g
 
@@ -81,9 +83,14 @@ class WordVectors:
         """The k nearest words by cosine similarity, [(word, cos), …] best first."""
         return self._top(F.cosine_similarities(self.E, self[word]), [word], k)
 
-    def analogy(self, a: str, b: str, c: str, k: int = 5) -> list[tuple[str, float]]:
-        """a : b :: c : ?, the k best words w ∉ {a, b, c} by cos(e_b − e_a, e_w − e_c)."""
-        return self._top(F.analogy_scores(self.E, self[a], self[b], self[c]), [a, b, c], k)
+    def analogy(self, a: str, b: str, c: str, k: int = 5, method: str = "3cosadd") -> list[tuple[str, float]]:
+        """a : b :: c : ?, the k best words w ∉ {a, b, c}: by cos(e_w, ê_b − ê_a + ê_c)
+        (``method="3cosadd"``, word2vec's rule) or by cos(e_b − e_a, e_w − e_c) (``"course"``,
+        the score of ``nndl.course.c5w2.complete_analogy``)."""
+        score = {"3cosadd": F.analogy_scores_3cosadd, "course": F.analogy_scores}.get(method)
+        if score is None:
+            raise ValueError(f"method must be '3cosadd' or 'course', got {method!r}")
+        return self._top(score(self.E, self[a], self[b], self[c]), [a, b, c], k)
 
     def direction(self, pairs: Sequence[tuple[str, str]]) -> Array:
         """The mean of e_b − e_a over the pairs: a bias axis g such as he→she, man→woman."""
@@ -160,13 +167,13 @@ KJV_ANALOGIES = (("man", "woman", "king", "queen"), ("father", "mother", "son", 
 
 
 def evaluate_analogies(wv: WordVectors, analogies: Sequence[tuple[str, str, str, str]] = KJV_ANALOGIES,
-                       k: int = 5) -> list[dict]:
-    """For each a : b :: c : d, the top k answers of ``wv.analogy(a, b, c, k)`` and whether d
-    is among them; a question with a word outside the vocabulary counts as unsolved."""
+                       k: int = 5, method: str = "3cosadd") -> list[dict]:
+    """For each a : b :: c : d, the top k answers of ``wv.analogy(a, b, c, k, method)`` and
+    whether d is among them; a question with a word outside the vocabulary counts as unsolved."""
     out = []
     for a, b, c, d in analogies:
         try:
-            top = [w for w, _ in wv.analogy(a, b, c, k)]
+            top = [w for w, _ in wv.analogy(a, b, c, k, method)]
         except KeyError:
             top = []
         out.append({"question": f"{a}:{b}::{c}:{d}", "top": top, "solved": d in top})

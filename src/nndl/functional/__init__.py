@@ -71,6 +71,7 @@ from .lstm import lstm_gates  # noqa: E402
 from .word_vectors import (  # noqa: E402
     analogy_scores, cosine_similarities, cosine_similarity, equalize, neutralize,
 )
+from .word_vectors import analogy_scores_3cosadd  # noqa: E402
 
 __all__ = [name for name in dir() if not name.startswith("_")]
 from .skipgram import (  # noqa: E402
