@@ -76,9 +76,8 @@ class SkipGram(Layer):
     def backward_from_logits(self, dZ):
         cache, _ = self.cache
         m = dZ.shape[1]
-        dE, dtheta = F.skipgram_scores_backward(dZ, cache)
-        np.multiply(dE, 1 / m, out=self.grads["dE"])           # the course's 1/m, where dW is formed
-        np.multiply(dtheta, 1 / m, out=self.grads["dtheta"])
+        # the course's 1/m, where dW is formed (on dZ, the smaller array)
+        F.skipgram_scores_backward(dZ * (1 / m), cache, out=(self.grads["dE"], self.grads["dtheta"]))
         return None
 
     def backward(self, dA):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import sigmoid
-from .embedding import embedding_backward, embedding_forward
+from .embedding import embedding_forward, scatter_add_columns
 
 Array = np.ndarray
 
@@ -32,7 +32,9 @@ def skipgram_scores(centers: Array, targets: Array, E: Array, theta: Array) -> t
     """Z[k, i] = θ[:, targets[i, k]] · E[:, centers[i]].
 
     centers (m,) int, targets (m, 1 + K) int (column 0 the context, then the negatives),
-    E and θ (n_e, V). Returns (Z (1 + K, m) in E's dtype, cache)."""
+    E and θ (n_e, V). Returns (Z (1 + K, m) in E's dtype, cache). The vectors are gathered
+    as rows (the embedding lookup of ``embedding_forward``, kept in its (…, n_e) storage) and
+    the m·(1 + K) dot products are one batched matrix product."""
     centers, targets = np.asarray(centers), np.asarray(targets)
     E, theta = np.asarray(E), np.asarray(theta)
     if E.ndim != 2 or theta.shape != E.shape:
@@ -40,21 +42,28 @@ def skipgram_scores(centers: Array, targets: Array, E: Array, theta: Array) -> t
     if centers.ndim != 1 or targets.ndim != 2 or targets.shape[0] != centers.shape[0]:
         raise ValueError(f"centers must have shape (m,) and targets (m, 1 + K), got {centers.shape} "
                          f"and {targets.shape}")
-    e, cache_e = embedding_forward(centers[:, None], E)       # (n_e, m, 1)
-    t, cache_t = embedding_forward(targets, theta)            # (n_e, m, 1 + K)
-    Z = np.einsum("nik,ni->ki", t, e[:, :, 0], optimize=True)
-    return Z, (e, t, cache_e, cache_t)
+    e, _ = embedding_forward(centers[None, :], E)             # (n_e, 1, m), stored (m, 1, n_e)
+    t, _ = embedding_forward(targets.T, theta)                # (n_e, 1 + K, m), stored (m, 1 + K, n_e)
+    rows_e = np.transpose(e, (2, 1, 0))                       # (m, 1, n_e) contiguous
+    rows_t = np.transpose(t, (2, 1, 0))                       # (m, 1 + K, n_e) contiguous
+    Z = np.matmul(rows_t, rows_e.transpose(0, 2, 1))[:, :, 0].T   # (1 + K, m)
+    return Z, (centers, targets, rows_e, rows_t, E.shape[1])
 
 
-def skipgram_scores_backward(dZ: Array, cache: tuple) -> tuple[Array, Array]:
-    """dE and dθ (n_e, V) from dZ (1 + K, m), summed over the examples (no 1/m)."""
-    e, t, cache_e, cache_t = cache
+def skipgram_scores_backward(dZ: Array, cache: tuple, out: tuple[Array, Array] | None = None) -> tuple[Array, Array]:
+    """dE and dθ (n_e, V) from dZ (1 + K, m), summed over the examples (no 1/m), by the
+    embedding scatter-add (``scatter_add_columns``); written into ``out = (dE, dθ)`` if given."""
+    centers, targets, rows_e, rows_t, V = cache
     dZ = np.asarray(dZ)
-    if dZ.shape != t.shape[2:0:-1]:
-        raise ValueError(f"dZ must have shape {t.shape[2:0:-1]}, got {dZ.shape}")
-    dt = e * dZ.T[None, :, :]                                  # (n_e, m, 1 + K): dZ[k,i]·e_c[i]
-    de = np.einsum("nik,ki->ni", t, dZ, optimize=True)[:, :, None]
-    return embedding_backward(de, cache_e), embedding_backward(dt, cache_t)
+    if dZ.shape != targets.shape[::-1]:
+        raise ValueError(f"dZ must have shape {targets.shape[::-1]}, got {dZ.shape}")
+    dZt = np.ascontiguousarray(dZ.T)[:, None, :]               # (m, 1, 1 + K)
+    rows_de = np.matmul(dZt, rows_t)[:, 0, :]                  # Σ_k dZ[k,i]·θ_{T[i,k]}   (m, n_e)
+    rows_dt = dZt.transpose(0, 2, 1) * rows_e                  # dZ[k,i]·e_{c[i]}   (m, 1 + K, n_e)
+    dE_out, dth_out = out if out is not None else (None, None)
+    dE = scatter_add_columns(centers, rows_de, V, out=dE_out)
+    dtheta = scatter_add_columns(targets.reshape(-1), rows_dt.reshape(-1, rows_dt.shape[2]), V, out=dth_out)
+    return dE, dtheta
 
 
 def log_sigmoid(Z: Array) -> Array:
