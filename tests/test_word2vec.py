@@ -236,3 +236,17 @@ def test_3cosadd_hand_checked():
     target = np.array([r - 1, 1 + r])  # (0, 1) − (1, 0) + (1, 1)/√2
     assert s[3] == pytest.approx((r - 1) / np.linalg.norm(target), rel=1e-12)
     assert s[1] == pytest.approx((1 + r) / np.linalg.norm(target), rel=1e-12)
+
+
+def test_scatter_add_columns():
+    ids = np.array([2, 0, 2, 2, 4])
+    rows = np.arange(10, dtype=np.float32).reshape(5, 2)
+    out = np.full((2, 6), 7.0, np.float32)  # overwritten, not added to
+    dE = F.scatter_add_columns(ids, rows, 6, out=out)
+    assert dE is out and dE.dtype == np.float32
+    assert dE.tolist() == [[2, 0, 0 + 4 + 6, 0, 8, 0], [3, 0, 1 + 5 + 7, 0, 9, 0]]
+    ref = np.zeros((6, 2))
+    np.add.at(ref, ids, rows)
+    np.testing.assert_array_equal(dE, ref.T)
+    with pytest.raises(ValueError, match=r"\(5, n_e\)"):
+        F.scatter_add_columns(ids, rows[:4], 6)
