@@ -42,7 +42,7 @@ for r in results:
 course = evaluate_analogies(wv, method="course")
 print(f"analogies solved in the top 5: {sum(r['solved'] for r in results)}/{len(results)} by 3CosAdd, "
       f"{sum(r['solved'] for r in course)}/{len(course)} by the course's cos(e_b − e_a, e_w − e_c)")
-print("c5w2.complete_analogy('man', 'woman', 'king') =", c5w2.complete_analogy("man", "woman", "king", wv))
+print("c5w2.complete_analogy('son', 'sons', 'daughter') =", c5w2.complete_analogy("son", "sons", "daughter", wv))
 g = wv.direction([("he", "she"), ("man", "woman"), ("him", "her")])
 fair = wv.debias(g, neutral=["wisdom", "strength", "beauty"], pairs=[("man", "woman"), ("king", "queen")])
 for w in ("wisdom", "strength", "beauty"):
