@@ -31,3 +31,5 @@ def load(path):
     """Load a model saved with ``model.save(path)`` (safetensors; never executes code)."""
     from .io import load as _load
     return _load(path)
+from .word2vec import Word2Vec  # noqa: E402 (registers the model for nndl.load)
+from .word_vectors import WordVectors  # noqa: E402

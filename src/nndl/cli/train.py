@@ -62,7 +62,7 @@ def add_parser(sub) -> None:
     from .families import FAMILIES
     p.add_argument("--model", default="mlp", choices=sorted(FAMILIES),
                    help="model family (default: mlp, the L-layer network); char-rnn: a character "
-                        "language model of --dataset names")
+                        "language model of --dataset names; word2vec: skip-gram word vectors of --dataset kjv")
     p.add_argument("--dataset", default="digits", help=f"one of: {', '.join(dataset_names())} (default: digits)")
     p.add_argument("--layers", help="layer sizes n_x,n[1],…,n[L], e.g. 784,256,128,10 "
                                     "(default: the dataset's input, 16, 16, its classes)")
@@ -101,6 +101,8 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one machine-readable summary line")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-plots", action="store_true", help="do not write cost.png")
+    from .train_word2vec import add_options as add_word2vec_options
+    add_word2vec_options(p)
     p.set_defaults(handler=run, parser_defaults={k: p.get_default(k) for k in (*CONFIG_KEYS, "out")})
 
 

@@ -44,7 +44,7 @@ from .lstm import (  # noqa: E402
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward  # noqa: E402
 
 __all__ = [name for name in dir() if not name.startswith("_")]
-from .embedding import embedding_backward, embedding_forward  # noqa: E402
+from .embedding import embedding_backward, embedding_forward, scatter_add_columns  # noqa: E402
 from .sequence_losses import (  # noqa: E402
     sequence_softmax_cross_entropy, sequence_softmax_cross_entropy_backward,
 )
@@ -71,5 +71,10 @@ from .lstm import lstm_gates  # noqa: E402
 from .word_vectors import (  # noqa: E402
     analogy_scores, cosine_similarities, cosine_similarity, equalize, neutralize,
 )
+from .word_vectors import analogy_scores_3cosadd  # noqa: E402
 
 __all__ = [name for name in dir() if not name.startswith("_")]
+from .skipgram import (  # noqa: E402
+    log_sigmoid, negative_sampling_distribution, skipgram_loss, skipgram_scores, skipgram_scores_backward,
+    subsampling_keep_probability,
+)

@@ -4,6 +4,7 @@ Vectors are 1-D arrays of n_e numbers (one word); a vocabulary is a matrix E (n_
 whose column v is the vector of word v.
 
     cos(u, v)   = u·v / (‖u‖‖v‖)                    (0 when a norm is 0, 1 when u = v)
+    analogy a : b :: c : w   the course: cos(e_b − e_a, e_w − e_c); 3CosAdd: cos(e_w, ê_b − ê_a + ê_c)
     neutralize: e − (e·g / ‖g‖²)·g                    (remove the component along g)
     equalize:   the pair moved symmetrically about the axis g, both of norm 1, with the
                 same component orthogonal to g (Bolukbasi et al. 2016)
@@ -48,6 +49,16 @@ def analogy_scores(E: Array, e_a: Array, e_b: Array, e_c: Array) -> Array:
     """a : b :: c : w  scored as cos(e_b − e_a, e_w − e_c) for every column w of E (V,)."""
     e_a, e_b, e_c = (np.asarray(e, dtype=np.float64).ravel() for e in (e_a, e_b, e_c))
     return cosine_similarities(np.asarray(E, dtype=np.float64) - e_c[:, None], e_b - e_a)
+
+
+def analogy_scores_3cosadd(E: Array, e_a: Array, e_b: Array, e_c: Array) -> Array:
+    """a : b :: c : w  scored as cos(e_w, ê_b − ê_a + ê_c), ê = e/‖e‖ (word2vec's 3CosAdd,
+    Mikolov et al. 2013), for every column w of E (V,)."""
+    unit = [np.asarray(e, dtype=np.float64).ravel() for e in (e_a, e_b, e_c)]
+    for i, e in enumerate(unit):
+        n = np.linalg.norm(e)
+        unit[i] = e / n if n > 0 else e
+    return cosine_similarities(E, unit[1] - unit[0] + unit[2])
 
 
 def neutralize(e: Array, g: Array) -> Array:
