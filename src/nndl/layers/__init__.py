@@ -11,3 +11,6 @@ from .pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 
 __all__ = ["LAYERS", "Layer", "register_layer", "Dense", "Dropout", "BatchNorm", "Flatten", "Activation"]
 __all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"]
+from .residual import ConvolutionalBlock, IdentityBlock
+
+__all__ += ["IdentityBlock", "ConvolutionalBlock"]
