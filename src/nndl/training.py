@@ -37,7 +37,7 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
               optimizer: str | Optimizer | None = None, validation_data: tuple | None = None,
               seed: int | None = None, callbacks: Iterable[Callback] = (), verbose: int = 1,
               lr_schedule=None, clip_value: float | None = None, clip_norm: float | None = None,
-              initial_epoch: int | None = None, shuffle: bool = True, mask=None):
+              initial_epoch: int | None = None, shuffle: bool = True, mask=None, augment=None):
     """Train ``model`` with mini-batch gradient descent (``batch_size=None``: batch GD).
 
     X: (n_x, m) (or the first layer's layout; a tuple for a model of several inputs, each
@@ -51,7 +51,10 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     spec ("inverse_time:decay_rate=1"). clip_value / clip_norm: gradient clipping by value /
     by global norm. Each call trains ``epochs`` more epochs, numbered on from those already
     done (the history grows); with ``initial_epoch``, epochs initial_epoch … epochs−1 run
-    instead (resuming a checkpoint to a total). Returns the model's History.
+    instead (resuming a checkpoint to a total). augment: a callable ``fn(X{t}, rng) -> X{t}``
+    (e.g. ``nndl.augment.Augment(shift=2, flip=True)``) applied to every training mini-batch
+    with the model's Generator (seeded like shuffling); dev data and predictions are never
+    augmented. Returns the model's History.
     """
     if not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
@@ -73,6 +76,8 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
         dev = tuple(to_axis(examples_first(A, axis, model.dtype), axis)
                     for A, axis in zip(model._as_inputs(X_dev), model.input_batch_axes))
         val = (model._unpack(dev), Y_dev, *mask_dev)
+    if augment is not None and (not callable(augment) or len(inputs) != 1):
+        raise ValueError("augment must be a callable fn(X, rng) -> X, for a model of one input")
     set_optimizer(model, optimizer, learning_rate)
     if seed is not None:
         model.rng.bit_generator.state = np.random.default_rng(seed).bit_generator.state
@@ -109,6 +114,8 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
             for step, batch in enumerate(batches.epoch(batch_size, perm)):
                 Xb, Yb = (batch[0] if n_in == 1 else batch[:n_in]), batch[n_in]
                 mb_mask = batch[n_in + 1] if mask is not None else None
+                if augment is not None:
+                    Xb = _augmented(augment, Xb, model.rng)
                 mb = Yb.shape[out_axis]
                 J, A = model.compute_cost_and_grads(Xb, Yb, training=True, mask=mb_mask)
                 if not math.isfinite(J):
@@ -144,6 +151,14 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     for cb in callbacks:
         cb.on_train_end(model)
     return model.history
+
+
+def _augmented(augment, Xb, rng):
+    """augment(Xb, rng), checked to keep the mini-batch's shape, in its dtype."""
+    out = augment(Xb, rng)
+    if getattr(out, "shape", None) != Xb.shape:
+        raise ValueError(f"augment must return the mini-batch's shape {Xb.shape}, got {getattr(out, 'shape', out)}")
+    return np.asarray(out, dtype=Xb.dtype)
 
 
 @contextmanager
