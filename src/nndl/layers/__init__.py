@@ -11,11 +11,9 @@ from .pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 
 __all__ = ["LAYERS", "Layer", "register_layer", "Dense", "Dropout", "BatchNorm", "Flatten", "Activation"]
 __all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"]
-<<<<<<< HEAD
 from .residual import ConvolutionalBlock, IdentityBlock
 
 __all__ += ["IdentityBlock", "ConvolutionalBlock"]
-=======
 
 
 # Sequence layers (standalone on the current contract; batch axis 1 for sequences)
@@ -25,4 +23,3 @@ from .recurrent import GRU, LSTM, SimpleRNN  # noqa: E402
 
 __all__ += ["SimpleRNN", "GRU", "LSTM", "Embedding", "LayerNorm", "MultiHeadAttention",
             "PositionalEncoding"]
->>>>>>> main
