@@ -13,6 +13,7 @@ import numpy as np
 
 from ..validation import as_real_array
 from . import CLIError
+from ..preprocessing import as_model_input
 from .common import apply_preprocessing, check_data_meta, emit, IMAGE_SCALE
 
 MAX_PIXELS = 50_000_000
@@ -79,7 +80,7 @@ def run(args) -> int:
     from ..io import load_with_extras
     model, meta, tensors = load_with_extras(args.model)
     data = check_data_meta(meta, tensors, model, args.model)
-    n_x = model.input_shape[0]
+    n_x = int(np.prod(model.input_shape))  # an image model takes the pixels of a column as one image
     path = Path(args.input)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         if not data.get("image_shape") or data.get("dataset") not in IMAGE_SCALE:
@@ -89,7 +90,7 @@ def run(args) -> int:
         raw = read_features(path, n_x)
     if not np.isfinite(raw).all():
         raise CLIError(f"{path.name} contains NaN or Inf values")
-    A = model.predict_proba(apply_preprocessing(raw, data, tensors))
+    A = model.predict_proba(as_model_input(model, apply_preprocessing(raw, data, tensors)))
     classes = data.get("classes") or [str(i) for i in range(max(A.shape[0], 2))]
     probs = np.vstack([1 - A, A]) if A.shape[0] == 1 else A  # a sigmoid output: P(0), P(1)
     labels = probs.argmax(axis=0)
