@@ -62,6 +62,17 @@ def test_lenet5_train_evaluate_predict_diagnose_resume(tiny_fashion, tmp_path, c
     assert json.loads((run / "summary.json").read_text())["epochs"] == 2
 
 
+def test_export_a_convolutional_run(tiny_fashion, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    run = tmp_path / "lenet"
+    assert train(run, tiny_fashion, "--model", "lenet5", "--no-plots") == 0
+    assert main(["export", str(run), str(tmp_path / "lenet.onnx")]) == 0
+    model = nndl.load(run / "model.safetensors")
+    X = np.random.default_rng(2).random((9, 28, 28, 1), dtype=np.float32)
+    got = ort.InferenceSession(str(tmp_path / "lenet.onnx"), providers=["CPUExecutionProvider"]).run(None, {"X": X})[0]
+    np.testing.assert_allclose(got, model.predict_proba(X), rtol=1e-4, atol=1e-6)
+
+
 def test_resnet_with_augmentation_and_resume(tiny_fashion, tmp_path):
     run = tmp_path / "resnet"
     assert train(run, tiny_fashion, "--model", "resnet", "--augment", "shift=2,flip", "--no-plots") == 0
