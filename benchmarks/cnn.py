@@ -8,7 +8,7 @@ order rotates, medians):
 2. one LeNet-5 training step at batch 128 (conv 5×5, 6 filters, "same", ReLU → max-pool 2 →
    conv 5×5, 16 filters, "valid", ReLU → max-pool 2 → dense 120 → 84 → 10 softmax; cross-entropy;
    Adam), written with ``nndl.functional`` — PyTorch runs the same network from the same weights;
-   the same step of ``nndl.cnn_models.lenet5()`` (the Sequential model: layers, flat
+   the same step of ``nndl.models.lenet5()`` (the Sequential model: layers, flat
    parameters, fused softmax/cross-entropy) is timed beside it;
 3. LeNet-5 inference on 1,000 images;
 4. a profile of nndl's step: the time of its parts (im2col, matrix products, col2im, pooling,
@@ -101,8 +101,8 @@ def lenet_step(P: dict, X: np.ndarray, Y: np.ndarray, optimizer, ws: dict = WORK
 
 
 def lenet5_model(P: dict):
-    """``nndl.cnn_models.lenet5()`` holding the weights P."""
-    from nndl.cnn_models import lenet5
+    """``nndl.models.lenet5()`` holding the weights P."""
+    from nndl.models import lenet5
     model = lenet5(seed=0)
     model.set_weights(P)
     return model
@@ -246,7 +246,7 @@ def _lenet(out, rounds, steps) -> dict:
         f"nndl Sequential {c0m:.5f}, torch {c0t:.5f})")
     t = _interleaved({"nndl": lambda: lenet_step(P, X, Y, opt_n), "model": model_step, "torch": torch_step},
                      rounds, steps)
-    out(f"  nndl.functional {1e3 * t['nndl']:.2f} ms   nndl.cnn_models.lenet5 (Sequential) {1e3 * t['model']:.2f} ms"
+    out(f"  nndl.functional {1e3 * t['nndl']:.2f} ms   nndl.models.lenet5 (Sequential) {1e3 * t['model']:.2f} ms"
         f"   torch {1e3 * t['torch']:.2f} ms")
     out(f"  nndl/torch = {t['nndl'] / t['torch']:.2f}× (functional), {t['model'] / t['torch']:.2f}× (Sequential) "
         "(target ≤ 1.2×)")

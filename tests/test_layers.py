@@ -26,6 +26,8 @@ EXAMPLES = {
     "MaxPool2D": ({"pool_size": 3, "strides": 2}, (7, 6, 2)),
     "AvgPool2D": ({"pool_size": 2}, (5, 6, 2)),
     "GlobalAvgPool2D": ({}, (4, 5, 3)),
+    "IdentityBlock": ({"f": 3, "filters": [2, 3, 4], "momentum": 0.8, "name": "res"}, (5, 6, 4)),
+    "ConvolutionalBlock": ({"f": 2, "filters": [2, 3, 5], "strides": 3, "eps": 1e-3}, (7, 6, 2)),
 
     # sequence layers (one example is (n_x, T_x)); Embedding takes integer ids, so no float batch
     "SimpleRNN": ({"units": 3, "return_sequences": False}, (2, 4)),

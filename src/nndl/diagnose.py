@@ -358,7 +358,8 @@ def _run_error_analysis(run_dir: Path, summary: dict[str, Any], data_dir, plots_
     classes = summary.get("classes") or list(getattr(dataset, "classes", []) or [])
     image_shape = summary.get("image_shape") or getattr(dataset, "image_shape", None)
     try:
-        analysis = error_analysis(model, dataset.X_dev, dataset.Y_dev, classes or None, image_shape,
+        from .preprocessing import as_model_input
+        analysis = error_analysis(model, as_model_input(model, dataset.X_dev), dataset.Y_dev, classes or None, image_shape,
                                   k=k, split="dev", plots_dir=plots_dir)
     except ValueError as e:  # the model does not fit this dataset's inputs or labels
         return None, f"no error analysis: {e}", measured

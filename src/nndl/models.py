@@ -42,6 +42,7 @@ import numpy as np
 
 from .batches import chunks, count_examples
 from .callbacks import History
+from .cnn_models import LENET5_BATCH_SIZE, lenet5_layers, resnet_layers  # noqa: F401
 from .initializers import DEFAULT_INIT
 from .layers import Activation, BatchNorm, Dense, Dropout, Layer
 from .layers.base import default_batch_axis, layer_from_spec, layer_spec, walk_layers
@@ -306,11 +307,11 @@ class Model:
     def fit(self, X, Y, epochs: int = 10, batch_size: int | None = 64, learning_rate: float | None = None,
             optimizer=None, validation_data: tuple | None = None, seed: int | None = None, callbacks=(),
             verbose: int = 1, lr_schedule=None, clip_value: float | None = None, clip_norm: float | None = None,
-            initial_epoch: int | None = None, shuffle: bool = True, mask=None):
+            initial_epoch: int | None = None, shuffle: bool = True, mask=None, augment=None):
         return fit_model(self, X, Y, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                          optimizer=optimizer, validation_data=validation_data, seed=seed, callbacks=callbacks,
                          verbose=verbose, lr_schedule=lr_schedule, clip_value=clip_value, clip_norm=clip_norm,
-                         initial_epoch=initial_epoch, shuffle=shuffle, mask=mask)
+                         initial_epoch=initial_epoch, shuffle=shuffle, mask=mask, augment=augment)
 
     fit.__doc__ = fit_model.__doc__.replace("Train ``model``", "Train this model", 1)
 
@@ -680,3 +681,18 @@ def mlp(layer_dims: Sequence[int], hidden: str = "relu", output: str = "softmax"
 def logistic_regression(n_x: int, seed: int = 0, dtype=np.float32) -> Sequential:
     """Logistic regression as a one-unit sigmoid network: ŷ = σ(w·x + b), w and b from zero."""
     return Sequential([Dense(1, "sigmoid", init="zeros")], seed=seed, dtype=dtype, input_shape=(int(n_x),))
+
+
+def lenet5(input_shape=(28, 28, 1), n_classes: int = 10, seed: int = 0, dtype=np.float32) -> Sequential:
+    """LeNet-5 with ReLU and max pooling (``nndl.cnn_models.lenet5_layers``): input
+    (m, 28, 28, 1) (one example: ``input_shape``), output (n_classes, m); 61,706 parameters
+    for 28×28 inputs. Train it with ``fit(X, y, batch_size=128, optimizer="adam")``."""
+    return Sequential(lenet5_layers(n_classes), seed=seed, dtype=dtype, input_shape=tuple(input_shape))
+
+
+def resnet(depths: Sequence[int] = (2, 2, 2), widths: Sequence[int] = (16, 32, 64), n_classes: int = 10,
+           input_shape=(28, 28, 1), seed: int = 0, dtype=np.float32) -> Sequential:
+    """A small ResNet of residual blocks (``nndl.cnn_models.resnet_layers``): one stage per
+    width, ``depths[i]`` blocks each, global average pooling, softmax over n_classes."""
+    return Sequential(resnet_layers(depths, widths, n_classes), seed=seed, dtype=dtype,
+                      input_shape=tuple(input_shape))

@@ -427,3 +427,82 @@ def plot_tuning(study, out_dir: str | os.PathLike) -> list[Path]:
         plt.close(fig)
         written.append(path)
     return written
+
+
+# ---------------------------------------------------------------------- convolutional networks
+def _first_conv(model):
+    from .layers import Conv2D
+    from .layers.base import walk_layers
+    for layer in getattr(model, "layers", ()):
+        for _, owner in walk_layers(layer):
+            if isinstance(owner, Conv2D) and owner.built:
+                return owner
+    raise ValueError("the model has no built Conv2D layer (plot_conv_filters needs a convolutional network)")
+
+
+def plot_conv_filters(model, ax=None, path: str | os.PathLike | None = None, max_filters: int = 64,
+                      cols: int | None = None):
+    """The first convolution's learned filters W (f, f, n_C_prev, n_C), one tile per filter
+    (what the first layer looks for, Course 4 week 4). Grayscale input: W[:, :, 0, c] on a
+    diverging map centred on 0, scaled by its max |w|; RGB input: the filter as a colour image."""
+    W = np.asarray(_first_conv(model).params["W"], dtype=np.float64)
+    k = min(int(max_filters), W.shape[3])
+    if k < 1:
+        raise ValueError(f"max_filters must be >= 1, got {max_filters}")
+    filters = W[..., :k].transpose(3, 0, 1, 2)  # (k, f, f, n_C_prev)
+    rgb = filters.shape[-1] == 3
+    if rgb:
+        shown = _to_display(filters)
+    else:
+        shown = filters.mean(axis=-1)  # one input channel: the filter itself
+        scale = np.abs(shown).max(axis=(1, 2), keepdims=True)
+        shown = np.divide(shown, scale, out=np.zeros_like(shown), where=scale > 0)
+    plt = _pyplot()
+    fig, axes = _grid(plt, ax, k, tile=(1.2, 1.35), cols=cols)
+    for i, a in enumerate(axes):
+        a.imshow(shown[i], cmap=None if rgb else "RdBu", vmin=0 if rgb else -1, vmax=1, interpolation="nearest")
+        a.set_xticks([])
+        a.set_yticks([])
+        a.set_title(f"filter {i + 1}", fontsize=8)
+    if ax is None:
+        fig.suptitle(f"First convolution's filters ({W.shape[0]}×{W.shape[1]}"
+                     f"{'' if W.shape[2] == 1 else f', mean of {W.shape[2]} input channels'})")
+    return _finish(fig, path)
+
+
+def feature_maps(model, x: Array) -> list[tuple[str, Array]]:
+    """(layer description, output (n_H, n_W, n_C)) for every layer of a Sequential whose output
+    is an image, for one example x (n_H, n_W, n_C), in inference mode."""
+    layers = getattr(model, "layers", None)
+    x = np.asarray(x, dtype=model.dtype)
+    if layers is None or model.input_shape is None or x.shape != tuple(model.input_shape):
+        raise ValueError(f"feature_maps takes one example of shape {getattr(model, 'input_shape', None)} "
+                         f"for a built Sequential, got {x.shape}")
+    maps, A = [], x[None]
+    for i, layer in enumerate(layers):
+        A = layer.forward(A, training=False)
+        if A.ndim == 4 and layer.batch_axis == 0:
+            maps.append((f"{i + 1}: {type(layer).__name__} {A.shape[1]}×{A.shape[2]}×{A.shape[3]}", A[0]))
+    return maps
+
+
+def plot_feature_maps(model, x: Array, path: str | os.PathLike | None = None, max_maps: int = 8):
+    """One example's feature maps layer by layer: a row per image-shaped layer output (the
+    input first), its first ``max_maps`` channels, each scaled to its own range."""
+    maps = [("input", np.asarray(x, dtype=np.float64))] + feature_maps(model, x)
+    n = max(1, int(max_maps))
+    plt = _pyplot()
+    fig, axes = _new_figure(plt, len(maps), n, figsize=(1.3 * n, 1.45 * len(maps)))
+    for row, (label, A) in enumerate(maps):
+        shown = _to_display(np.moveaxis(A[..., :n], -1, 0))
+        for c in range(n):
+            a = axes[row, c]
+            a.set_xticks([])
+            a.set_yticks([])
+            if c < shown.shape[0]:
+                a.imshow(shown[c], cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+            else:
+                a.axis("off")
+        axes[row, 0].set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
+    fig.suptitle("Feature maps, layer by layer (one example)")
+    return _finish(fig, path)

@@ -81,3 +81,17 @@ def apply_preprocessing(X: np.ndarray, meta: dict[str, Any], tensors: dict[str, 
     if kind == "scale":
         return X / meta["preprocessing"]["divide_by"]
     return X
+
+
+def as_model_input(model, X: np.ndarray) -> np.ndarray:
+    """Dataset features (n_x, m), one column per example, → what ``model`` takes: X itself for
+    a model of 1-D examples; images (m, n_H, n_W, n_C) for a model of image examples
+    (``model.input_shape`` = (n_H, n_W, n_C), n_x = n_H·n_W·n_C, each column's pixels in
+    row-major (h, w, c) order, as the image datasets store them)."""
+    shape = tuple(model.input_shape)
+    if len(shape) == 1 or X.ndim != 2:
+        return X
+    if X.shape[0] != int(np.prod(shape)):
+        raise ValueError(f"the model takes images of shape {shape} ({int(np.prod(shape))} values); "
+                         f"the data has {X.shape[0]} features per example")
+    return np.ascontiguousarray(X.T).reshape(X.shape[1], *shape)

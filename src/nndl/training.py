@@ -38,7 +38,7 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
               optimizer: str | Optimizer | None = None, validation_data: tuple | None = None,
               seed: int | None = None, callbacks: Iterable[Callback] = (), verbose: int = 1,
               lr_schedule=None, clip_value: float | None = None, clip_norm: float | None = None,
-              initial_epoch: int | None = None, shuffle: bool = True, mask=None):
+              initial_epoch: int | None = None, shuffle: bool = True, mask=None, augment=None):
     """Train ``model`` with mini-batch gradient descent (``batch_size=None``: batch GD).
 
     X: (n_x, m) (or the first layer's layout; a tuple for a model of several inputs, each
@@ -53,7 +53,10 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     by global norm. Each call trains ``epochs`` more epochs, numbered on from those already
     done (the history grows); with ``initial_epoch``, epochs initial_epoch … epochs−1 run
     instead (resuming a checkpoint to a total; epochs ≤ initial_epoch would train nothing and
-    is a ValueError). Returns the model's History.
+    is a ValueError). augment: a callable ``fn(X{t}, rng) -> X{t}``
+    (e.g. ``nndl.augment.Augment(shift=2, flip=True)``) applied to every training mini-batch
+    with the model's Generator (seeded like shuffling); dev data and predictions are never
+    augmented. Returns the model's History.
     """
     start, end = check_epoch_range(epochs, initial_epoch, model.epochs_done)  # with initial_epoch, epochs is a total
     X, Y, *rest = model.prepare(X, Y, mask)
@@ -75,6 +78,8 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
         dev = tuple(to_axis(examples_first(A, axis, model.dtype), axis)
                     for A, axis in zip(model._as_inputs(X_dev), model.input_batch_axes))
         val = (model._unpack(dev), Y_dev, *mask_dev)
+    if augment is not None and (not callable(augment) or len(inputs) != 1):
+        raise ValueError("augment must be a callable fn(X, rng) -> X, for a model of one input")
     set_optimizer(model, optimizer, learning_rate)
     if seed is not None:
         model.rng.bit_generator.state = np.random.default_rng(seed).bit_generator.state
@@ -107,6 +112,8 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
             for step, batch in enumerate(batches.epoch(batch_size, perm)):
                 Xb, Yb = (batch[0] if n_in == 1 else batch[:n_in]), batch[n_in]
                 mb_mask = batch[n_in + 1] if mask is not None else None
+                if augment is not None:
+                    Xb = _augmented(augment, Xb, model.rng)
                 mb = Yb.shape[out_axis]
                 J, A = model.compute_cost_and_grads(Xb, Yb, training=True, mask=mb_mask)
                 if not math.isfinite(J):
@@ -142,6 +149,14 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     for cb in callbacks:
         cb.on_train_end(model)
     return model.history
+
+
+def _augmented(augment, Xb, rng):
+    """augment(Xb, rng), checked to keep the mini-batch's shape, in its dtype."""
+    out = augment(Xb, rng)
+    if getattr(out, "shape", None) != Xb.shape:
+        raise ValueError(f"augment must return the mini-batch's shape {Xb.shape}, got {getattr(out, 'shape', out)}")
+    return np.asarray(out, dtype=Xb.dtype)
 
 
 @contextmanager

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..preprocessing import as_model_input
 from . import CLIError
 from .common import check_data_meta, emit, load_dataset
 
@@ -30,8 +33,10 @@ def run(args) -> int:
     seed = args.seed if args.seed is not None else _training_seed(args.model)
     dataset = load_dataset(name, args.data_dir, seed)
     X, Y = getattr(dataset, f"X_{args.split}"), getattr(dataset, f"Y_{args.split}")
-    if X.shape[0] != model.input_shape[0]:
-        raise CLIError(f"the model expects {model.input_shape[0]} features, {name} has {X.shape[0]}")
+    n_x = int(np.prod(model.input_shape))
+    if X.shape[0] != n_x:
+        raise CLIError(f"the model expects {n_x} features, {name} has {X.shape[0]}")
+    X = as_model_input(model, X)  # images (m, n_H, n_W, n_C) for a convolutional network
     result = model.evaluate(X, Y)
     n_classes = dataset.n_classes
     cm = confusion_matrix(Y, model.predict(X), n_classes)

@@ -1,8 +1,9 @@
 """Model families ``nndl train --model NAME`` builds, each trained by its own module.
 
 ``FAMILIES`` maps a name to ``"module:function"`` under ``nndl.cli``; the function takes the
-parsed arguments and returns the exit code. "mlp" (the default) is the L-layer network of
-``nndl train`` itself. A new family adds one line here.
+parsed arguments and returns the exit code. None: trained by ``nndl train`` itself on the
+dataset's arrays — "mlp" (the default L-layer network) and the convolutional "lenet5" and
+"resnet" (images kept (m, n_H, n_W, n_C)). A new family adds one line here.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ import importlib
 
 FAMILIES: dict[str, str | None] = {
     "mlp": None,
+    "lenet5": None,
+    "resnet": None,
     "char-rnn": "char_rnn:train",
     "word2vec": "train_word2vec:run",
 }
 
 
 def family_runner(name: str):
-    """The training function of family ``name`` (None for the default mlp)."""
+    """The training function of family ``name`` (None for those ``nndl train`` trains itself)."""
     target = FAMILIES[name]
     if target is None:
         return None

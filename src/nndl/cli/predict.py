@@ -16,6 +16,7 @@ import numpy as np
 
 from ..validation import as_real_array
 from . import CLIError
+from ..preprocessing import as_model_input
 from .common import IMAGE_SCALE, apply_preprocessing, check_data_meta, emit, range_warning, warn
 
 MAX_PIXELS = 50_000_000
@@ -82,7 +83,7 @@ def run(args) -> int:
     from ..io import load_with_extras
     model, meta, tensors = load_with_extras(args.model)
     data = check_data_meta(meta, tensors, model, args.model)
-    n_x = model.input_shape[0]
+    n_x = int(np.prod(model.input_shape))  # an image model takes the pixels of a column as one image
     path = Path(args.input)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         if not data.get("image_shape") or data.get("dataset") not in IMAGE_SCALE:
@@ -93,7 +94,7 @@ def run(args) -> int:
     if not np.isfinite(raw).all():
         raise CLIError(f"{path.name} contains NaN or Inf values")
     message = range_warning(raw, tensors)  # said after the predictions, so an error stays one line
-    A = model.predict_proba(apply_preprocessing(raw, data, tensors))
+    A = model.predict_proba(as_model_input(model, apply_preprocessing(raw, data, tensors)))
     classes = data.get("classes") or [str(i) for i in range(max(A.shape[0], 2))]
     probs = np.vstack([1 - A, A]) if A.shape[0] == 1 else A  # a sigmoid output: P(0), P(1)
     labels = probs.argmax(axis=0)

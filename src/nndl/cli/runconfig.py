@@ -12,7 +12,9 @@ CONFIG_TYPES = {
     "lambd": (float,), "keep_prob": (float, None), "batch_norm": (bool,), "lr_schedule": (str, None),
     "clip_value": (float, None), "clip_norm": (float, None), "early_stopping": (int, None),
     "checkpoint_every": (int,), "seed": (int,), "data_dir": (str, None), "hidden_default": (list,),
+    "model": (str,), "augment": (str, None),
 }
+MODEL_CHOICES = ("mlp", "lenet5", "resnet")
 
 
 def check_config_types(cfg, source: str) -> dict:
@@ -31,7 +33,7 @@ def check_config_types(cfg, source: str) -> dict:
             want = " or ".join("null" if k is None else {float: "number"}.get(k, k.__name__) for k in kinds)
             raise CLIError(f"{source}: {key!r} must be {want}, got {v!r}")
     choices = {"activation": ("relu", "tanh", "sigmoid", "leaky_relu"), "optimizer": ("gd", "momentum", "rmsprop", "adam"),
-               "init": ("he", "xavier", "glorot_uniform", "random", "zeros", None)}
+               "init": ("he", "xavier", "glorot_uniform", "random", "zeros", None), "model": MODEL_CHOICES}
     for key, allowed in choices.items():
         if cfg[key] not in allowed:
             raise CLIError(f"{source}: {key!r} must be one of {', '.join(map(str, allowed))}, got {cfg[key]!r}")

@@ -4,7 +4,8 @@ RUN_DIR holds config.json (every option, so ``--resume`` repeats the run exactly
 checkpoint.safetensors (weights + optimizer + random state, every ``--checkpoint-every``
 epochs), model.safetensors (final weights with the dataset's classes and input
 preprocessing), history.csv, summary.json and, with matplotlib, cost.png (plus decision_boundary.png for 2-D data
-and first_layer_weights.png for images).
+and first_layer_weights.png for images into an mlp; conv_filters.png and feature_maps.png for
+``--model lenet5`` / ``resnet``, which keep the images (m, n_H, n_W, n_C)).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from ..files import LOCK_NAME, atomic_write, is_empty_run_dir, lock_run_dir
 from ..limits import check_optional
 from ..schedules import get_schedule
 from . import CLIError
+from ..preprocessing import as_model_input
 from .common import emit, load_dataset, parse_layers, preprocessing_of, warn
-from .runconfig import check_config_types
+from .runconfig import MODEL_CHOICES, check_config_types
 
 # Per dataset: hidden layer sizes, epochs, mini-batch size, Adam's learning rate, L2 λ
 # (chosen on the dev split over seeds 1–5).
@@ -37,10 +39,13 @@ DEFAULTS = {
     "football": dict(hidden=[16, 16], epochs=150, batch_size=32, lr=0.01),
 }
 FALLBACK = dict(hidden=[16, 16], epochs=20, batch_size=64, lr=0.001)
+# Convolutional networks on images (m, n_H, n_W, n_C): LeNet-5's recipe (Adam, α = 0.001,
+# mini-batches of 128, 10 epochs), also the small ResNet's.
+CNN_DEFAULTS = dict(hidden=[], epochs=10, batch_size=128, lr=0.001)
 DEFAULT_LR = {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "rmsprop": 0.001}
 CONFIG_KEYS = ("dataset", "layers", "activation", "init", "epochs", "batch_size", "lr", "optimizer", "beta",
                "beta2", "lambd", "keep_prob", "batch_norm", "lr_schedule", "clip_value", "clip_norm",
-               "early_stopping", "checkpoint_every", "seed", "data_dir")
+               "early_stopping", "checkpoint_every", "seed", "data_dir", "model", "augment")
 
 
 def _per_dataset(key: str, fallback=None) -> str:
@@ -61,8 +66,12 @@ def add_parser(sub) -> None:
                     "summary.json and a cost curve.")
     from .families import FAMILIES
     p.add_argument("--model", default="mlp", choices=sorted(FAMILIES),
-                   help="model family (default: mlp, the L-layer network); char-rnn: a character "
+                   help="model family (default: mlp, the L-layer network); lenet5 or resnet: convolutional "
+                        "networks on the dataset's images, kept (m, n_H, n_W, n_C); char-rnn: a character "
                         "language model of --dataset names; word2vec: skip-gram word vectors of --dataset kjv")
+    p.add_argument("--augment", metavar="SPEC",
+                   help="data augmentation of training images, e.g. shift=2,flip or crop=3 "
+                        "(random shifts, crops, horizontal flips; convolutional models)")
     p.add_argument("--dataset", default="digits", help=f"one of: {', '.join(dataset_names())} (default: digits)")
     p.add_argument("--layers", help="layer sizes n_x,n[1],…,n[L], e.g. 784,256,128,10 "
                                     "(default: the dataset's input, 16, 16, its classes)")
@@ -122,7 +131,7 @@ def _ignored_on_resume(args, cfg: dict) -> list[str]:
 
 def _config_from_args(args) -> dict:
     cfg = {k: getattr(args, k) for k in CONFIG_KEYS}
-    defaults = DEFAULTS.get(args.dataset, FALLBACK)
+    defaults = DEFAULTS.get(args.dataset, FALLBACK) if args.model == "mlp" else CNN_DEFAULTS
     cfg["hidden_default"] = defaults["hidden"]
     for key in ("epochs", "batch_size"):
         if cfg[key] is None:
@@ -161,15 +170,43 @@ def _validate(cfg: dict) -> None:
     if cfg["checkpoint_every"] < 1:
         raise CLIError(f"--checkpoint-every must be at least 1, got {cfg['checkpoint_every']}")
     if cfg["layers"]:
+        if cfg["model"] != "mlp":
+            raise CLIError(f"--layers sets the sizes of the mlp; --model {cfg['model']} has its own layers")
         parse_layers(cfg["layers"])
+    _augment(cfg)
     try:
         get_schedule(cfg["lr_schedule"])
     except (ValueError, TypeError) as e:
         raise CLIError(f"--lr-schedule: {e}") from None
 
 
+def _augment(cfg: dict):
+    """--augment "shift=2,crop=1,flip" → an nndl.augment.Augment (None without the option)."""
+    if not cfg.get("augment"):
+        return None
+    from ..augment import Augment
+    if cfg["model"] == "mlp":
+        raise CLIError("--augment transforms images: use it with --model lenet5 or resnet")
+    kwargs = {}
+    try:
+        for item in cfg["augment"].split(","):
+            key, _, value = item.strip().partition("=")
+            if key not in ("shift", "crop", "flip"):
+                raise ValueError(f"it takes shift=N, crop=N and flip, got {item!r}")
+            kwargs[key] = bool(int(value or 1)) if key == "flip" else int(value)
+        return Augment(**kwargs)
+    except ValueError as e:
+        raise CLIError(f"--augment {cfg['augment']!r}: {e}") from None
+
+
 def _build_model(cfg: dict, dataset):
-    from ..models import mlp
+    from ..models import lenet5, mlp, resnet
+    if cfg["model"] != "mlp":
+        if not dataset.image_shape:
+            raise CLIError(f"--model {cfg['model']} needs images; {dataset.name} has {dataset.n_x} plain features")
+        shape = tuple(dataset.image_shape) + ((1,) if len(dataset.image_shape) == 2 else ())
+        build = lenet5 if cfg["model"] == "lenet5" else resnet
+        return build(input_shape=shape, n_classes=max(dataset.n_classes, 2), seed=cfg["seed"])
     n_out = 1 if dataset.n_classes == 2 else dataset.n_classes
     dims = parse_layers(cfg["layers"]) if cfg["layers"] else [dataset.n_x, *cfg["hidden_default"], n_out]
     if dims[0] != dataset.n_x:
@@ -251,6 +288,9 @@ def _resumed_config(run_dir: Path, epochs: int | None) -> dict:
         cfg = json.loads(config_path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CLIError(f"{config_path} is not valid JSON ({e}); it was damaged or edited") from None
+    if isinstance(cfg, dict):  # runs written before convolutional models: an mlp, no augmentation
+        cfg.setdefault("model", "mlp")
+        cfg.setdefault("augment", None)
     cfg = check_config_types(cfg, str(config_path))
     if epochs is not None:
         cfg["epochs"] = epochs
@@ -300,15 +340,17 @@ def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
     callbacks.append(_RunCheckpoint(checkpoint, cfg["checkpoint_every"], *preprocessing_of(dataset)))
     verbose = 0 if args.no_progress else 1
     if not args.json:
-        print(f"nndl: training {'x'.join(map(str, _dims(model, dataset)))} "
+        name = 'x'.join(map(str, _dims(model, dataset))) if cfg["model"] == "mlp" else cfg["model"]
+        print(f"nndl: training {name} "
               f"on {dataset.name} ({dataset.X_train.shape[1]} train / {dataset.X_dev.shape[1]} dev / "
               f"{dataset.X_test.shape[1]} test) → {run_dir}")
     start = time.perf_counter()
     first_epoch = model.epochs_done
     if not _stopped_early(model):
         try:
-            model.fit(dataset.X_train, dataset.Y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"] or None,
-                      optimizer=optimizer, validation_data=(dataset.X_dev, dataset.Y_dev),
+            model.fit(as_model_input(model, dataset.X_train), dataset.Y_train, epochs=cfg["epochs"],
+                      batch_size=cfg["batch_size"] or None, optimizer=optimizer, augment=_augment(cfg),
+                      validation_data=(as_model_input(model, dataset.X_dev), dataset.Y_dev),
                       initial_epoch=model.epochs_done, callbacks=callbacks, verbose=verbose,
                       lr_schedule=cfg["lr_schedule"], clip_value=cfg["clip_value"], clip_norm=cfg["clip_norm"])
         except TrainingDiverged as e:
@@ -332,7 +374,7 @@ def _stopped_early(model) -> bool:
 
 def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float, first_epoch: int = 0) -> int:
     from ..io import save
-    results = {split: model.evaluate(getattr(dataset, f"X_{split}"), getattr(dataset, f"Y_{split}"))
+    results = {split: model.evaluate(as_model_input(model, getattr(dataset, f"X_{split}")), getattr(dataset, f"Y_{split}"))
                for split in ("train", "dev", "test")}
     if getattr(dataset, "X_train_dev", None) is not None:  # Course 3's train-dev set, when the dataset has one
         results["train_dev"] = model.evaluate(dataset.X_train_dev, dataset.Y_train_dev)
@@ -340,7 +382,7 @@ def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float, first_epoc
     save(model, run_dir / "model.safetensors", extra_metadata=meta, extra_tensors=tensors)
     model.history.write_csv(run_dir / "history.csv")
     summary = {
-        "dataset": dataset.name, "seed": cfg["seed"], "layers": _dims(model, dataset),
+        "dataset": dataset.name, "seed": cfg["seed"], "model": cfg["model"], "layers": _dims(model, dataset),
         "epochs": model.epochs_done, "seconds": round(seconds, 3),
         **{f"{s}_accuracy": r["accuracy"] for s, r in results.items()},
         **{f"{s}_cost": r["cost"] for s, r in results.items()},
@@ -364,7 +406,8 @@ def _dims(model, dataset) -> list[int]:
 
 
 def _plot(model, dataset, run_dir: Path) -> None:
-    """cost.png always; decision_boundary.png for 2-D data; first_layer_weights.png for images."""
+    """cost.png always; decision_boundary.png for 2-D data; first_layer_weights.png for images
+    into an mlp; conv_filters.png and feature_maps.png (the first test image) for a ConvNet."""
     try:
         from .. import plots
         lambd = max((float(getattr(layer, "l2", 0.0) or 0.0) for layer in model.layers), default=0.0)
@@ -372,7 +415,11 @@ def _plot(model, dataset, run_dir: Path) -> None:
         if dataset.n_x == 2:
             plots.plot_decision_boundary(model, dataset.X_train, dataset.Y_train,
                                          path=run_dir / "decision_boundary.png")
-        if dataset.image_shape:
+        if len(model.input_shape) == 3:
+            plots.plot_conv_filters(model, path=run_dir / "conv_filters.png")
+            plots.plot_feature_maps(model, as_model_input(model, dataset.X_test[:, :1])[0],
+                                    path=run_dir / "feature_maps.png")
+        elif dataset.image_shape:
             plots.plot_first_layer_weights(model, dataset.image_shape, path=run_dir / "first_layer_weights.png")
     except ImportError as e:  # matplotlib is an optional extra
         warn(f"no plots ({e})")

@@ -144,6 +144,66 @@ def _flatten(layer, graph: OnnxGraph, x: str) -> str:
     return graph.node("Flatten", [x], graph.fresh("flatten"), axis=1)
 
 
+def _channels_first(graph: OnnxGraph, x: str, l: str) -> str:
+    return graph.node("Transpose", [x], f"{l}/to_channels_first", perm=[0, 3, 1, 2])
+
+
+def _channels_last(graph: OnnxGraph, x: str, l: str) -> str:
+    return graph.node("Transpose", [x], f"{l}/to_channels_last", perm=[0, 2, 3, 1])
+
+
+@register_onnx_exporter("Conv2D")
+def _conv2d(layer, graph: OnnxGraph, x: str) -> str:
+    """Z = conv(A_prev, W) + b as ONNX Conv on NCHW: (m, n_H, n_W, n_C) goes channels-first,
+    W (f, f, n_C_prev, n_C) becomes (n_C, n_C_prev, f, f), padding ((top, bottom), (left,
+    right)) becomes pads [top, left, bottom, right]; then back to channels-last, then g."""
+    from ..functional.conv import resolve_padding
+    l = graph.fresh("conv")
+    n_H, n_W, _ = layer.input_shape
+    f, s, d = layer.kernel_size, layer.strides, layer.dilation
+    (top, bottom), (left, right) = resolve_padding(layer.padding, n_H, n_W, f, s, d)
+    W = graph.weight(f"{l}/W", layer.params["W"].transpose(3, 2, 0, 1))
+    b = graph.weight(f"{l}/b", layer.params["b"].ravel())
+    z = graph.node("Conv", [_channels_first(graph, x, l), W, b], f"{l}/Z", kernel_shape=[f, f], strides=[s, s],
+                   dilations=[d, d], pads=[top, left, bottom, right])
+    return activation(graph, layer.activation, _channels_last(graph, z, l), f"{l}/A")
+
+
+def _pool(op: str):
+    def export(layer, graph: OnnxGraph, x: str) -> str:
+        """f×f windows moved by s, no padding (floor), on NCHW and back to channels-last."""
+        l = graph.fresh(op.lower())
+        f, s = layer.pool_size, layer.strides or layer.pool_size
+        y = graph.node(op, [_channels_first(graph, x, l)], f"{l}/A", kernel_shape=[f, f], strides=[s, s])
+        return _channels_last(graph, y, l)
+    return export
+
+
+register_onnx_exporter("MaxPool2D")(_pool("MaxPool"))
+register_onnx_exporter("AvgPool2D")(_pool("AveragePool"))
+
+
+@register_onnx_exporter("GlobalAvgPool2D")
+def _global_avg_pool(layer, graph: OnnxGraph, x: str) -> str:
+    """(m, n_H, n_W, n_C) → (m, n_C): each channel's mean over the image."""
+    return graph.node("ReduceMean", [x], graph.fresh("global_avg_pool"), axes=[1, 2], keepdims=0)
+
+
+def _residual(layer, graph: OnnxGraph, x: str) -> str:
+    """A = ReLU(main(X) + shortcut(X)): each sub-layer by its own exporter, then Add and Relu."""
+    l = graph.fresh(type(layer).__name__.lower())
+    z = s = x
+    for child in layer.main.values():
+        z = ONNX_EXPORTERS[type(child).__name__](child, graph, z)
+    for child in layer.shortcut.values():
+        s = ONNX_EXPORTERS[type(child).__name__](child, graph, s)
+    return graph.node("Relu", [graph.node("Add", [z, s], f"{l}/sum")], f"{l}/A")
+
+
+register_onnx_exporter("IdentityBlock")(_residual)
+register_onnx_exporter("ConvolutionalBlock")(_residual)
+
+
 def to_onnx(model, path: str | os.PathLike | None = None, layout: str = "course",
             opset: int = DEFAULT_OPSET, metadata: dict | None = None):
     """The model's inference pass as an ONNX ModelProto, checked with ``onnx.checker``;

@@ -11,6 +11,9 @@ from .pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 
 __all__ = ["LAYERS", "Layer", "register_layer", "Dense", "Dropout", "BatchNorm", "Flatten", "Activation"]
 __all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"]
+from .residual import ConvolutionalBlock, IdentityBlock
+
+__all__ += ["IdentityBlock", "ConvolutionalBlock"]
 
 
 # Sequence layers (standalone on the current contract; batch axis 1 for sequences)

@@ -12,6 +12,17 @@ from .base import Array, Layer, register_layer
 from .dense import _call
 
 
+def functional_workspace(layer: Layer, like: Array, training: bool) -> dict | None:
+    """The dict of reused arrays that ``nndl.functional``'s conv and pooling take as
+    ``workspace``, kept inside the layer's contract workspace (see ``Layer._buffer``): None
+    unless the model trains on arrays of the layer's dtype; one dict per ``call`` of a layer
+    used several times in a pass, so one call's output is not overwritten by the next."""
+    workspace = getattr(layer, "workspace", None)
+    if workspace is None or not training or like.dtype != layer._dtype:
+        return None
+    return workspace.setdefault(("functional", len(layer._calls)), {})
+
+
 @register_layer
 class Conv2D(Layer):
     """``filters`` filters of size kernel_size × kernel_size over images.
@@ -26,8 +37,9 @@ class Conv2D(Layer):
 
     batch_axis = 0
     numbered = True
-    # While a model trains, a dict of per-batch arrays (padded input, im2col matrix, Z, dZ,
-    # dA_prev) that every step reuses; None otherwise, so a forward pass returns fresh arrays.
+    # The contract's workspace: while a model trains, a dict of per-batch arrays (padded input,
+    # im2col matrix, Z, dZ, dA_prev) that every step reuses (see ``functional_workspace``);
+    # None otherwise, so a forward pass returns fresh arrays.
     workspace: dict | None = None
 
     def __init__(self, filters: int, kernel_size: int, strides: int = 1, padding="valid", dilation: int = 1,
@@ -60,8 +72,8 @@ class Conv2D(Layer):
                              f"with padding {self.padding!r}")
         return out_H, out_W, self.filters
 
-    def build(self, input_shape, rng, dtype=np.float32):
-        out = super().build(input_shape, rng, dtype)
+    def build(self, input_shape, rng, dtype=np.float32, batch_axis=None):
+        out = super().build(input_shape, rng, dtype, batch_axis)
         f, n_C_prev = self.kernel_size, input_shape[2]
         init = self.init or DEFAULT_INIT.get(self.activation, "xavier")
         shape = (f, f, n_C_prev, self.filters)
@@ -72,7 +84,8 @@ class Conv2D(Layer):
         return out
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
-        ws = self.workspace if training else None
+        self.check_input(A_prev)
+        ws = functional_workspace(self, A_prev, training)
         Z, conv_cache = conv_forward(A_prev, self.params["W"], self.params["b"], self.strides, self.padding,
                                      self.dilation, workspace=ws)
         A, activation_cache = _call(get_activation(self.activation)[0], Z, out=Z)
@@ -85,7 +98,7 @@ class Conv2D(Layer):
         if self.cache is None:
             raise RuntimeError("Conv2D.backward needs a forward pass with training=True first")
         conv_cache, activation_cache = self.cache
-        ws = self.workspace
+        ws = functional_workspace(self, dA, True)
         dZ_out = None if ws is None else buffer(ws, "dZ", dA.shape, dA.dtype)
         dZ = _call(get_activation(self.activation)[1], dA, activation_cache, out=dZ_out)
         dA_prev, dW, db = conv_backward(dZ, conv_cache, compute_dA_prev=self.needs_input_grad, workspace=ws)

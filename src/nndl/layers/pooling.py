@@ -6,6 +6,7 @@ import numpy as np
 
 from ..functional.pooling import global_avg_pool_backward, global_avg_pool_forward, pool_backward, pool_forward
 from .base import Array, Layer, register_layer
+from .conv import functional_workspace
 
 
 class _Pool2D(Layer):
@@ -14,7 +15,7 @@ class _Pool2D(Layer):
 
     batch_axis = 0
     mode = "max"
-    workspace: dict | None = None  # per-batch arrays reused while a model trains (see Conv2D)
+    workspace: dict | None = None  # the contract's per-batch arrays, reused while a model trains
 
     def __init__(self, pool_size: int = 2, strides: int | None = None, name: str | None = None):
         super().__init__(name)
@@ -35,15 +36,16 @@ class _Pool2D(Layer):
         return (n_H - f) // s + 1, (n_W - f) // s + 1, n_C
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
+        self.check_input(A_prev)
         A, cache = pool_forward(A_prev, self.pool_size, self.strides, self.mode,
-                                workspace=self.workspace if training else None)
+                                workspace=functional_workspace(self, A_prev, training))
         self.cache = cache if training else None
         return A
 
     def backward(self, dA: Array) -> Array:
         if self.cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward needs a forward pass with training=True first")
-        return pool_backward(dA, self.cache, workspace=self.workspace)
+        return pool_backward(dA, self.cache, workspace=functional_workspace(self, dA, True))
 
     def get_config(self):
         return {"pool_size": self.pool_size, "strides": self.strides, "name": self.name}
@@ -77,6 +79,7 @@ class GlobalAvgPool2D(Layer):
         return (input_shape[2],)
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
+        self.check_input(A_prev)
         A, self.cache = global_avg_pool_forward(A_prev)
         return A
 

@@ -1,0 +1,94 @@
+"""The CLI with convolutional networks: train (--model lenet5 / resnet, --augment), evaluate,
+predict, diagnose and --resume on a tiny Fashion-MNIST-shaped dataset (images kept (m, 28, 28, 1))."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl.cli import main
+from nndl.datasets import registry
+from nndl.datasets.idx import write_idx
+
+
+@pytest.fixture
+def tiny_fashion(tmp_path, monkeypatch):
+    """400 training images (the last 100 are dev) and 50 test images, random pixels."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "fashion"
+    folder.mkdir()
+    for base, m in (("train", 400), ("t10k", 50)):
+        write_idx(folder / f"{base}-images-idx3-ubyte", rng.integers(0, 256, (m, 28, 28), dtype=np.uint8))
+        write_idx(folder / f"{base}-labels-idx1-ubyte", rng.integers(0, 10, m, dtype=np.uint8))
+    monkeypatch.setattr(registry, "MNIST_DEV", 100)
+    return folder
+
+
+def train(run, data, *extra):
+    return main(["train", "--dataset", "fashion-mnist", "--data-dir", str(data), "--out", str(run), "--epochs", "1",
+                 "--no-progress", *extra])
+
+
+def test_lenet5_train_evaluate_predict_diagnose_resume(tiny_fashion, tmp_path, capsys):
+    run = tmp_path / "lenet"
+    assert train(run, tiny_fashion, "--model", "lenet5", "--batch-size", "64") == 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["model"] == "lenet5" and summary["epochs"] == 1
+    for name in ("conv_filters.png", "feature_maps.png", "cost.png", "model.safetensors"):
+        assert (run / name).is_file(), name
+    model = nndl.load(run / "model.safetensors")
+    assert model.input_shape == (28, 28, 1) and type(model.layers[0]).__name__ == "Conv2D"
+    capsys.readouterr()
+
+    assert main(["evaluate", str(run / "model.safetensors"), "--data-dir", str(tiny_fashion), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["m"] == 50 and result["accuracy"] == pytest.approx(summary["test_accuracy"])
+
+    raw = np.random.default_rng(1).integers(0, 256, (3, 784)).astype(np.float64)
+    np.save(tmp_path / "three.npy", raw)
+    assert main(["predict", str(run / "model.safetensors"), str(tmp_path / "three.npy"), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["predictions"]
+    want = model.predict(raw.reshape(3, 28, 28, 1) / 255.0)[0]
+    assert [r["class_index"] for r in rows] == list(want)
+
+    assert main(["diagnose", str(run), "--data-dir", str(tiny_fashion), "--json"]) == 0
+    capsys.readouterr()
+    assert (run / "confident_errors.png").is_file()
+
+    assert main(["train", "--resume", str(run), "--epochs", "2", "--no-progress", "--no-plots"]) == 0
+    assert json.loads((run / "summary.json").read_text())["epochs"] == 2
+
+
+def test_export_a_convolutional_run(tiny_fashion, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    run = tmp_path / "lenet"
+    assert train(run, tiny_fashion, "--model", "lenet5", "--no-plots") == 0
+    assert main(["export", str(run), str(tmp_path / "lenet.onnx")]) == 0
+    model = nndl.load(run / "model.safetensors")
+    X = np.random.default_rng(2).random((9, 28, 28, 1), dtype=np.float32)
+    got = ort.InferenceSession(str(tmp_path / "lenet.onnx"), providers=["CPUExecutionProvider"]).run(None, {"X": X})[0]
+    np.testing.assert_allclose(got, model.predict_proba(X), rtol=1e-4, atol=1e-6)
+
+
+def test_resnet_with_augmentation_and_resume(tiny_fashion, tmp_path):
+    run = tmp_path / "resnet"
+    assert train(run, tiny_fashion, "--model", "resnet", "--augment", "shift=2,flip", "--no-plots") == 0
+    config = json.loads((run / "config.json").read_text())
+    assert config["model"] == "resnet" and config["augment"] == "shift=2,flip"
+    model = nndl.load(run / "model.safetensors")
+    assert any("identityblock" in name for name in model.params)
+    assert main(["train", "--resume", str(run), "--epochs", "2", "--no-progress", "--no-plots"]) == 0
+    assert json.loads((run / "summary.json").read_text())["epochs"] == 2
+
+
+def test_cnn_cli_errors(tiny_fashion, tmp_path, capsys):
+    assert train(tmp_path / "a", tiny_fashion, "--model", "lenet5", "--augment", "zoom=2") == 2
+    assert "--augment" in capsys.readouterr().err
+    assert main(["train", "--dataset", "moons", "--model", "lenet5", "--out", str(tmp_path / "b")]) == 2
+    assert "needs images" in capsys.readouterr().err
+    assert main(["train", "--dataset", "moons", "--augment", "flip", "--out", str(tmp_path / "c")]) == 2
+    assert "lenet5 or resnet" in capsys.readouterr().err
+    assert train(tmp_path / "d", tiny_fashion, "--model", "lenet5", "--layers", "784,10") == 2
