@@ -60,8 +60,8 @@ class Conv2D(Layer):
                              f"with padding {self.padding!r}")
         return out_H, out_W, self.filters
 
-    def build(self, input_shape, rng, dtype=np.float32):
-        out = super().build(input_shape, rng, dtype)
+    def build(self, input_shape, rng, dtype=np.float32, batch_axis=None):
+        out = super().build(input_shape, rng, dtype, batch_axis)
         f, n_C_prev = self.kernel_size, input_shape[2]
         init = self.init or DEFAULT_INIT.get(self.activation, "xavier")
         shape = (f, f, n_C_prev, self.filters)
