@@ -25,3 +25,4 @@ def load(path):
     """Load a model saved with ``model.save(path)`` (safetensors; never executes code)."""
     from .io import load as _load
     return _load(path)
+from .detection_model import YoloLoss, detect, yolo_tiny  # noqa: E402 (YOLO detector, Course 4 week 3)
