@@ -26,3 +26,4 @@ def load(path):
     from .io import load as _load
     return _load(path)
 from .detection_model import YoloLoss, detect, yolo_tiny  # noqa: E402 (YOLO detector, Course 4 week 3)
+from .neural_style import style_transfer  # noqa: E402 (neural style transfer, Course 4 week 4)
