@@ -27,3 +27,4 @@ def load(path):
     return _load(path)
 from .detection_model import YoloLoss, detect, yolo_tiny  # noqa: E402 (YOLO detector, Course 4 week 3)
 from .neural_style import style_transfer  # noqa: E402 (neural style transfer, Course 4 week 4)
+from .verification import TripletNetwork  # noqa: E402 (face verification, Course 4 week 4)
