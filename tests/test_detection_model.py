@@ -124,3 +124,22 @@ def test_targets_of_a_wrong_shape_are_refused(canvases):
     model = yolo_tiny(widths=(4, 4, 4, 4))
     with pytest.raises(ValueError, match="loss.encode"):
         model.fit(X[:4], np.zeros((4, 8, 8, 40)), epochs=1, verbose=0)
+
+
+def test_plot_of_predicted_boxes(tmp_path, canvases):
+    pytest.importorskip("matplotlib")
+    from matplotlib.patches import Rectangle
+    from nndl.plots import plot_detections
+    X, boxes, classes = canvases
+    loss = YoloLoss()
+    Y = loss.encode(boxes[:4], classes[:4], 64)
+    P = _logits_of_targets(loss.grid(Y))
+    P[..., 0] = np.where(loss.grid(Y)[..., 0] > 0, 8.0, -8.0)
+    P[..., 5:] *= 10
+    det, gt = loss.detections(P.reshape(Y.shape)), loss.ground_truth(Y)
+    fig = plot_detections(X[:4], det, gt, path=tmp_path / "boxes.png")
+    drawn = sum(isinstance(p, Rectangle) for a in fig.axes for p in a.patches)
+    assert drawn == 2 * len(gt["images"])  # each object: its prediction and its ground truth
+    assert (tmp_path / "boxes.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="boxes \\(n, 4\\)"):
+        plot_detections(X[:4], {"boxes": np.zeros((2, 3)), "images": [0, 1], "scores": [1, 1], "classes": [0, 0]})
