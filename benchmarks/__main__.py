@@ -1,11 +1,14 @@
-"""``python -m benchmarks mlp [...]``: see ``benchmarks/mlp.py`` and BENCHMARKS.md."""
+"""``python -m benchmarks mlp [...]``: see ``benchmarks/mlp.py`` and BENCHMARKS.md.
+
+``python -m benchmarks rnn``: see ``benchmarks/rnn.py``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import cnn, memory, mlp, profile
+from . import cnn, memory, mlp, profile, rnn
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     profile.add_parser(sub)
     memory.add_parser(sub)
     cnn.add_parser(sub)
+    rnn.add_parser(sub)
     args = parser.parse_args(argv)
     return int(args.handler(args) or 0)
 

@@ -302,9 +302,9 @@ def test_not_found_lists_every_place_searched(tmp_path, monkeypatch):
     monkeypatch.setenv("NNDL_DATA", str(tmp_path / "env"))
     monkeypatch.setattr(mnist_module, "SYSTEM_DIRS", {"mnist": (), "fashion-mnist": (str(tmp_path / "sys"),)})
     with pytest.raises(FileNotFoundError) as info:
-        load_mnist("fashion-mnist", data_dir=tmp_path / "arg", download=False, cache_dir=tmp_path / "cache")
+        load_mnist("fashion-mnist", download=False, cache_dir=tmp_path / "cache")
     message = str(info.value)
-    for place in ("arg", "arg/fashion-mnist", "env", "env/fashion-mnist", "sys", "cache/fashion-mnist"):
+    for place in ("env", "env/fashion-mnist", "sys", "cache/fashion-mnist"):
         assert str(tmp_path / place) in message
     assert "download=False" in message and "train-images-idx3-ubyte" in message
     assert mnist_module.MIRRORS["fashion-mnist"][0] in message          # how to get the files

@@ -26,6 +26,13 @@ EXAMPLES = {
     "MaxPool2D": ({"pool_size": 3, "strides": 2}, (7, 6, 2)),
     "AvgPool2D": ({"pool_size": 2}, (5, 6, 2)),
     "GlobalAvgPool2D": ({}, (4, 5, 3)),
+
+    # sequence layers (one example is (n_x, T_x)); Embedding takes integer ids, so no float batch
+    "SimpleRNN": ({"units": 3, "return_sequences": False}, (2, 4)),
+    "GRU": ({"units": 3, "reset_after": True}, (2, 4)),
+    "LSTM": ({"units": 3}, (2, 4)),
+    "Embedding": ({"vocab_size": 7, "n_e": 3, "trainable": False}, None),
+    "MultiHeadAttention": ({"n_heads": 2, "causal": True}, (4, 5)),
 }
 
 

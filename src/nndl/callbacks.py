@@ -16,6 +16,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+from .resume import record_early_stopping, restore_early_stopping
 from .schedules import Schedule, get_schedule
 
 LOG_KEYS = ("cost", "accuracy", "val_cost", "val_accuracy", "lr")
@@ -82,6 +83,7 @@ class EarlyStopping(Callback):
         self.best_weights = None
         self.wait = 0
         self.stopped_epoch = None
+        restore_early_stopping(self, model)  # a resumed checkpoint's best value, patience count and weights
 
     def _improved(self, value: float) -> bool:
         if self.mode == "min":
@@ -102,6 +104,7 @@ class EarlyStopping(Callback):
             if self.wait >= self.patience:
                 self.stopped_epoch = epoch
                 model.stop_training = True
+        record_early_stopping(self, model)  # saved by a ModelCheckpoint that runs after this callback
 
     def on_train_end(self, model):
         if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch is not None:
@@ -139,7 +142,8 @@ class LearningRateScheduler(Callback):
 
 
 class CSVLogger(Callback):
-    """Append one CSV row of logs per epoch to ``path`` (header written once)."""
+    """Append one CSV row of logs per epoch to ``path`` (header written once); each append
+    rewrites the file atomically, so an interrupted epoch leaves the rows before it whole."""
 
     def __init__(self, path: str | os.PathLike, append: bool = False):
         self.path, self.append = Path(path), append
@@ -158,8 +162,10 @@ class CSVLogger(Callback):
                     header = next(csv.reader(f), None)
                 if header and header[0] == "epoch":
                     self.keys = header[1:]
-        with open(self.path, "a", newline="") as f:
-            w = csv.writer(f)
-            if new:
-                w.writerow(["epoch", *self.keys])
-            w.writerow([epoch, *(logs.get(k, "") for k in self.keys)])
+        f = StringIO(newline="")
+        w = csv.writer(f)
+        if new:
+            w.writerow(["epoch", *self.keys])
+        w.writerow([epoch, *(logs.get(k, "") for k in self.keys)])
+        from .files import atomic_append
+        atomic_append(self.path, f.getvalue())

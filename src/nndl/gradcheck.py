@@ -16,13 +16,18 @@ from typing import Callable
 
 import numpy as np
 
+from .limits import check_hyperparameter
+
 Array = np.ndarray
 
 
 def relative_difference(grad: Array, gradapprox: Array) -> float:
-    """‖grad − gradapprox‖₂ / (‖grad‖₂ + ‖gradapprox‖₂); 0 when both are zero."""
+    """‖grad − gradapprox‖₂ / (‖grad‖₂ + ‖gradapprox‖₂); 0 when both are zero, NaN when
+    either holds NaN/Inf (a check that cannot pass)."""
     numerator = np.linalg.norm(np.ravel(grad) - np.ravel(gradapprox))
     denominator = np.linalg.norm(np.ravel(grad)) + np.linalg.norm(np.ravel(gradapprox))
+    if not (np.isfinite(numerator) and np.isfinite(denominator)):
+        return float("nan")
     return float(numerator / denominator) if denominator > 0 else 0.0
 
 
@@ -81,6 +86,7 @@ def gradcheck(model, X, Y, epsilon: float = 1e-7, threshold: float = 1e-7, max_c
     difference per parameter.
     """
     from .layers import Dropout
+    check_gradcheck_options(epsilon, threshold)
     model64 = type(model).from_config({**model.get_config(), "dtype": "float64"})
     if model.built and not model64.built:
         model64.build(*model.input_shapes)
@@ -89,6 +95,8 @@ def gradcheck(model, X, Y, epsilon: float = 1e-7, threshold: float = 1e-7, max_c
     # float inputs in float64; integer inputs (token ids) stay integers
     X = model64._unpack(tuple(A if kind == "int" else np.asarray(A, dtype=np.float64)
                               for A, kind in zip(model64._as_inputs(X), model64.input_kinds)))
+    check_gradcheck_work(model64.n_params, Yt.shape[model64.output_batch_axis], max_checks_per_param,
+                         [p.size for p in model64.params.values()])
     if model.built:
         model64.set_weights({k: v.astype(np.float64) for k, v in model.get_weights().items()})
     model64.rng = np.random.default_rng(seed)
@@ -123,8 +131,30 @@ def gradcheck(model, X, Y, epsilon: float = 1e-7, threshold: float = 1e-7, max_c
     scale = np.linalg.norm(G) + np.linalg.norm(A)
     per_param = {k: float(np.linalg.norm(all_grad[k] - all_approx[k]) / scale) if scale > 0 else 0.0
                  for k in all_grad}
-    worst = max(per_param, key=per_param.get)
+    worst = next((k for k, v in per_param.items() if not np.isfinite(v)), None) or max(per_param, key=per_param.get)
     return GradcheckResult(diff, worst, owner.get(worst, "?"), per_param, diff < threshold, threshold)
+
+
+# Float64 multiply-adds a gradient check may cost before it is refused (about a minute).
+MAX_WORK = 3e10
+
+
+def check_gradcheck_options(epsilon: float, threshold: float = 1e-7) -> None:
+    """ValueError unless ε and the pass threshold are finite positive numbers."""
+    check_hyperparameter("epsilon", epsilon, low=0, low_open=True)
+    check_hyperparameter("threshold", threshold, low=0, low_open=True)
+
+
+def check_gradcheck_work(n_params: int, m: int, max_checks_per_param: int | None, sizes) -> None:
+    """ValueError when checking a model of ``n_params`` parameters (per-parameter ``sizes``)
+    on m examples would take far too long: each perturbed entry costs two forward passes of
+    about n_params·m multiply-adds."""
+    checks = sum(n if max_checks_per_param is None else min(n, max_checks_per_param) for n in sizes)
+    work = 2.0 * checks * n_params * max(int(m), 1)
+    if work > MAX_WORK:
+        raise ValueError(f"a gradient check of {n_params:,} parameters on {m} examples needs about {work:.1e} "
+                         f"multiply-adds ({2 * checks:,} forward passes), too many to finish in minutes; "
+                         "check a smaller network of the same kind (fewer units per layer)")
 
 
 def _owners(model) -> dict[str, str]:

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import struct
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .limits import allocation_budget, check_checkpoint_state, check_finite_weights
+from .resume import callback_state_to_save, restore_callback_state
 
 FORMAT = "nndl"
 FORMAT_VERSION = 1
@@ -32,29 +35,9 @@ class ModelFileError(ValueError):
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it
-    over ``path``: readers see the old file or the new one, never a part. The file gets the
-    permissions a plain ``open(path, "w")`` would (0666 less the umask)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fchmod(f.fileno(), 0o666 & ~_umask())
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """Write ``data`` atomically (see ``nndl.files.atomic_write``)."""
+    from .files import atomic_write
+    atomic_write(path, data)
 
 
 def _serialize(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> bytes:
@@ -78,11 +61,18 @@ def save(model, path: str | os.PathLike, extra_metadata: dict[str, Any] | None =
 def read_file(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """(tensors, metadata) of an nndl safetensors file, with clear errors for bad files."""
     path = Path(path)
-    if not path.exists():
-        raise ModelFileError(f"model file not found: {path}")
-    if path.is_dir():
+    try:
+        info = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        raise ModelFileError(f"model file not found: {path}") from None
+    if stat.S_ISDIR(info.st_mode):
         raise ModelFileError(f"{path} is a folder, expected a model file (.safetensors)")
-    data = path.read_bytes()
+    if not stat.S_ISREG(info.st_mode):  # /dev/zero, a pipe: reading would never end
+        raise ModelFileError(f"{path} is not a regular file (a device, pipe or socket); expected a model file")
+    with open(path, "rb") as f:
+        data = f.read(info.st_size + 1)
+    if len(data) != info.st_size:
+        raise ModelFileError(f"{path} changed while it was being read; try again")
     if len(data) < 8:
         raise ModelFileError(f"{path} is not an nndl model file: only {len(data)} bytes")
     (header_len,) = struct.unpack("<Q", data[:8])
@@ -121,9 +111,11 @@ def _model_from(tensors: dict[str, np.ndarray], metadata: dict[str, str], path) 
     cls = MODELS.get(config.get("class"))
     if cls is None:
         raise ModelFileError(f"{path}: unknown model class {config.get('class')!r}")
+    weight_bytes = sum(v.nbytes for k, v in tensors.items() if "/" not in k)
     try:
-        model = cls.from_config(config)
-    except (ValueError, TypeError, KeyError) as e:
+        with allocation_budget(weight_bytes, f"{path} holds"):  # sizes checked before any allocation
+            model = cls.from_config(config)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
         raise ModelFileError(f"{path}: the architecture cannot be rebuilt: {e}") from None
     if not model.built:
         raise ModelFileError(f"{path}: the architecture has no input shape")
@@ -134,6 +126,7 @@ def _model_from(tensors: dict[str, np.ndarray], metadata: dict[str, str], path) 
         raise ModelFileError(f"{path}: weights do not match the architecture (missing {missing}, unexpected {extra})")
     try:
         model.set_weights(weights)
+        check_finite_weights(weights)
     except ValueError as e:
         raise ModelFileError(f"{path}: {e}") from None
     return model
@@ -145,8 +138,10 @@ def load(path: str | os.PathLike):
     return _model_from(tensors, metadata, path)
 
 
-def save_checkpoint(model, path: str | os.PathLike, epoch: int) -> None:
-    """Model + optimizer state + generator state + history + epoch, atomically."""
+def save_checkpoint(model, path: str | os.PathLike, epoch: int, extra_metadata: dict[str, Any] | None = None,
+                    extra_tensors: dict[str, np.ndarray] | None = None) -> None:
+    """Model + optimizer state + generator state + history + epoch + the callbacks' state
+    (early stopping's best epoch and weights), atomically; ``extra_*`` as in ``save``."""
     opt = model.optimizer
     state = {
         "epoch": int(epoch),
@@ -155,8 +150,10 @@ def save_checkpoint(model, path: str | os.PathLike, epoch: int) -> None:
         "rng_state": model.rng.bit_generator.state,
         "history": model.history.history,
     }
+    state["callbacks"], callback_tensors = callback_state_to_save(model)
     tensors = {_OPT_PREFIX + k: v for k, v in opt.state_arrays().items()}
-    save(model, path, extra_metadata={"checkpoint": state}, extra_tensors=tensors)
+    save(model, path, extra_metadata={**(extra_metadata or {}), "checkpoint": state},
+         extra_tensors={**(extra_tensors or {}), **tensors, **callback_tensors})
 
 
 def read_extras(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -193,6 +190,7 @@ def load_checkpoint(path: str | os.PathLike):
     model = _model_from(tensors, metadata, path)
     try:
         state = json.loads(metadata["checkpoint"])
+        check_checkpoint_state(state)
         opt_cls = OPTIMIZERS.get(state["optimizer"]["name"])
         if opt_cls is None:
             raise ModelFileError(f"{path}: unknown optimizer {state['optimizer']['name']!r}")
@@ -204,6 +202,7 @@ def load_checkpoint(path: str | os.PathLike):
         model.rng.bit_generator.state = state["rng_state"]
         model.history.history = {k: list(v) for k, v in state["history"].items()}
         model.epochs_done = int(state["epoch"])
+        restore_callback_state(model, state.get("callbacks", {}), tensors)
     except ModelFileError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as e:  # JSONDecodeError is a ValueError

@@ -50,9 +50,10 @@ from .model_registry import register_model
 from .display import summary_html
 from .export.onnx import to_onnx
 from .params import FlatParams
+from .limits import check_hyperparameter, check_layer_sizes
 from .scores import get_metrics
 from .training import TrainingDiverged, fit_model, set_optimizer  # noqa: F401 (TrainingDiverged re-exported)
-from .validation import batch_shape, check_finite, check_X, one_example_shape
+from .validation import batch_shape, check_finite, check_outputs, check_representable, check_X, one_example_shape
 
 Array = np.ndarray
 
@@ -226,6 +227,7 @@ class Model:
                     raise ValueError(f"input {i} has shape {A.shape}, expected {batch_shape(shape or (), axis)}")
             else:
                 A = check_X(A, shape, axis)
+                check_representable(f"input {i}" if len(inputs) > 1 else "X", A, self.dtype)
             checked.append(A)
             axes.append(axis)
         count_examples(checked, axes, [f"input {i}" for i in range(len(checked))])
@@ -320,7 +322,9 @@ class Model:
         """(lo, A of examples lo … lo+batch_size−1) for inputs in model layout, inference mode."""
         for lo, chunk in chunks(inputs, self.input_batch_axes, batch_size, self.dtype):
             self._begin_pass()
-            yield lo, self.forward(self._unpack(chunk), training=False)
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by check_outputs
+                A = self.forward(self._unpack(chunk), training=False)
+            yield lo, check_outputs(A, self.output_layer)
 
     def predict_proba(self, X, batch_size: int = 4096) -> Array:
         """The output A for X, computed in chunks (inference mode: no dropout, BN running stats)."""
@@ -650,7 +654,8 @@ def mlp(layer_dims: Sequence[int], hidden: str = "relu", output: str = "softmax"
     when keep_prob < 1. Output layer: Dense(n[L], output) — "softmax", "sigmoid" or
     "linear". lambd: the L2 λ on every W; l1: the L1 λ₁ on every W. Parameters are named W1, b1, gamma1, beta1, W2, …
     """
-    dims = [int(d) for d in layer_dims]
+    dims = check_layer_sizes(layer_dims)
+    lambd = check_hyperparameter("lambd", lambd, low=0)
     if len(dims) < 2 or any(d < 1 for d in dims):
         raise ValueError(f"layer_dims must be at least [n_x, n_y] of positive sizes, got {list(layer_dims)}")
     if output not in ("softmax", "sigmoid", "linear"):

@@ -52,9 +52,12 @@ def _new_figure(plt, nrows: int = 1, ncols: int = 1, figsize=(6.0, 4.0)):
 
 def _finish(fig, path: str | os.PathLike | None, dpi: int = 100):
     if path is not None:
+        import io
+        from .files import atomic_write
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+        buffer = io.BytesIO()  # rendered in memory, then written atomically (a link at path is replaced)
+        fig.savefig(buffer, format=path.suffix.lstrip(".").lower() or "png", dpi=dpi, bbox_inches="tight")
+        atomic_write(path, buffer.getvalue())
     return fig
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from .batches import Batches, examples_first, to_axis
 from .callbacks import Callback, LearningRateScheduler
 from .functional.regularization import clip_by_global_norm, clip_by_value
+from .limits import check_epoch_range, check_training_options
 from .optimizers import Optimizer, check_learning_rate, get_optimizer
 
 
@@ -51,10 +52,10 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     spec ("inverse_time:decay_rate=1"). clip_value / clip_norm: gradient clipping by value /
     by global norm. Each call trains ``epochs`` more epochs, numbered on from those already
     done (the history grows); with ``initial_epoch``, epochs initial_epoch … epochs−1 run
-    instead (resuming a checkpoint to a total). Returns the model's History.
+    instead (resuming a checkpoint to a total; epochs ≤ initial_epoch would train nothing and
+    is a ValueError). Returns the model's History.
     """
-    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+    start, end = check_epoch_range(epochs, initial_epoch, model.epochs_done)  # with initial_epoch, epochs is a total
     X, Y, *rest = model.prepare(X, Y, mask)
     mask = rest[0] if rest else None
     inputs = model._as_inputs(X)
@@ -63,6 +64,7 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
     batch_size = m if batch_size is None else min(int(batch_size), m)
+    check_training_options(model.all_layers(), batch_size, clip_value, clip_norm)
     val = None
     if validation_data is not None:
         if len(validation_data) != (2 if mask is None else 3):
@@ -88,10 +90,6 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     n_in = len(inputs)
     gather = shuffle and batch_size < m  # shuffled mini-batches are gathered into reused buffers
     buffers: dict = {}  # per-batch arrays reused by every step (see _reusing_buffers)
-    if initial_epoch is None:
-        start, end = model.epochs_done, model.epochs_done + epochs
-    else:
-        start, end = int(initial_epoch), epochs
     model.stop_training = False
     for cb in callbacks:
         cb.on_train_begin(model)

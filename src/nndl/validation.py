@@ -33,12 +33,7 @@ def check_X(X, example_shape: tuple[int, ...] | None, batch_axis: int) -> Array:
 
     example_shape: the shape of one example the model expects (None before it is built).
     """
-    try:
-        X = np.asarray(X)
-    except Exception as e:  # ragged lists and the like
-        raise ValueError(f"X could not be read as an array: {e}") from None
-    if X.dtype.kind not in "biuf":
-        raise ValueError(f"X must hold numbers, got dtype {X.dtype}")
+    X = as_real_array("X", X)
     if X.ndim == 0 or X.size == 0:
         raise ValueError(f"X is empty (shape {X.shape}); expected at least one example")
     if X.ndim == 1:
@@ -51,6 +46,60 @@ def check_X(X, example_shape: tuple[int, ...] | None, batch_axis: int) -> Array:
         raise ValueError(f"X has shape {X.shape}, expected {batch_shape(example_shape, batch_axis)}{hint}")
     check_finite("X", X)
     return X
+
+
+def as_real_array(name: str, A) -> Array:
+    """A as a NumPy array of real numbers. Masked arrays with masked entries (the mask would
+    be dropped), complex numbers (the imaginary part would be dropped), strings and objects
+    are refused with a ValueError saying so."""
+    if isinstance(A, np.ma.MaskedArray):
+        if np.ma.getmaskarray(A).any():
+            raise ValueError(f"{name} is a masked array with {int(np.ma.getmaskarray(A).sum())} masked "
+                             "value(s); fill or drop them first (e.g. A.filled(value))")
+        A = A.filled()
+    try:
+        A = np.asarray(A)
+    except Exception as e:  # ragged lists and the like
+        raise ValueError(f"{name} could not be read as an array: {e}") from None
+    if A.dtype.kind == "c":
+        raise ValueError(f"{name} holds complex numbers (dtype {A.dtype}); expected real numbers")
+    if A.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers, got dtype {A.dtype}")
+    return A
+
+
+def check_representable(name: str, X: Array, dtype) -> None:
+    """ValueError if finite values of X overflow to Inf in the model's ``dtype`` (1e39 in float32)."""
+    dtype = np.dtype(dtype)
+    if X.dtype.kind == "f" and X.dtype.itemsize > dtype.itemsize:
+        biggest = max(float(X.max()), -float(X.min()))  # two passes, no |X| copy
+        if biggest > float(np.finfo(dtype).max):
+            raise ValueError(f"{name} holds values up to {biggest:g}, beyond the range of the model's "
+                             f"{dtype.name} (±{np.finfo(dtype).max:.3g}); scale the data first")
+
+
+def check_one_hot(Y: Array) -> None:
+    """ValueError unless every column of Y (C, m) is a one-hot vector: 0/1 entries, one 1."""
+    if not np.isin(Y, (0, 1)).all():
+        raise ValueError(f"one-hot Y must hold only 0 and 1, got values {np.unique(Y)[:5].tolist()}…; "
+                         "pass integer class labels (m,) instead")
+    sums = Y.sum(axis=0)
+    if not (sums == 1).all():
+        j = int(np.flatnonzero(sums != 1)[0])
+        raise ValueError(f"one-hot Y must have exactly one 1 per column, column {j} has {sums[j]:g}")
+
+
+def check_outputs(A: Array, layer=None) -> Array:
+    """A (the model's output) unchanged, or a ValueError if it (or the output layer's logits
+    Z) holds NaN/Inf: an overflow inside the network, never a result to report."""
+    Z = getattr(layer, "Z", None) if layer is not None else None
+    for arr in (A, Z):
+        if isinstance(arr, np.ndarray) and arr.dtype.kind == "f" and not _all_finite(arr):
+            bad = ~np.isfinite(arr).reshape(-1, arr.shape[-1]).all(axis=0)
+            raise ValueError(f"the model's output overflowed to NaN/Inf for {int(bad.sum())} of {bad.size} "
+                             f"example(s) (the first is example {int(np.argmax(bad))}): the inputs are far "
+                             "outside the range the model was trained on, or its weights are too large")
+    return A
 
 
 def n_examples(X: Array, batch_axis: int) -> int:
@@ -81,12 +130,7 @@ def to_targets(Y, n_out: int, m: int, loss: str, dtype=np.float32) -> Array:
     Labels out of range, non-integers for classes, NaN, and shapes that do not fit raise
     ValueError naming the expected and received values.
     """
-    try:
-        Y = np.asarray(Y)
-    except Exception as e:
-        raise ValueError(f"Y could not be read as an array: {e}") from None
-    if Y.dtype.kind not in "biuf":
-        raise ValueError(f"Y must hold numbers, got dtype {Y.dtype}")
+    Y = as_real_array("Y", Y)
     check_finite("Y", Y)
     if Y.ndim == 1:
         Y = Y.reshape(1, -1)
@@ -107,6 +151,7 @@ def to_targets(Y, n_out: int, m: int, loss: str, dtype=np.float32) -> Array:
             return one_hot(labels.astype(np.int64), n_out, dtype)
         if Y.shape[0] != n_out:
             raise ValueError(f"one-hot Y has {Y.shape[0]} rows, but the output layer has {n_out} units")
+        check_one_hot(Y)
         return Y.astype(dtype, copy=False)
     if loss == "binary_crossentropy":
         if Y.shape[0] != n_out:

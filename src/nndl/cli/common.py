@@ -30,6 +30,53 @@ def load_dataset(name: str, data_dir: str | None, seed: int):
         raise CLIError(str(e)) from None
 
 
+def check_data_meta(meta: dict[str, Any], tensors: dict[str, np.ndarray], model, path,
+                    for_raw_inputs: bool = True) -> dict[str, Any]:
+    """The ``data`` entry of a model file's metadata, validated against the model before use:
+    classes (one name per output class), image_shape (positive ints, n_H·n_W·… = n_x) and the
+    preprocessing (a finite divide_by > 0, or mean and std of shape (n_x, 1) with std > 0).
+    A file that breaks any of these is a ModelFileError naming the entry; a checkpoint
+    written before checkpoints recorded the preprocessing is refused rather than guessed."""
+    from ..io import ModelFileError
+    data = meta.get("data", {})
+    if for_raw_inputs and "checkpoint" in meta and "data" not in meta:
+        raise ModelFileError(f"{path} is a checkpoint without the dataset's input preprocessing; "
+                             "predict with the run's model.safetensors")
+    if not isinstance(data, dict):
+        raise ModelFileError(f"{path}: the 'data' metadata must be an object, got {type(data).__name__}")
+    n_x = int(np.prod(model.input_shape))
+    n_classes = model.output_units if model.output_units > 1 else 2
+
+    def bad(what):
+        return ModelFileError(f"{path}: the model file's {what}; the file is damaged or was edited")
+
+    classes = data.get("classes")
+    if classes is not None and (not isinstance(classes, list) or len(classes) != n_classes
+                                or not all(isinstance(c, (str, int)) for c in classes)):
+        raise bad(f"class list must name {n_classes} classes for its {model.output_units} output unit(s), "
+                  f"got {str(classes)[:60]}")
+    shape = data.get("image_shape")
+    if shape is not None and (not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool)
+                                                                     and n > 0 for n in shape)
+                              or len(shape) not in (2, 3) or int(np.prod(shape)) != n_x):
+        raise bad(f"image_shape must be positive integers [n_H, n_W(, n_C)] with {n_x} pixels, got {str(shape)[:60]}")
+    prep = data.get("preprocessing") or {"kind": "none"}
+    kind = prep.get("kind") if isinstance(prep, dict) else None
+    if kind == "scale":
+        d = prep.get("divide_by")
+        if isinstance(d, bool) or not isinstance(d, (int, float)) or not np.isfinite(d) or d <= 0:
+            raise bad(f"preprocessing divide_by must be a positive number, got {d!r}")
+    elif kind == "standardize":
+        mean, std = tensors.get("preprocess/mean"), tensors.get("preprocess/std")
+        if mean is None or std is None or mean.shape != (n_x, 1) or std.shape != (n_x, 1):
+            raise bad(f"standardization needs mean and std of shape ({n_x}, 1)")
+        if not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
+            raise bad("standardization mean/std must be finite with std > 0")
+    elif kind != "none":
+        raise bad(f"preprocessing kind must be standardize, scale or none, got {str(kind)[:40]!r}")
+    return data
+
+
 def emit(args, text: str, payload: dict[str, Any]) -> None:
     """Print the human text, or one JSON line with ``--json``."""
     if getattr(args, "json", False):

@@ -7,8 +7,10 @@ confusion_matrix.png (and confident_errors.png for image data) into RUN_DIR.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
+from ..files import lock_run_dir
 from . import CLIError
 from .common import emit
 
@@ -40,7 +42,9 @@ def run(args) -> int:
     if args.top < 0:
         raise CLIError(f"--top must be >= 0, got {args.top}")
     run_dir = Path(args.run_dir)  # a missing run directory or summary.json: FileNotFoundError, one line
-    diagnosis = diagnose_run(run_dir, human_error=args.human_error, train_dev_error=args.train_dev_error,
-                             data_dir=args.data_dir, plots_dir=None if args.no_plots else run_dir, k=args.top)
+    writes = not args.no_plots and run_dir.is_dir()
+    with lock_run_dir(run_dir) if writes else nullcontext():  # no plots written into a run still training
+        diagnosis = diagnose_run(run_dir, human_error=args.human_error, train_dev_error=args.train_dev_error,
+                                 data_dir=args.data_dir, plots_dir=run_dir if writes else None, k=args.top)
     emit(args, str(diagnosis), diagnosis.to_dict())
     return 0

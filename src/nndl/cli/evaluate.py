@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import CLIError
-from .common import emit, load_dataset
+from .common import check_data_meta, emit, load_dataset
 
 
 def add_parser(sub) -> None:
@@ -22,8 +22,8 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from ..io import load_with_extras
     from ..metrics import confusion_matrix, format_confusion_matrix, precision_recall_f1
-    model, meta, _ = load_with_extras(args.model)
-    data_meta = meta.get("data", {})
+    model, meta, tensors = load_with_extras(args.model)
+    data_meta = check_data_meta(meta, tensors, model, args.model, for_raw_inputs=False)
     name = args.dataset or data_meta.get("dataset")
     if name is None:
         raise CLIError("the model file does not say which dataset it was trained on; pass --dataset")
@@ -56,6 +56,6 @@ def _training_seed(model_path) -> int:
     if summary.is_file():
         try:
             return int(json.loads(summary.read_text()).get("seed", 1))
-        except (ValueError, json.JSONDecodeError):
+        except (ValueError, TypeError, AttributeError, OSError):  # a damaged summary: the default seed
             pass
     return 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import CLIError
 from .common import emit, parse_layers
 
 
@@ -28,9 +29,12 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..gradcheck import gradcheck
+    from ..gradcheck import check_gradcheck_options, check_gradcheck_work, gradcheck
     from ..io import load
     from ..models import mlp
+    check_gradcheck_options(args.epsilon)
+    if args.examples < 1:
+        raise CLIError(f"--examples must be at least 1, got {args.examples}")
     rng = np.random.default_rng(args.seed)
     if args.model:
         model = load(args.model)
@@ -38,6 +42,8 @@ def run(args) -> int:
     else:
         dims = parse_layers(args.layers)
         n_x, n_out = dims[0], dims[-1]
+        sizes = [n * n_prev + n for n_prev, n in zip(dims, dims[1:])]  # W[l] and b[l], before building
+        check_gradcheck_work(sum(sizes), args.examples, 200, [n - d for n, d in zip(sizes, dims[1:])] + dims[1:])
         model = mlp(dims, hidden=args.activation, output=args.output, keep_prob=args.keep_prob,
                     batch_norm=args.batch_norm, lambd=args.lambd, seed=args.seed, dtype=np.float64)
         for name in model.params:  # non-zero biases keep ReLU away from its kink at exactly 0

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..validation import as_real_array
 from . import CLIError
-from .common import apply_preprocessing, emit, IMAGE_SCALE
+from .common import apply_preprocessing, check_data_meta, emit, IMAGE_SCALE
 
+MAX_PIXELS = 50_000_000
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 
 
@@ -41,7 +43,7 @@ def read_features(path: Path, n_x: int) -> np.ndarray:
             raise CLIError(f"cannot read {path.name}: expected .npy, .csv or an image file")
     except ValueError as e:
         raise CLIError(f"cannot read {path}: {e}") from None
-    A = np.asarray(A, dtype=np.float64)
+    A = as_real_array(path.name, A).astype(np.float64)
     if A.ndim < 2:  # one example (or a single number)
         A = A.reshape(1, -1)
     elif A.ndim > 2:
@@ -60,8 +62,12 @@ def read_image(path: Path, image_shape: list[int], scale: float) -> np.ndarray:
     except ImportError:
         raise CLIError("reading images needs Pillow: pip install Pillow") from None
     try:
-        img = Image.open(path).convert("L").resize((image_shape[1], image_shape[0]), Image.LANCZOS)
-    except OSError as e:
+        img = Image.open(path)
+        if img.width * img.height > MAX_PIXELS:  # the header alone: nothing decoded yet
+            raise CLIError(f"{path.name} claims {img.width}x{img.height} pixels, more than the {MAX_PIXELS:,} "
+                           "an input image may have")
+        img = img.convert("L").resize((image_shape[1], image_shape[0]), Image.LANCZOS)
+    except (OSError, Image.DecompressionBombError) as e:
         raise CLIError(f"cannot read image {path}: {e}") from None
     pixels = np.asarray(img, dtype=np.float64) / 255.0
     if pixels.mean() > 0.5:  # the datasets draw light strokes on a dark background
@@ -72,7 +78,7 @@ def read_image(path: Path, image_shape: list[int], scale: float) -> np.ndarray:
 def run(args) -> int:
     from ..io import load_with_extras
     model, meta, tensors = load_with_extras(args.model)
-    data = meta.get("data", {})
+    data = check_data_meta(meta, tensors, model, args.model)
     n_x = model.input_shape[0]
     path = Path(args.input)
     if path.suffix.lower() in IMAGE_SUFFIXES:

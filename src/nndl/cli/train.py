@@ -13,8 +13,13 @@ import json
 import time
 from pathlib import Path
 
+from ..callbacks import ModelCheckpoint
+from ..files import LOCK_NAME, atomic_write, is_empty_run_dir, lock_run_dir
+from ..limits import check_optional
+from ..schedules import get_schedule
 from . import CLIError
 from .common import emit, load_dataset, parse_layers, preprocessing_of, warn
+from .runconfig import check_config_types
 
 # Per dataset: hidden layer sizes, epochs, mini-batch size, Adam's learning rate, L2 λ
 # (chosen on the dev split over seeds 1–5).
@@ -96,18 +101,37 @@ def _config_from_args(args) -> dict:
 
 
 def _validate(cfg: dict) -> None:
+    """Every option in its range and finite, before any data is loaded."""
+    def check(flag, key, **limits):
+        try:
+            check_optional(flag, cfg[key], **limits)
+        except ValueError as e:
+            raise CLIError(str(e)) from None
+
     if cfg["epochs"] < 1:
         raise CLIError(f"--epochs must be at least 1, got {cfg['epochs']}")
     if cfg["batch_size"] < 0:
         raise CLIError(f"--batch-size must be positive (or 0 for batch gradient descent), got {cfg['batch_size']}")
-    if cfg["lr"] <= 0:
-        raise CLIError(f"--lr must be positive, got {cfg['lr']}")
-    if cfg["keep_prob"] is not None and not 0 < cfg["keep_prob"] <= 1:
-        raise CLIError(f"--keep-prob must be in (0, 1], got {cfg['keep_prob']}")
-    if cfg["lambd"] < 0:
-        raise CLIError(f"--lambd must be >= 0, got {cfg['lambd']}")
+    if cfg["batch_norm"] and cfg["batch_size"] == 1:
+        raise CLIError("--batch-norm needs mini-batches of at least 2 examples (it normalizes over the batch), "
+                       "got --batch-size 1")
+    check("--lr", "lr", low=0, low_open=True)
+    check("--keep-prob", "keep_prob", low=0, high=1, low_open=True)
+    check("--lambd", "lambd", low=0)
+    check("--beta", "beta", low=0, high=1, high_open=True)
+    check("--beta2", "beta2", low=0, high=1, high_open=True)
+    check("--clip-value", "clip_value", low=0, low_open=True)
+    check("--clip-norm", "clip_norm", low=0, low_open=True)
+    if cfg["early_stopping"] is not None and cfg["early_stopping"] < 0:
+        raise CLIError(f"--early-stopping must be >= 0 epochs of patience, got {cfg['early_stopping']}")
     if cfg["checkpoint_every"] < 1:
         raise CLIError(f"--checkpoint-every must be at least 1, got {cfg['checkpoint_every']}")
+    if cfg["layers"]:
+        parse_layers(cfg["layers"])
+    try:
+        get_schedule(cfg["lr_schedule"])
+    except (ValueError, TypeError) as e:
+        raise CLIError(f"--lr-schedule: {e}") from None
 
 
 def _build_model(cfg: dict, dataset):
@@ -137,29 +161,81 @@ def _optimizer(cfg: dict):
 
 
 def run(args) -> int:
-    from ..callbacks import EarlyStopping, ModelCheckpoint
-    from ..io import load_checkpoint
-    from ..models import TrainingDiverged
-
+    """Train (or resume) the run the parsed ``args`` describe, holding RUN_DIR's lock throughout."""
     if args.resume:
         run_dir = Path(args.resume)
-        config_path = run_dir / "config.json"
-        if not config_path.is_file():
-            raise CLIError(f"{run_dir} is not a run directory (no config.json); nothing to resume")
-        cfg = json.loads(config_path.read_text())
-        if args.epochs is not None:
-            cfg["epochs"] = args.epochs
-        if not (run_dir / "checkpoint.safetensors").is_file():
-            raise CLIError(f"{run_dir} has no checkpoint.safetensors to resume from")
+        cfg = _resumed_config(run_dir, args.epochs)
     else:
         cfg = _config_from_args(args)
         run_dir = Path(args.out) if args.out else Path("runs") / f"{args.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
-        if run_dir.exists() and any(run_dir.iterdir()):
-            raise CLIError(f"run directory {run_dir} already exists and is not empty; "
-                           "choose another --out or continue it with --resume")
+        _refuse_used(run_dir)
     _validate(cfg)
     dataset = load_dataset(cfg["dataset"], cfg["data_dir"], cfg["seed"])
-    run_dir.mkdir(parents=True, exist_ok=True)
+    fresh = not run_dir.exists()
+    with lock_run_dir(run_dir):  # one run at a time writes here; a second one stops at once
+        if not args.resume:
+            _refuse_used(run_dir)  # another run may have written here since the first look
+        try:
+            return _train(args, cfg, dataset, run_dir)
+        except BaseException:
+            if fresh:
+                _remove_if_unused(run_dir)
+            raise
+
+
+def _remove_if_unused(run_dir: Path) -> None:
+    """Remove a run directory this command created when it failed before its first checkpoint
+    (only config.json and the lock in it), so that the same --out can simply be tried again."""
+    names = {p.name for p in run_dir.iterdir()}
+    if names <= {LOCK_NAME, "config.json"}:
+        for name in names - {LOCK_NAME}:
+            (run_dir / name).unlink()
+        (run_dir / LOCK_NAME).unlink()
+        run_dir.rmdir()
+
+
+def _refuse_used(run_dir: Path) -> None:
+    if run_dir.is_dir() and not is_empty_run_dir(run_dir):
+        raise CLIError(f"run directory {run_dir} already exists and is not empty; "
+                       "choose another --out or continue it with --resume")
+
+
+def _resumed_config(run_dir: Path, epochs: int | None) -> dict:
+    """RUN_DIR/config.json, its types checked, with a new --epochs if given."""
+    config_path = run_dir / "config.json"
+    if not config_path.is_file():
+        raise CLIError(f"{run_dir} is not a run directory (no config.json); nothing to resume")
+    try:
+        cfg = json.loads(config_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CLIError(f"{config_path} is not valid JSON ({e}); it was damaged or edited") from None
+    cfg = check_config_types(cfg, str(config_path))
+    if epochs is not None:
+        cfg["epochs"] = epochs
+    if not (run_dir / "checkpoint.safetensors").is_file():
+        raise CLIError(f"{run_dir} has no checkpoint.safetensors to resume from")
+    return cfg
+
+
+class _RunCheckpoint(ModelCheckpoint):
+    """A checkpoint that also records the dataset's classes and input preprocessing, so that
+    ``nndl predict RUN/checkpoint.safetensors`` treats raw inputs as the final model does."""
+
+    def __init__(self, path, every: int, meta: dict, tensors: dict):
+        super().__init__(path, every)
+        self.meta, self.tensors = meta, tensors
+
+    def on_epoch_end(self, epoch, logs, model):
+        if (epoch + 1) % self.every == 0:
+            from ..io import save_checkpoint
+            save_checkpoint(model, self.path, epoch=epoch + 1, extra_metadata=self.meta, extra_tensors=self.tensors)
+
+
+def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
+    from ..callbacks import EarlyStopping
+    from ..io import load_checkpoint
+    from ..models import TrainingDiverged
+
     checkpoint = run_dir / "checkpoint.safetensors"
     if args.resume:
         model = load_checkpoint(checkpoint)
@@ -169,31 +245,44 @@ def run(args) -> int:
     else:
         model = _build_model(cfg, dataset)
         optimizer = _optimizer(cfg)
-    (run_dir / "config.json").write_text(json.dumps(cfg, indent=2))
+    atomic_write(run_dir / "config.json", json.dumps(cfg, indent=2))
 
-    callbacks = [ModelCheckpoint(checkpoint, every=cfg["checkpoint_every"])]
-    if cfg["early_stopping"]:
+    callbacks = []
+    if cfg["early_stopping"]:  # before the checkpoint, which then saves this epoch's early-stopping state
         callbacks.append(EarlyStopping("val_cost", patience=cfg["early_stopping"]))
     if getattr(args, "tensorboard", None):
         from ..tensorboard import TensorBoard
         callbacks.append(TensorBoard(args.tensorboard, image_shape=dataset.image_shape))
+    callbacks.append(_RunCheckpoint(checkpoint, cfg["checkpoint_every"], *preprocessing_of(dataset)))
     verbose = 0 if args.no_progress else 1
     if not args.json:
         print(f"nndl: training {'x'.join(map(str, _dims(model, dataset)))} "
               f"on {dataset.name} ({dataset.X_train.shape[1]} train / {dataset.X_dev.shape[1]} dev / "
               f"{dataset.X_test.shape[1]} test) → {run_dir}")
     start = time.perf_counter()
-    try:
-        model.fit(dataset.X_train, dataset.Y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"] or None,
-                  optimizer=optimizer, validation_data=(dataset.X_dev, dataset.Y_dev), initial_epoch=model.epochs_done,
-                  callbacks=callbacks, verbose=verbose, lr_schedule=cfg["lr_schedule"],
-                  clip_value=cfg["clip_value"], clip_norm=cfg["clip_norm"])
-    except TrainingDiverged as e:
-        model.history.write_csv(run_dir / "history.csv")
-        kept = f"the last good checkpoint is {checkpoint}" if checkpoint.exists() else "no checkpoint was written yet"
-        raise CLIError(f"{e}; {kept}") from None
+    if not _stopped_early(model):
+        try:
+            model.fit(dataset.X_train, dataset.Y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"] or None,
+                      optimizer=optimizer, validation_data=(dataset.X_dev, dataset.Y_dev),
+                      initial_epoch=model.epochs_done, callbacks=callbacks, verbose=verbose,
+                      lr_schedule=cfg["lr_schedule"], clip_value=cfg["clip_value"], clip_norm=cfg["clip_norm"])
+        except TrainingDiverged as e:
+            model.history.write_csv(run_dir / "history.csv")
+            kept = f"the last good checkpoint is {checkpoint}" if checkpoint.exists() else "no checkpoint was written yet"
+            raise CLIError(f"{e}; {kept}") from None
     seconds = time.perf_counter() - start
     return _finish(args, cfg, dataset, model, run_dir, seconds)
+
+
+def _stopped_early(model) -> bool:
+    """True when the resumed checkpoint was written as early stopping ended the run: the
+    uninterrupted run trained no further, so neither does this one; the best weights come back."""
+    saved = getattr(model, "resumed_callback_state", {}).get("early_stopping")
+    if saved is None or saved[0].get("stopped_epoch") is None:
+        return False
+    if saved[1]:
+        model.set_weights(saved[1])
+    return True
 
 
 def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float) -> int:
@@ -211,7 +300,7 @@ def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float) -> int:
         "classes": list(dataset.classes), "image_shape": list(dataset.image_shape) if dataset.image_shape else None,
         "run_dir": str(run_dir),
     }
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    atomic_write(run_dir / "summary.json", json.dumps(summary, indent=2))
     if not args.no_plots:
         _plot(model, dataset, run_dir)
     text = (f"train accuracy {results['train']['accuracy']:.2%}   dev accuracy {results['dev']['accuracy']:.2%}   "

@@ -14,6 +14,11 @@ the way the assignments do):
 - ``c4w3``: YOLO's post-processing (``yolo_filter_boxes``, ``iou``, ``yolo_non_max_suppression``);
 - ``c4w4``: the triplet loss and the style-transfer costs.
 
+- ``c5w1``: RNN and LSTM cells and sequences, forward and backward; clip, sample, optimize;
+- ``c5w2``: word vectors: cosine similarity, analogies, neutralize, equalize;
+- ``c5w3``: the attention step of the date-translation model;
+- ``c5w4``: positional encoding, masks, scaled dot-product attention.
+
     from nndl.course import c1w4
     parameters, costs = c1w4.L_layer_model(X, Y, [2, 10, 5, 1], learning_rate=0.5)
 
@@ -30,3 +35,8 @@ __all__ = ["c1w2", "c1w3", "c1w4", "c2w1", "c2w2"]
 from . import c4w1, c4w2, c4w3, c4w4  # noqa: E402
 
 __all__ += ["c4w1", "c4w2", "c4w3", "c4w4"]
+
+
+from . import c5w1, c5w2, c5w3, c5w4  # noqa: E402
+
+__all__ += ["c5w1", "c5w2", "c5w3", "c5w4"]

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..files import atomic_write
+
 Array = np.ndarray
 
 # IDX type code -> big-endian numpy dtype.
@@ -70,8 +72,8 @@ def write_idx(path: str | os.PathLike, array: Array, compress: bool | None = Non
     header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
     payload = np.ascontiguousarray(array, dtype=IDX_DTYPES[code]).tobytes()
     compress = path.suffix == ".gz" if compress is None else compress
-    with (gzip.open(path, "wb") if compress else open(path, "wb")) as f:
-        f.write(header + payload)
+    data = header + payload
+    atomic_write(path, gzip.compress(data, mtime=0) if compress else data)
     return path
 
 

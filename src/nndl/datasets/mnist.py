@@ -1,9 +1,12 @@
 """MNIST and Fashion-MNIST: find the four IDX files locally, or download and verify them.
 
-Search order for the files ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
-``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte`` (each raw or ``.gz``):
+The files ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``
+and ``t10k-labels-idx1-ubyte`` (each raw or ``.gz``) are read from the ``data_dir`` argument
+(or its subfolder named after the dataset) when it is given, and from nowhere else: a
+folder that lacks a file is an error, never a reason to train on another copy. Without
+``data_dir``, the search order is:
 
-1. the ``data_dir`` argument, and its subfolder named after the dataset;
+1. (``data_dir``, when given, as above);
 2. ``$NNDL_DATA``, and its subfolder named after the dataset;
 3. the system folder (Debian's ``dataset-fashion-mnist`` package: /usr/share/datasets/fashion-mnist);
 4. the cache: ``cache_dir``, else ``$NNDL_CACHE``, else ``$XDG_CACHE_HOME/nndl`` or ``~/.cache/nndl``,
@@ -83,6 +86,8 @@ def locate(name: str, data_dir: str | os.PathLike | None = None, download: bool 
            cache_dir: str | os.PathLike | None = None) -> dict[str, Path]:
     """The four files of ``name`` (base name -> path), found or downloaded; FileNotFoundError if neither."""
     name = _check_name(name)
+    if data_dir is not None:  # the folder asked for, or an error: never another copy of the data
+        return _in_data_dir(name, Path(data_dir).expanduser())
     cache = dataset_cache_dir(name, cache_dir)
     searched: list[str] = []
     for label, folder in [*_search_dirs(name, data_dir), ("cache", cache)]:
@@ -105,6 +110,23 @@ def locate(name: str, data_dir: str | os.PathLike | None = None, download: bool 
         f"{name} not found. Looked for {files} in:\n" + "\n".join(searched) + f"\n{problem}\n"
         f"To get the files, download them from {MIRRORS[name][0]} into one of these folders "
         f"(or any folder named by NNDL_DATA or data_dir), or allow the download with network access.")
+
+
+def _in_data_dir(name: str, base: Path) -> dict[str, Path]:
+    """The four files in ``base`` or ``base/name``; FileNotFoundError naming the missing ones."""
+    for folder in (base, base / name):
+        found = find_files(folder)
+        if found is not None:
+            return found
+    for folder in (base, base / name):
+        if folder.is_dir() and any((folder / f).is_file() or (folder / f"{f}.gz").is_file() for f in FILES):
+            missing = [f for f in FILES if not ((folder / f).is_file() or (folder / f"{f}.gz").is_file())]
+            raise FileNotFoundError(f"{name}: {folder} lacks {', '.join(missing)} (or .gz); "
+                                    "data_dir must hold all four files")
+    where = f"{base}" + ("" if base.is_dir() else " (no such folder)")
+    raise FileNotFoundError(f"{name} not found in data_dir {where} or {base / name}: expected "
+                            f"{', '.join(FILES)} (each raw or .gz). Leave data_dir out to search "
+                            "$NNDL_DATA, the system folders and the cache")
 
 
 def find_files(folder: str | os.PathLike) -> dict[str, Path] | None:

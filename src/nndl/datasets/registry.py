@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import bundled, fashion_boxes, mnist, synthetic
+from . import bundled, fashion_boxes, mnist, synthetic, text
 from .normalize import Standardizer
 from .split import _count, train_dev_test_split
 
@@ -90,8 +90,12 @@ def load_dataset(name: str, *, data_dir: str | os.PathLike | None = None, seed: 
     key = ALIASES.get(str(name).lower(), str(name).lower())
     if key.replace("_", "-") in DETECTION_DATASETS:  # images with boxes: see nndl.datasets.fashion_boxes
         return fashion_boxes.load_fashion_boxes(data_dir, download, seed)
+    if key in text.TEXT_DATASETS:  # sequences, not (n_x, m) arrays: a TextDataset
+        return text.load_text_dataset(key, seed=seed) if key in ("names", "dates", "fortunes") \
+            else text.load_text_dataset(key)
     if key not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}")
+        raise ValueError(f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}; "
+                         f"text datasets: {', '.join(text.TEXT_DATASETS)}")
     if key in mnist.NAMES:
         return _load_mnist(key, data_dir, dev_size, test_size, download)
     X, Y, classes, image_shape, standardize = SMALL[key](seed)

@@ -35,3 +35,41 @@ from .style import (
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")]
+
+# Sequence models (Course 5)
+from .gru import gru_backward, gru_forward  # noqa: E402
+from .lstm import (  # noqa: E402
+    lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward,
+)
+from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward  # noqa: E402
+
+__all__ = [name for name in dir() if not name.startswith("_")]
+from .embedding import embedding_backward, embedding_forward  # noqa: E402
+from .sequence_losses import (  # noqa: E402
+    sequence_softmax_cross_entropy, sequence_softmax_cross_entropy_backward,
+)
+from .stacked import (  # noqa: E402
+    bidirectional_backward, bidirectional_forward, deep_rnn_backward, deep_rnn_forward,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]
+from .additive_attention import additive_attention_backward, additive_attention_forward  # noqa: E402
+from .attention import (  # noqa: E402
+    look_ahead_mask, padding_mask, scaled_dot_product_attention,
+    scaled_dot_product_attention_backward,
+)
+from .layernorm import layer_norm_backward, layer_norm_forward  # noqa: E402
+from .multihead import (  # noqa: E402
+    dense_rows_backward, dense_rows_forward, multi_head_attention_backward,
+    multi_head_attention_forward,
+)
+from .positional import positional_angles, positional_encoding  # noqa: E402
+from .transformer import encoder_layer_backward, encoder_layer_forward  # noqa: E402
+
+__all__ = [name for name in dir() if not name.startswith("_")]
+from .lstm import lstm_gates  # noqa: E402
+from .word_vectors import (  # noqa: E402
+    analogy_scores, cosine_similarities, cosine_similarity, equalize, neutralize,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -11,3 +11,12 @@ from .pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 
 __all__ = ["LAYERS", "Layer", "register_layer", "Dense", "Dropout", "BatchNorm", "Flatten", "Activation"]
 __all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"]
+
+
+# Sequence layers (standalone on the current contract; batch axis 1 for sequences)
+from .attention import LayerNorm, MultiHeadAttention, PositionalEncoding  # noqa: E402
+from .embedding import Embedding  # noqa: E402
+from .recurrent import GRU, LSTM, SimpleRNN  # noqa: E402
+
+__all__ += ["SimpleRNN", "GRU", "LSTM", "Embedding", "LayerNorm", "MultiHeadAttention",
+            "PositionalEncoding"]

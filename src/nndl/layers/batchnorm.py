@@ -20,6 +20,7 @@ class BatchNorm(Layer):
     """
 
     batch_axis = None  # any layout: dense, images, sequences
+    min_batch_size = 2  # the statistics of one example normalize it to β: nothing to learn
 
     def __init__(self, momentum: float = 0.9, eps: float = 1e-5, name: str | None = None):
         super().__init__(name)

@@ -11,6 +11,7 @@ from ..functional.activations import get_activation
 from ..functional.linear import linear_backward, linear_forward
 from ..functional.regularization import l1_cost, l1_grad, l2_cost, l2_grad
 from ..initializers import DEFAULT_INIT, initialize
+from ..limits import check_allocation, check_hyperparameter
 from .base import Array, Layer, register_layer
 
 
@@ -38,8 +39,7 @@ class Dense(Layer):
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
             raise ValueError(f"Dense units must be a positive integer, got {units!r}")
         get_activation(activation)  # validates the name
-        if l2 < 0:
-            raise ValueError(f"l2 (lambda) must be >= 0, got {l2}")
+        check_hyperparameter("l2 (lambda)", l2, low=0)
         self.units = int(units)
         self.activation = activation
         self.init = init
@@ -62,6 +62,7 @@ class Dense(Layer):
         out = super().build(input_shape, rng, dtype, batch_axis)
         n_prev = input_shape[0]
         init = self.init or DEFAULT_INIT.get(self.activation, "xavier")
+        check_allocation((self.units, n_prev + 1), dtype, "Dense W and b")
         self.params = {
             "W": initialize(init, (self.units, n_prev), n_prev, self.units, rng, dtype, self.init_scale),
             "b": np.zeros((self.units, 1), dtype=dtype),

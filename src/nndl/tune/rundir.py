@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..files import atomic_write
 from .study import OBJECTIVE
 from .training import train_config
 
@@ -46,7 +47,7 @@ def _write_best(best, trials, data, dataset_name: str, result: TuneResult) -> tu
         "params": best.params, "n_complete": result.n_complete, "n_pruned": result.n_pruned,
         "n_failed": result.n_failed,
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    atomic_write(out / "summary.json", json.dumps(summary, indent=2))
     return model, summary
 
 
@@ -61,16 +62,15 @@ def _preprocessing(data) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 def _write_trials_csv(trials, path: Path) -> None:
     """One row per trial: number, state, value, dev accuracy, seconds and its configuration."""
     keys = ("optimizer", "learning_rate", "beta", "hidden", "activation", "keep_prob", "lambd", "batch_size")
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["number", "state", "value", "dev_accuracy", "pruned_at_epoch", "seconds", *keys])
-        for t in sorted(trials, key=lambda t: t.number):
-            config = t.user_attrs.get("config") or {}
-            hidden = config.get("hidden")
-            w.writerow([t.number, t.state.name, "" if t.value is None else t.value,
-                        t.user_attrs.get("dev_accuracy", ""), t.user_attrs.get("pruned_at_epoch", ""),
-                        t.user_attrs.get("seconds", ""),
-                        *("x".join(map(str, hidden)) if k == "hidden" and hidden is not None else config.get(k, "")
-                          for k in keys)])
-    os.replace(tmp, path)
+    f = io.StringIO(newline="")
+    w = csv.writer(f)
+    w.writerow(["number", "state", "value", "dev_accuracy", "pruned_at_epoch", "seconds", *keys])
+    for t in sorted(trials, key=lambda t: t.number):
+        config = t.user_attrs.get("config") or {}
+        hidden = config.get("hidden")
+        w.writerow([t.number, t.state.name, "" if t.value is None else t.value,
+                    t.user_attrs.get("dev_accuracy", ""), t.user_attrs.get("pruned_at_epoch", ""),
+                    t.user_attrs.get("seconds", ""),
+                    *("x".join(map(str, hidden)) if k == "hidden" and hidden is not None else config.get(k, "")
+                      for k in keys)])
+    atomic_write(path, f.getvalue())

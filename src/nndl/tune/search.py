@@ -4,12 +4,14 @@ report (and write) the best configuration."""
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..files import is_empty_run_dir, lock_run_dir
 from .backend import import_optuna
 from .rundir import _write_best
 from .space import SearchSpace
@@ -92,6 +94,7 @@ def tune(dataset="digits", n_trials: int = 20, study_name: str | None = None,
     study_name = study_name or f"nndl-{dataset_name}"
     rdb = open_storage(storage, heartbeat_interval, grace_period)
 
+    claim = _claim_run_dir(out)  # held until the best model is written: one writer per run directory
     old_verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
@@ -111,7 +114,25 @@ def tune(dataset="digits", n_trials: int = 20, study_name: str | None = None,
             _optimize(study, job, data)
         return _finish(study, storage, data, dataset_name, out)
     finally:
+        claim.close()
         optuna.logging.set_verbosity(old_verbosity)
+
+
+def _claim_run_dir(out) -> ExitStack:
+    """The lock of the run directory ``out`` (nothing when None), taken after checking that
+    ``out`` is empty like ``nndl train --out``: a search never writes over another run.
+    Worker processes share the study, not this directory; only this process writes it."""
+    stack = ExitStack()
+    if out is None:
+        return stack
+    for attempt in range(2):  # before creating it, then again once the lock is held
+        if Path(out).is_dir() and not is_empty_run_dir(out):
+            stack.close()
+            raise ValueError(f"run directory {out} already exists and is not empty; choose another out "
+                             "(--out), or continue the study with --no-retrain / out=None")
+        if attempt == 0:
+            stack.enter_context(lock_run_dir(out))
+    return stack
 
 
 def _check_int(name: str, value, low: int) -> None:

@@ -1,0 +1,238 @@
+"""RNN, GRU and LSTM through time: numerical gradients (float64), PyTorch's nn.RNN / nn.GRU /
+nn.LSTM as oracles with the documented weight mappings, hand values, dtypes and shape errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import GRAD_TOL, central_difference, rel_error
+
+from nndl.functional import (
+    gru_backward, gru_forward, lstm_backward, lstm_cell_backward, lstm_cell_forward,
+    lstm_forward, rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward,
+)
+
+
+def _params(rng, kind, n_x, n_a, dtype=np.float64, reset_after=False):
+    if kind == "rnn":
+        shapes = {"Wax": (n_a, n_x), "Waa": (n_a, n_a), "ba": (n_a, 1)}
+    elif kind == "gru":
+        shapes = {f"W{g}": (n_a, n_a + n_x) for g in "urc"} | {f"b{g}": (n_a, 1) for g in "urc"}
+        if reset_after:
+            shapes["bch"] = (n_a, 1)
+    else:
+        shapes = {f"W{g}": (n_a, n_a + n_x) for g in "fico"} | {f"b{g}": (n_a, 1) for g in "fico"}
+    return {k: (0.5 * rng.standard_normal(s)).astype(dtype) for k, s in shapes.items()}
+
+
+def _run(kind, x, a0, p, c0=None, reset_after=False):
+    if kind == "rnn":
+        a, cache = rnn_forward(x, a0, p)
+        return a, None, cache
+    if kind == "gru":
+        a, cache = gru_forward(x, a0, p, reset_after=reset_after)
+        return a, None, cache
+    return lstm_forward(x, a0, p, c0=c0)
+
+
+CASES = [("rnn", False), ("gru", False), ("gru", True), ("lstm", False)]
+
+
+@pytest.mark.parametrize("kind,reset_after", CASES)
+def test_gradients_through_time(rng, kind, reset_after):
+    n_x, n_a, m, T = 3, 4, 2, 4
+    x = rng.standard_normal((n_x, m, T))
+    a0 = rng.standard_normal((n_a, m))
+    c0 = rng.standard_normal((n_a, m))
+    p = _params(rng, kind, n_x, n_a, reset_after=reset_after)
+    G = rng.standard_normal((n_a, m, T))
+    Gc = rng.standard_normal((n_a, m))
+
+    def J():
+        a, c, _ = _run(kind, x, a0, p, c0, reset_after)
+        return float(np.sum(G * a) + (np.sum(Gc * c[:, :, -1]) if c is not None else 0.0))
+
+    a, c, cache = _run(kind, x, a0, p, c0, reset_after)
+    if kind == "lstm":
+        dx, da0, dc0, grads = lstm_backward(G, cache, dc_last=Gc)
+        assert rel_error(dc0, central_difference(J, c0)) < GRAD_TOL
+    else:
+        backward = rnn_backward if kind == "rnn" else gru_backward
+        dx, da0, grads = backward(G, cache)
+    assert rel_error(dx, central_difference(J, x)) < GRAD_TOL
+    assert rel_error(da0, central_difference(J, a0)) < GRAD_TOL
+    assert set(grads) == set(p)
+    for k in p:
+        assert grads[k].shape == p[k].shape
+        assert rel_error(grads[k], central_difference(J, p[k])) < GRAD_TOL, k
+
+
+@pytest.mark.parametrize("kind,reset_after", CASES)
+def test_float32_kept_and_matches_float64(rng, kind, reset_after):
+    x = rng.standard_normal((3, 5, 6))
+    p = _params(rng, kind, 3, 4, reset_after=reset_after)
+    a64, _, cache64 = _run(kind, x, None, p, None, reset_after)
+    p32 = {k: v.astype(np.float32) for k, v in p.items()}
+    a32, _, cache32 = _run(kind, x.astype(np.float32), None, p32, None, reset_after)
+    assert a32.dtype == np.float32
+    np.testing.assert_allclose(a32, a64, atol=2e-5)
+    G = np.ones_like(a32)
+    back = {"rnn": rnn_backward, "gru": gru_backward, "lstm": lambda d, c: lstm_backward(d, c)[::3]}
+    out = back[kind](G, cache32)
+    assert out[0].dtype == np.float32
+    assert all(g.dtype == np.float32 for g in out[-1].values())
+
+
+def test_backward_does_not_write_into_upstream_gradient(rng):
+    x = rng.standard_normal((3, 2, 5))
+    p = _params(rng, "lstm", 3, 4)
+    a, c, cache = lstm_forward(x, None, p)
+    da = np.ones_like(a)
+    lstm_backward(da, cache)
+    np.testing.assert_array_equal(da, 1.0)
+
+
+def test_rnn_hand_values():
+    # n_x = n_a = 1: a1 = tanh(2·1 + 0.5·0 + 0) = tanh(2); a2 = tanh(2·(−1) + 0.5·a1 + 0)
+    p = {"Wax": np.array([[2.0]]), "Waa": np.array([[0.5]]), "ba": np.array([[0.0]])}
+    a, _ = rnn_forward(np.array([[[1.0, -1.0]]]), None, p)
+    a1 = np.tanh(2.0)
+    np.testing.assert_allclose(a[0, 0], [a1, np.tanh(-2.0 + 0.5 * a1)], rtol=1e-15)
+
+
+def test_lstm_hand_values():
+    # every weight 0, biases: forget 0 → Γf = ½, update 0 → Γi = ½, candidate bc → tanh(bc), output ½
+    n_a, n_x = 1, 1
+    p = {f"W{g}": np.zeros((n_a, n_a + n_x)) for g in "fico"}
+    p |= {f"b{g}": np.zeros((n_a, 1)) for g in "fico"}
+    p["bc"] = np.array([[1.0]])
+    a, c = lstm_cell_forward(np.zeros((1, 1)), np.zeros((1, 1)), np.array([[2.0]]), p)[:2]
+    c_expected = 0.5 * 2.0 + 0.5 * np.tanh(1.0)
+    np.testing.assert_allclose(c, [[c_expected]], rtol=1e-15)
+    np.testing.assert_allclose(a, [[0.5 * np.tanh(c_expected)]], rtol=1e-15)
+
+
+def test_cells_are_one_step(rng):
+    p = _params(rng, "rnn", 3, 4)
+    xt, a_prev = rng.standard_normal((3, 2)), rng.standard_normal((4, 2))
+    a_next, cache = rnn_cell_forward(xt, a_prev, p)
+    np.testing.assert_allclose(a_next, np.tanh(p["Wax"] @ xt + p["Waa"] @ a_prev + p["ba"]))
+    dxt, da_prev, grads = rnn_cell_backward(np.ones((4, 2)), cache)
+    dz = 1 - a_next ** 2
+    np.testing.assert_allclose(grads["Wax"], dz @ xt.T)
+    np.testing.assert_allclose(da_prev, p["Waa"].T @ dz)
+    p = _params(rng, "lstm", 3, 4)
+    c_prev = rng.standard_normal((4, 2))
+    a, c, cache = lstm_cell_forward(xt, a_prev, c_prev, p)
+    dxt, da_prev, dc_prev, grads = lstm_cell_backward(np.ones((4, 2)), np.zeros((4, 2)), cache)
+    assert dxt.shape == (3, 2) and da_prev.shape == (4, 2) and grads["Wf"].shape == (4, 7)
+
+
+def test_shape_errors_name_shapes(rng):
+    p = _params(rng, "lstm", 3, 4)
+    with pytest.raises(ValueError, match=r"\(n_x, m, T_x\).*\(3, 5\)"):
+        lstm_forward(np.zeros((3, 5)), None, p)
+    with pytest.raises(ValueError, match=r"Wf must have shape \(4, 9\), got \(4, 7\)"):
+        lstm_forward(np.zeros((5, 2, 3)), None, p)
+    with pytest.raises(ValueError, match=r"a0 must have shape"):
+        rnn_forward(np.zeros((3, 2, 3)), np.zeros((4, 3)), _params(rng, "rnn", 3, 4))
+    with pytest.raises(ValueError, match="float"):
+        rnn_forward(np.zeros((3, 2, 3), dtype=int), None, _params(rng, "rnn", 3, 4))
+
+
+# --- PyTorch as oracle ---------------------------------------------------------------
+
+def _torch_seq(torch, x):
+    return torch.tensor(np.ascontiguousarray(x.transpose(2, 1, 0)), requires_grad=True)  # (T, m, n_x)
+
+
+def _check_against_torch(torch, net, x, a, dx, G, grads, mapping):
+    X = _torch_seq(torch, x)
+    out, _ = net(X)
+    np.testing.assert_allclose(out.detach().numpy().transpose(2, 1, 0), a, rtol=1e-10, atol=1e-12)
+    out.backward(torch.tensor(np.ascontiguousarray(G.transpose(2, 1, 0))))
+    np.testing.assert_allclose(X.grad.numpy().transpose(2, 1, 0), dx, rtol=1e-9, atol=1e-12)
+    for ours, theirs in mapping(grads, {k: v.grad.numpy() for k, v in net.named_parameters()}):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_rnn_matches_torch(rng, torch):
+    n_x, n_a, m, T = 3, 5, 4, 6
+    net = torch.nn.RNN(n_x, n_a, dtype=torch.float64)
+    sd = {k: v.detach().numpy() for k, v in net.state_dict().items()}
+    p = {"Wax": sd["weight_ih_l0"].copy(), "Waa": sd["weight_hh_l0"].copy(),
+         "ba": (sd["bias_ih_l0"] + sd["bias_hh_l0"])[:, None]}
+    x, G = rng.standard_normal((n_x, m, T)), rng.standard_normal((n_a, m, T))
+    a, cache = rnn_forward(x, None, p)
+    dx, _, grads = rnn_backward(G, cache)
+    _check_against_torch(torch, net, x, a, dx, G, grads, lambda g, t: [
+        (g["Wax"], t["weight_ih_l0"]), (g["Waa"], t["weight_hh_l0"]),
+        (g["ba"][:, 0], t["bias_ih_l0"]), (g["ba"][:, 0], t["bias_hh_l0"])])
+
+
+def test_gru_reset_after_matches_torch(rng, torch):
+    n_x, n_a, m, T = 3, 5, 4, 6
+    n = n_a
+    net = torch.nn.GRU(n_x, n_a, dtype=torch.float64)
+    sd = {k: v.detach().numpy() for k, v in net.state_dict().items()}
+    wi, wh, bi, bh = sd["weight_ih_l0"], sd["weight_hh_l0"], sd["bias_ih_l0"], sd["bias_hh_l0"]
+    rows = {"r": slice(0, n), "u": slice(n, 2 * n), "c": slice(2 * n, 3 * n)}
+    p = {"Wr": np.hstack([wh[rows["r"]], wi[rows["r"]]]), "br": (bi + bh)[rows["r"], None],
+         "Wu": -np.hstack([wh[rows["u"]], wi[rows["u"]]]), "bu": -(bi + bh)[rows["u"], None],
+         "Wc": np.hstack([wh[rows["c"]], wi[rows["c"]]]), "bc": bi[rows["c"], None].copy(),
+         "bch": bh[rows["c"], None].copy()}
+    x, G = rng.standard_normal((n_x, m, T)), rng.standard_normal((n_a, m, T))
+    a, cache = gru_forward(x, None, p, reset_after=True)
+    dx, _, grads = gru_backward(G, cache)
+
+    def mapping(g, t):
+        out = []
+        for gate, sign in (("r", 1), ("u", -1), ("c", 1)):
+            out += [(sign * g["W" + gate][:, :n], t["weight_hh_l0"][rows[gate]]),
+                    (sign * g["W" + gate][:, n:], t["weight_ih_l0"][rows[gate]])]
+        out += [(-g["bu"][:, 0], t["bias_ih_l0"][rows["u"]]), (g["br"][:, 0], t["bias_hh_l0"][rows["r"]]),
+                (g["bc"][:, 0], t["bias_ih_l0"][rows["c"]]), (g["bch"][:, 0], t["bias_hh_l0"][rows["c"]])]
+        return out
+
+    _check_against_torch(torch, net, x, a, dx, G, grads, mapping)
+
+
+def test_lstm_matches_torch(rng, torch):
+    n_x, n_a, m, T = 3, 5, 4, 6
+    n = n_a
+    net = torch.nn.LSTM(n_x, n_a, dtype=torch.float64)
+    sd = {k: v.detach().numpy() for k, v in net.state_dict().items()}
+    rows = {"i": slice(0, n), "f": slice(n, 2 * n), "c": slice(2 * n, 3 * n), "o": slice(3 * n, 4 * n)}
+    p = {}
+    for g, r in rows.items():
+        p["W" + g] = np.hstack([sd["weight_hh_l0"][r], sd["weight_ih_l0"][r]])
+        p["b" + g] = (sd["bias_ih_l0"] + sd["bias_hh_l0"])[r, None]
+    x, G = rng.standard_normal((n_x, m, T)), rng.standard_normal((n_a, m, T))
+    a, c, cache = lstm_forward(x, None, p)
+    dx, _, _, grads = lstm_backward(G, cache)
+
+    def mapping(g, t):
+        out = []
+        for gate, r in rows.items():
+            out += [(g["W" + gate][:, :n], t["weight_hh_l0"][r]), (g["W" + gate][:, n:], t["weight_ih_l0"][r]),
+                    (g["b" + gate][:, 0], t["bias_ih_l0"][r])]
+        return out
+
+    _check_against_torch(torch, net, x, a, dx, G, grads, mapping)
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_lstm_fused_backward_equals_numpy_reference(rng, dtype, tol):
+    pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
+    x = rng.standard_normal((3, 4, 6)).astype(dtype)
+    a0, c0 = rng.standard_normal((5, 4)).astype(dtype), rng.standard_normal((5, 4)).astype(dtype)
+    p = {k: v.astype(dtype) for k, v in _params(rng, "lstm", 3, 5).items()}
+    G, Gc = rng.standard_normal((5, 4, 6)).astype(dtype), rng.standard_normal((5, 4)).astype(dtype)
+    _, _, cache = lstm_forward(x, a0, p, c0=c0)
+    r1 = lstm_backward(G, cache, dc_last=Gc, fused=False)
+    r2 = lstm_backward(G, cache, dc_last=Gc, fused=True)
+    for u, v in zip(r1[:3], r2[:3]):
+        np.testing.assert_allclose(v, u, rtol=tol, atol=tol)
+        assert v.dtype == dtype
+    for k in r1[3]:
+        np.testing.assert_allclose(r2[3][k], r1[3][k], rtol=10 * tol, atol=10 * tol)
