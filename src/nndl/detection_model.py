@@ -162,7 +162,8 @@ def yolo_tiny(input_shape=(64, 64, 1), n_classes: int = 10, anchors=DEFAULT_ANCH
               seed: int = 0, dtype=np.float32) -> Sequential:
     """A small YOLO detector: for each width w, CONV 3×3 w "same" ReLU → MAXPOOL 2 (three
     times, so the grid is the input's size / 8), then CONV 3×3 widths[-1] ReLU and a linear
-    1×1 CONV with A·(5 + C) filters. Input (m, 64, 64, 1) → output (m, 8, 8, A·(5 + C)).
+    1×1 CONV with A·(5 + C) filters (objectness biases start at σ⁻¹(0.01)). Input
+    (m, 64, 64, 1) → output (m, 8, 8, A·(5 + C)).
     Loss ``YoloLoss(anchors, n_classes)``; metric mAP@0.5 (``MeanAveragePrecision``)."""
     if len(widths) != 4:
         raise ValueError(f"widths must list 4 filter counts, got {widths}")
@@ -172,8 +173,12 @@ def yolo_tiny(input_shape=(64, 64, 1), n_classes: int = 10, anchors=DEFAULT_ANCH
         layers += [Conv2D(int(w), 3, padding="same"), MaxPool2D(2)]
     layers += [Conv2D(int(widths[3]), 3, padding="same"),
                Conv2D(loss.depth, 1, activation="linear", init="xavier")]
-    return Sequential(layers, loss=loss, metrics=[MeanAveragePrecision()], seed=seed, dtype=dtype,
-                      input_shape=tuple(input_shape))
+    model = Sequential(layers, loss=loss, metrics=[MeanAveragePrecision()], seed=seed, dtype=dtype,
+                       input_shape=tuple(input_shape))
+    # objectness starts at p_o = σ(b) = 0.01: most slots hold no object, so the first steps
+    # do not spend themselves on pushing every p_o from 0.5 down
+    loss.grid(layers[-1].params["b"])[..., 0] = np.log(0.01 / 0.99)
+    return model
 
 
 LOSSES.setdefault("yolo", YoloLoss)  # model files name the loss; loading rebuilds it with the defaults
