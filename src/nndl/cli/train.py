@@ -48,6 +48,9 @@ def add_parser(sub) -> None:
         description="Train an L-layer network (default: the 3Blue1Brown digit network, two hidden layers "
                     "of 16, on the embedded 8x8 digits). Writes RUN_DIR with the model, history.csv, "
                     "summary.json and a cost curve.")
+    p.add_argument("--model", default="mlp", choices=["mlp", "yolo-tiny"],
+                   help="mlp (default: an L-layer network from --layers), or yolo-tiny (the detector, "
+                        "with --dataset fashion-boxes)")
     p.add_argument("--dataset", default="digits", help=f"one of: {', '.join(dataset_names())} (default: digits)")
     p.add_argument("--layers", help="layer sizes n_x,n[1],…,n[L], e.g. 784,256,128,10 "
                                     "(default: the dataset's input, 16, 16, its classes)")
@@ -162,6 +165,9 @@ def _optimizer(cfg: dict):
 
 def run(args) -> int:
     """Train (or resume) the run the parsed ``args`` describe, holding RUN_DIR's lock throughout."""
+    if getattr(args, "model", "mlp") == "yolo-tiny" or _is_detector_run(args):
+        from .train_detection import run as run_detector
+        return run_detector(args)
     if args.resume:
         run_dir = Path(args.resume)
         cfg = _resumed_config(run_dir, args.epochs)
@@ -181,6 +187,14 @@ def run(args) -> int:
             if fresh:
                 _remove_if_unused(run_dir)
             raise
+
+
+def _is_detector_run(args) -> bool:
+    """True when --resume names a run of the detector (its config.json says model yolo-tiny)."""
+    try:
+        return bool(args.resume) and json.loads((Path(args.resume) / "config.json").read_text()).get("model") == "yolo-tiny"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _remove_if_unused(run_dir: Path) -> None:
