@@ -6,7 +6,8 @@ boundary that wraps around mislabelled points, and a worse dev accuracy. L2 regu
 (J + λ/2m·Σ‖W‖²) and inverted dropout (keep each hidden unit with probability keep_prob)
 both smooth the boundary: training accuracy goes down, dev accuracy goes up.
 
-    python examples/regularization_demo.py            # writes docs/regularization.md and .png
+    python examples/regularization_demo.py                 # writes runs/regularization/regularization.md and .png
+    python examples/regularization_demo.py --update-docs   # regenerates the tracked docs/regularization.md and .png
 
 Every run uses fixed seeds (data, initialization and dropout masks), so it repeats exactly.
 """
@@ -25,6 +26,7 @@ import nndl
 from nndl.datasets import moons
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+OUT = Path("runs") / "regularization"
 
 DIMS, LEARNING_RATE = (2, 128, 128, 1), 0.003   # a network large for 100 points; full-batch Adam's α
 VARIANTS = ("none", "l2", "dropout")
@@ -124,7 +126,7 @@ the dev accuracy goes up: the boundary follows the two moons.
 
 ![Decision boundaries without regularization, with L2 and with dropout]({png_name})
 
-Reproduce with `python examples/regularization_demo.py` (fixed seeds; a run takes a few
+Reproduce with `python examples/regularization_demo.py --update-docs` (fixed seeds; a run takes a few
 seconds on a CPU; the last digits can differ with the BLAS library and its thread count,
 which change the order of float32 sums, but the ranking does not).
 
@@ -133,15 +135,26 @@ variance in the first place.
 """
 
 
+def output_dir(out_dir: Path | None, update_docs: bool) -> Path:
+    """Where the page goes: the tracked docs/ only when asked (--update-docs), else --out-dir or
+    runs/regularization, so running the demo never rewrites files under version control."""
+    return DOCS if update_docs else (out_dir or OUT)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train the same large network with no regularization, "
                                                  "with L2 and with dropout; write a Markdown page and a PNG.")
-    parser.add_argument("--out-dir", type=Path, default=DOCS,
-                        help="where to write regularization.md and .png (default: docs/)")
+    parser.add_argument("--out-dir", type=Path, default=None,
+                        help=f"where to write regularization.md and .png (default: {OUT}/)")
+    parser.add_argument("--update-docs", action="store_true",
+                        help="write them into the repository's tracked docs/ folder instead (regenerates the page)")
     parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--lambd", type=float, default=0.7)
     parser.add_argument("--keep-prob", type=float, default=0.4)
     args = parser.parse_args(argv)
+    if args.update_docs and args.out_dir is not None:
+        parser.error("--update-docs writes to docs/; leave out --out-dir")
+    args.out_dir = output_dir(args.out_dir, args.update_docs)
     data = make_data()
     results = compare(data, DIMS, args.epochs, LEARNING_RATE, args.lambd, args.keep_prob)
     for name in VARIANTS:

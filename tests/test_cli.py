@@ -168,3 +168,44 @@ def test_python_dash_m_and_help_for_every_verb():
         r = subprocess.run([sys.executable, "-m", "nndl", verb, "--help"], capture_output=True, text=True)
         assert r.returncode == 0, (verb, r.stderr)
         assert "usage: nndl " + verb in r.stdout
+
+
+def test_resume_says_which_options_it_ignored_and_where_it_resumed(tmp_path, capsys):
+    code, part = train(tmp_path, "--dataset", "moons", "--epochs", "3", "--lr", "0.01", name="part")
+    assert code == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", str(part), "--epochs", "5", "--lr", "0.1", "--no-progress",
+                 "--no-plots"]) == 0
+    out, err = capsys.readouterr()
+    assert "ignored: --lr 0.1 (the run's: 0.01)" in err
+    assert "resuming" in out and "at epoch 3" in out
+    assert "epochs 4–5 (resumed at epoch 3)" in out
+    assert json.loads((part / "config.json").read_text())["lr"] == 0.01
+
+
+def test_help_shows_the_defaults(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "0.003 for digits" in text and "0.01 for flower" in text            # --lr per dataset
+    assert "32 for digits" in text and "(default 1, as nndl tune's)" in text  # --batch-size, --seed
+    with pytest.raises(SystemExit):
+        main(["gradcheck", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default 1e-7)" in text and "(default 0)" in text and "(default softmax)" in text
+
+
+def test_predict_warns_when_the_input_is_on_another_scale(digits_run, tmp_path, capsys):
+    from nndl.datasets import digits
+    X, _ = digits()                                                    # pixels / 16, in [0, 1]
+    model = str(digits_run / "model.safetensors")
+    np.save(tmp_path / "raw.npy", (X[:, :6].T * 16).round())           # raw pixels 0–16
+    assert main(["predict", model, str(tmp_path / "raw.npy")]) == 0
+    assert "unscaled" not in capsys.readouterr().err
+    np.save(tmp_path / "scaled.npy", X[:, :6].T)                       # already in [0, 1]
+    assert main(["predict", model, str(tmp_path / "scaled.npy")]) == 0
+    err = capsys.readouterr().err
+    assert "trained on raw features in [0, 16]" in err and "pass raw, unscaled features" in err
+    np.save(tmp_path / "one.npy", X[:, 0])                             # a single scaled example too
+    assert main(["predict", model, str(tmp_path / "one.npy")]) == 0
+    assert "pass raw, unscaled features" in capsys.readouterr().err

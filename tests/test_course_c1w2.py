@@ -130,7 +130,10 @@ def test_model_fits_separable_data(capsys):
 def test_shape_errors_name_the_fix():
     with pytest.raises(ValueError, match="transpose"):
         c1w2.propagate(W0, B0, X0.T, Y0)
+    # A rank-1 Y, as notebooks sometimes pass it, is one row (1, m).
+    grads, cost = c1w2.propagate(W0, B0, X0, Y0.ravel())
+    assert cost == c1w2.propagate(W0, B0, X0, Y0)[1] and grads["dw"].shape == (2, 1)
     with pytest.raises(ValueError, match=r"reshape\(1, -1\)"):
-        c1w2.propagate(W0, B0, X0, Y0.ravel())
+        c1w2.propagate(W0.ravel(), B0, X0, Y0)
     with pytest.raises(ValueError, match="num_iterations"):
         c1w2.optimize(W0, B0, X0, Y0, num_iterations=0)

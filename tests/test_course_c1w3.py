@@ -37,12 +37,22 @@ def test_initialize_parameters_course_values():
     assert all(v.dtype == np.float64 for v in p.values())
 
 
-def test_initialize_parameters_is_seeded():
-    a, b = c1w3.initialize_parameters(3, 5, 1), c1w3.initialize_parameters(3, 5, 1)
-    np.testing.assert_array_equal(a["W1"], b["W1"])
-    c = c1w3.initialize_parameters(3, 5, 1, rng=7)
-    expected = np.random.default_rng(7).standard_normal((5, 3)) * 0.01
-    np.testing.assert_array_equal(c["W1"], expected)
+def test_initialize_parameters_draws_from_the_learners_seed():
+    # public_tests.py initialize_parameters_test: np.random.seed(2) before the call, (3, 5, 2).
+    np.random.seed(2)
+    p = c1w3.initialize_parameters(3, 5, 2)
+    np.testing.assert_allclose(p["W1"], [[-0.00416758, -0.00056267, -0.02136196],
+                                         [0.01640271, -0.01793436, -0.00841747],
+                                         [0.00502881, -0.01245288, -0.01057952],
+                                         [-0.00909008, 0.00551454, 0.02292208],
+                                         [0.00041539, -0.01117925, 0.00539058]], atol=5e-9)
+    np.testing.assert_allclose(p["W2"], [[-5.96159700e-03, -1.91304965e-04, 1.17500122e-02, -7.47870949e-03,
+                                          9.02525097e-05], [-8.78107893e-03, -1.56434170e-03, 2.56570452e-03,
+                                                            -9.88779049e-03, -3.38821966e-03]], atol=5e-9)
+    # An int seed means the notebook's np.random.seed(2); a Generator is drawn from as given.
+    np.testing.assert_array_equal(c1w3.initialize_parameters(3, 5, 2, rng=2)["W1"], p["W1"])
+    c = c1w3.initialize_parameters(3, 5, 1, rng=np.random.default_rng(7))
+    np.testing.assert_array_equal(c["W1"], np.random.default_rng(7).standard_normal((5, 3)) * 0.01)
 
 
 def test_forward_propagation_cache_and_values(rng):

@@ -55,7 +55,7 @@ def test_random_mini_batches_partition_the_columns_and_keep_pairs():
     assert [b[0].shape[1] for b in batches] == [5, 5, 5, 5, 3]
     order = np.concatenate([b[0][0] for b in batches]).astype(int)
     np.testing.assert_array_equal(np.sort(order), np.arange(m))  # a permutation of the columns
-    np.testing.assert_array_equal(order, np.random.default_rng(3).permutation(m))
+    np.testing.assert_array_equal(order, np.random.RandomState(3).permutation(m))  # np.random.seed(3)
     assert not np.array_equal(order, np.arange(m))
     for bx, by in batches:
         np.testing.assert_array_equal(bx[1], -bx[0])

@@ -17,6 +17,8 @@ from nndl.datasets import (DATASETS, Dataset, IDXError, Standardizer, breast_can
                            train_dev_test_split, xor)
 from nndl.datasets import mnist as mnist_module
 from nndl.datasets.idx import write_idx
+from nndl.datasets.registry import GENERATED, streams
+from nndl.datasets.synthetic import football
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 
@@ -486,7 +488,7 @@ def test_standardizer_errors():
 
 def test_dataset_registry_names():
     assert list(DATASETS) == ["digits", "breast-cancer", "flower", "moons", "circles", "spirals", "xor",
-                              "mnist", "fashion-mnist"]
+                              "football", "mnist", "fashion-mnist", "fashion-mnist-shifted"]
     assert all(isinstance(d, str) and "\n" not in d for d in DATASETS.values())
     assert "embedded" in DATASETS["digits"] and "scikit-learn" not in DATASETS["digits"]   # needs nothing
     with pytest.raises(ValueError, match="known datasets: digits, breast-cancer"):
@@ -526,8 +528,9 @@ def test_load_dataset_flower_and_2d_sets():
     assert d.classes == ["red", "blue"] and d.n_x == 2 and isinstance(d.normalizer, Standardizer)
     assert [d.X_train.shape[1], d.X_dev.shape[1], d.X_test.shape[1]] == [240, 80, 80]
     assert np.bincount(d.Y_dev[0]).tolist() == [40, 40]
-    X, Y = planar(seed=0)
-    raw = train_dev_test_split(X, Y, seed=0)
+    data_rng, split_rng = streams(0)                                    # independent streams of seed 0
+    X, Y = planar(seed=data_rng)
+    raw = train_dev_test_split(X, Y, seed=split_rng)
     np.testing.assert_allclose(d.X_dev, d.normalizer.transform(raw[2]), rtol=1e-6)
     again = load_dataset("planar", seed=0)                              # alias; same seed, same data
     np.testing.assert_array_equal(again.X_train, d.X_train)
@@ -563,3 +566,60 @@ def test_real_fashion_mnist():
     assert train_counts.tolist() == [6000] * 10
     assert np.bincount(d.Y_test[0], minlength=10).tolist() == [1000] * 10
     assert np.bincount(d.Y_dev[0], minlength=10).min() > 400             # the last 5,000 are mixed
+
+
+@pytest.mark.parametrize("name", GENERATED)
+def test_generated_splits_are_exchangeable(name):
+    """Train, dev and test of every generated set are draws from one distribution: for each
+    coordinate and class, the split means differ by less than 4 standard errors and the ranges
+    overlap (sharing one stream made xor's split key its first coordinate: train x₁ ∈ [−0.52, 1.17],
+    test x₁ ∈ [−1.2, −0.46])."""
+    for seed in (0, 1, 2):
+        d = load_dataset(name, seed=seed)
+        parts = [(d.X_train, d.Y_train), (d.X_dev, d.Y_dev), (d.X_test, d.Y_test)]
+        X_all = np.concatenate([X for X, _ in parts], axis=1)
+        sd = X_all.std(axis=1)
+        for X, Y in parts[1:]:
+            m1, m2 = d.X_train.shape[1], X.shape[1]
+            se = sd * np.sqrt(1 / m1 + 1 / m2)
+            z = np.abs(d.X_train.mean(axis=1) - X.mean(axis=1)) / se
+            assert (z < 4).all(), (name, seed, z)
+            assert (X.min(axis=1) < np.quantile(d.X_train, 0.1, axis=1)).all()
+            assert (X.max(axis=1) > np.quantile(d.X_train, 0.9, axis=1)).all()
+            p1, p2 = d.Y_train.mean(), Y.mean()
+            assert abs(p1 - p2) < 4 * np.sqrt(p1 * (1 - p1) / m2 + 1e-12) + 0.05
+
+
+def test_a_shared_stream_would_split_xor_by_its_first_coordinate():
+    """The test above can fail: the old way (one generator for data and split) is caught."""
+    X, Y = xor(seed=1)
+    X_train, _, _, _, X_test, _ = train_dev_test_split(X, Y, seed=1)
+    assert X_train[0].min() > X_test[0].max() - 0.1  # train and test cover different x₁ ranges
+
+
+def test_football_is_a_noisy_two_team_field():
+    X, Y = football(m=411, seed=0)
+    assert X.shape == (2, 411) and X.dtype == np.float32 and Y.shape == (1, 411) and Y.dtype == np.int64
+    assert X[0].min() >= -0.75 and X[0].max() <= 0.4 and X[1].min() >= -0.75 and X[1].max() <= 0.65
+    assert 0.35 < Y.mean() < 0.65                                      # both teams present
+    border = -0.05 - 0.3 * X[0] + 0.12 * np.sin(6 * X[0])
+    agree = ((X[1] > border) == (Y[0] == 1)).mean()
+    assert 0.8 < agree < 0.97                                          # mostly the border, some noise
+    np.testing.assert_array_equal(football(seed=0)[0], X)
+    with pytest.raises(ValueError, match="flip probability"):
+        football(noise=1.5)
+
+
+@pytest.mark.skipif(not Path("/usr/share/datasets/fashion-mnist").is_dir(),
+                    reason="Debian's dataset-fashion-mnist is not installed")
+def test_fashion_mnist_shifted_has_a_clean_train_dev_and_a_shifted_dev_and_test():
+    d = load_dataset("fashion-mnist-shifted", seed=1, download=False)
+    assert [d.X_train.shape[1], d.X_train_dev.shape[1], d.X_dev.shape[1], d.X_test.shape[1]] == [55000, 5000,
+                                                                                                5000, 5000]
+    assert "train-dev 5000" in d.summary() and d.image_shape == (28, 28)
+    X, Y, X_test, Y_test = load_mnist("fashion-mnist", download=False)
+    np.testing.assert_array_equal(d.X_train_dev, X[:, 55000:])               # the training distribution
+    np.testing.assert_array_equal(d.Y_dev, Y_test[:, :5000])
+    assert not np.array_equal(d.X_dev, X_test[:, :5000])                     # shifted ...
+    assert np.abs(d.X_dev - X_test[:, :5000]).mean() > 0.1                   # ... by rotation and noise
+    assert d.X_dev.dtype == np.float32 and d.X_dev.T.flags.c_contiguous

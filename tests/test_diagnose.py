@@ -258,3 +258,61 @@ def test_regularization_raises_dev_accuracy():
     assert l2["dev_accuracy"] >= none["dev_accuracy"] + 0.02    # and L2 ...
     assert dropout["dev_accuracy"] >= none["dev_accuracy"] + 0.02  # ... and dropout generalize better
     assert l2["train_accuracy"] < none["train_accuracy"] and dropout["train_accuracy"] < none["train_accuracy"]
+
+
+def test_regularization_demo_writes_outside_the_tracked_docs_by_default():
+    demo = _demo()
+    assert demo.output_dir(None, False) == Path("runs") / "regularization"
+    assert demo.output_dir(Path("x"), False) == Path("x")
+    assert demo.output_dir(None, True) == ROOT / "docs"
+    with pytest.raises(SystemExit):
+        demo.main(["--update-docs", "--out-dir", "x"])
+
+
+# ---------------------------------------------------------------------- data mismatch (Course 3)
+def test_diagnose_measures_the_train_dev_error_from_the_data_and_names_the_mismatch(tmp_path, monkeypatch):
+    """A run on clean digits, with dev/test a rotated, noisy copy and a train-dev split held out
+    from the training distribution: diagnose computes the train-dev error itself and finds
+    data mismatch dominant (the Fashion-MNIST version is `load_dataset("fashion-mnist-shifted")`)."""
+    from dataclasses import replace as dc_replace
+
+    import nndl.datasets
+    from nndl.datasets.shift import shifted_copy
+    clean = nndl.datasets.load_dataset("digits", seed=3)
+    m = clean.X_train.shape[1]
+    shifted = dc_replace(clean, name="digits",
+                         X_train=clean.X_train[:, : m - 200], Y_train=clean.Y_train[:, : m - 200],
+                         X_train_dev=clean.X_train[:, m - 200:], Y_train_dev=clean.Y_train[:, m - 200:],
+                         X_dev=shifted_copy(clean.X_dev, (8, 8), degrees=45, noise=0.3, rng=1),
+                         X_test=shifted_copy(clean.X_test, (8, 8), degrees=45, noise=0.3, rng=2))
+    monkeypatch.setattr(nndl.datasets, "load_dataset", lambda *a, **k: shifted)
+    model = nndl.mlp([64, 32, 10], seed=0)
+    model.fit(shifted.X_train, shifted.Y_train, epochs=30, batch_size=32, optimizer="adam", learning_rate=0.01,
+              verbose=0)
+    model.save(tmp_path / "model.safetensors")
+    summary = {"dataset": "digits", "seed": 3, "classes": list(clean.classes), "image_shape": [8, 8],
+               **{f"{s}_accuracy": model.evaluate(getattr(shifted, f"X_{s}"), getattr(shifted, f"Y_{s}"))["accuracy"]
+                  for s in ("train", "dev", "test")}}
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    d = diagnose_run(tmp_path, human_error=0.01, k=4)
+    expected = 1 - model.evaluate(shifted.X_train_dev, shifted.Y_train_dev)["accuracy"]
+    assert d.train_dev_error == pytest.approx(expected)
+    assert any("measured on the dataset's train-dev split (200 examples" in n for n in d.notes)
+    assert d.dominant == "data_mismatch", str(d)
+    # A typed-in train-dev error still wins.
+    assert diagnose_run(tmp_path, human_error=0.01, train_dev_error=0.5, k=4).train_dev_error == 0.5
+
+
+def test_shifted_copy_rotates_each_image_and_adds_noise():
+    from nndl.datasets.shift import rotate_images, shifted_copy
+    img = np.arange(9.0).reshape(3, 3)
+    np.testing.assert_array_equal(rotate_images(img.reshape(9, 1), (3, 3), 90).reshape(3, 3), np.rot90(img))
+    X = np.random.default_rng(0).random((28 * 28, 6)).astype(np.float32)
+    np.testing.assert_array_equal(rotate_images(X, (28, 28), 0), X)
+    both = rotate_images(X[:, :2], (28, 28), [90, 180])
+    np.testing.assert_array_equal(both[:, 1].reshape(28, 28), np.rot90(X[:, 1].reshape(28, 28), 2))
+    S = shifted_copy(X, (28, 28), degrees=0, noise=0.1, rng=0)
+    assert S.dtype == np.float32 and S.shape == X.shape and S.T.flags.c_contiguous
+    assert S.min() >= 0 and S.max() <= 1 and 0.05 < np.std(S - X) < 0.1   # noise, clipped to [0, 1]
+    with pytest.raises(ValueError, match="flattened 28×28"):
+        rotate_images(X[:100], (28, 28), 10)

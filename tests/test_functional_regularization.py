@@ -159,3 +159,24 @@ def test_clip_by_global_norm():
     assert g32["dW"].dtype == np.float32 and global_norm(g32) == pytest.approx(1.0, rel=1e-6)
     with pytest.raises(ValueError, match="max_norm must be positive"):
         clip_by_global_norm(grads, -1.0)
+
+
+def test_dropout_forward_takes_a_legacy_random_state():
+    A = np.ones((3, 4))
+    out, D = dropout_forward(A, 0.5, rng=np.random.RandomState(1))
+    np.testing.assert_array_equal(D, np.random.RandomState(1).random_sample((3, 4)) < 0.5)
+    np.testing.assert_array_equal(out, D * 2.0)
+
+
+def test_clip_by_global_norm_just_above_the_limit():
+    """A norm between max_norm and 2·max_norm is clipped too (a doubled threshold would not)."""
+    grads = {"dW1": np.array([[3.0, 0.0]]), "db1": np.array([[4.0]])}   # ‖g‖ = 5
+    assert clip_by_global_norm(grads, 4.0) == 5.0
+    assert global_norm(grads) == pytest.approx(4.0, rel=1e-12)
+    np.testing.assert_allclose(grads["dW1"], [[2.4, 0.0]], rtol=1e-12)
+    grads = {"dW1": np.array([[3.0, 0.0]]), "db1": np.array([[4.0]])}
+    clip_by_global_norm(grads, 4.999)
+    assert global_norm(grads) == pytest.approx(4.999, rel=1e-12)
+    grads = {"dW1": np.array([[3.0, 0.0]]), "db1": np.array([[4.0]])}
+    clip_by_global_norm(grads, 5.0)                                     # exactly at the limit: unchanged
+    np.testing.assert_array_equal(grads["db1"], [[4.0]])

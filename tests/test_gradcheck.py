@@ -136,7 +136,7 @@ def test_an_injected_bug_fails_and_is_named(rng, monkeypatch):
                             seed=0, input_shape=(4,))
     result = nndl.gradcheck(model, X, Y)
     assert not result.passed and result.difference > 1e-3
-    assert result.worst_parameter == "b2" and result.worst_layer.startswith("layer 1 Dense(units=4")
+    assert result.worst_parameter == "b2" and result.worst_layer.startswith("layer l = 2 Dense(units=4")
     assert result.per_parameter["b2"] > 1e-3 and result.per_parameter["W3"] < GRAD_TOL
     assert "FAILED" in str(result) and "b2" in str(result)
 
@@ -153,3 +153,4 @@ def test_an_injected_batch_norm_bug_is_named(rng, monkeypatch):
     X, Y = _data(rng)
     result = nndl.gradcheck(nndl.mlp([4, 5, 3], batch_norm=True, seed=0), X, Y)
     assert not result.passed and result.worst_parameter == "gamma1" and "BatchNorm" in result.worst_layer
+    assert result.worst_layer.startswith("layer l = 1 ")   # the course's l, not a 0-based position

@@ -222,3 +222,14 @@ def test_format_confusion_matrix_right_aligns_rows():
     assert format_confusion_matrix([[12, 0], [3, 100000]]) == "     12      0\n      3 100000"
     with pytest.raises(ValueError, match="square"):
         format_confusion_matrix([[1, 2, 3]])
+
+
+def test_format_confusion_matrix_labels_rows_and_columns():
+    from nndl.metrics import format_confusion_matrix
+    text = format_confusion_matrix([[12, 0], [3, 85]], ["cat", "dog"])
+    lines = text.splitlines()
+    assert lines[0].split() == ["true", "\\", "predicted", "cat", "dog"]
+    assert lines[1].split() == ["cat", "12", "0"] and lines[2].split() == ["dog", "3", "85"]
+    assert len({len(line) for line in lines}) == 1                    # columns line up
+    with pytest.raises(ValueError, match="3 class names"):
+        format_confusion_matrix([[1, 0], [0, 1]], ["a", "b", "c"])

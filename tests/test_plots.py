@@ -39,7 +39,7 @@ def test_plot_history_from_history_dict_and_csv(fitted, tmp_path):
     fig = plots.plot_history(model.history, path=tmp_path / "h.png")
     _png(tmp_path / "h.png")
     cost_ax, acc_ax = fig.axes
-    assert [l.get_label() for l in cost_ax.get_lines()] == ["train cost", "dev cost"]
+    assert [l.get_label() for l in cost_ax.get_lines()] == ["train cost (cross-entropy)", "dev cost (cross-entropy)"]
     assert [l.get_label() for l in acc_ax.get_lines()] == ["train accuracy", "dev accuracy"]
     np.testing.assert_allclose(cost_ax.get_lines()[0].get_ydata(), model.history["cost"])
     np.testing.assert_array_equal(cost_ax.get_lines()[0].get_xdata(), np.arange(1, 31))
@@ -122,13 +122,34 @@ def test_plot_first_layer_weights_shows_each_unit_row(tmp_path):
     model = nndl.mlp([64, 12, 10], seed=0)
     fig = plots.plot_first_layer_weights(model, (8, 8), path=tmp_path / "w.png")
     _png(tmp_path / "w.png")
-    assert len(fig.axes) == 12
+    assert len(fig.axes) == 12 + 1                                     # the units and a colour bar
     W1 = np.asarray(model.params["W1"], dtype=np.float64)
     shown = fig.axes[4].images[0].get_array()
-    np.testing.assert_allclose(shown, W1[4].reshape(8, 8) / np.abs(W1[4]).max(), rtol=1e-6)
-    assert len(plots.plot_first_layer_weights(model, (8, 8), max_units=5).axes) == 5
+    np.testing.assert_allclose(shown, W1[4].reshape(8, 8), rtol=1e-6)
+    assert len(plots.plot_first_layer_weights(model, (8, 8), max_units=5).axes) == 5 + 1
     with pytest.raises(ValueError, match=r"rows have 64 weights, but image_shape \(7, 7\) has 49 pixels"):
         plots.plot_first_layer_weights(model, (7, 7))
+
+
+def test_first_layer_weights_share_one_symmetric_scale():
+    """A dead unit (all |w| ≤ 2e-6) must not look like a bold detector: every unit is drawn on
+    the same colour limits [−s, s], s = max |w| over all units."""
+    model = nndl.mlp([64, 3, 10], seed=0)
+    model.params["W1"][1] = 1e-6 * np.sign(model.params["W1"][1])  # a dead unit
+    fig = plots.plot_first_layer_weights(model, (8, 8))
+    s = float(np.abs(np.asarray(model.params["W1"], dtype=np.float64)).max())
+    for a in fig.axes[:3]:
+        assert a.images[0].get_clim() == pytest.approx((-s, s))
+    assert fig.axes[-1].get_ylabel().startswith("weight")             # the colour bar, labelled
+
+
+def test_plot_history_says_the_train_cost_includes_the_l2_penalty():
+    h = {"cost": [1.0, 0.8], "val_cost": [0.7, 0.6]}
+    fig = plots.plot_history(h, lambd=0.1)
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    assert labels == ["train cost: cross-entropy + L2 penalty (λ = 0.1)", "dev cost: cross-entropy only"]
+    fig = plots.plot_history(h)
+    assert [line.get_label() for line in fig.axes[0].get_lines()][0] == "train cost (cross-entropy)"
 
 
 def test_plot_activations_uses_the_backward_pass(tmp_path):

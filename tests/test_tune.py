@@ -3,6 +3,7 @@ resuming, the best run directory and the ``nndl tune`` verb's errors."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import subprocess
@@ -249,3 +250,21 @@ def test_tpe_sampler_runs(tmp_path):
     result = tune(blobs(), n_trials=3, storage=None, sampler="tpe", epochs=2, out=None, search_space=SMALL,
                   prune=False, verbose=0)
     assert result.n_complete == 3 and math.isfinite(result.best_value)
+
+
+def test_cli_keeps_the_study_in_the_run_directory_and_says_when_it_continues(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    args = ["tune", "--dataset", "moons", "--n-trials", "3", "--epochs", "2", "--units", "4,8", "--max-layers", "1",
+            "--no-prune", "--quiet"]
+    assert main([*args, "--out", "first"]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / "first" / "study.db").is_file() and not (tmp_path / "study.db").exists()
+    assert "(a new study;" in out
+    assert main([*args, "--out", "second"]) == 0                        # a second run: a new study again
+    assert "(a new study;" in capsys.readouterr().out
+    assert main([*args, "--out", "third", "--storage", f"sqlite:///{tmp_path / 'first' / 'study.db'}"]) == 0
+    out = capsys.readouterr().out
+    assert "continued an existing study that had 3 trials" in out
+    if importlib.util.find_spec("matplotlib"):
+        assert (tmp_path / "third" / "optimization_history.png").stat().st_size > 0
+        assert "tuning plots:" in out

@@ -107,7 +107,7 @@ class ErrorAnalysis:
         cm = np.asarray(self.confusion_matrix)
         lines = [f"Error analysis on the {self.split} set ({int(cm.sum())} examples)", "",
                  self.report_text, "", "Confusion matrix (rows: true class, columns: predicted):",
-                 format_confusion_matrix(cm)]
+                 format_confusion_matrix(cm, self.class_names if len(self.class_names) == len(cm) else None)]
         if self.confident_errors:
             lines += ["", f"Most confidently wrong {self.split} examples (look at these first):"]
             lines += [f"  #{e['index']:<7} true {e['true']:<14} predicted {e['predicted']:<14} "
@@ -305,42 +305,61 @@ def diagnose_run(run_dir: str | Path, human_error: float | None = None, train_de
     human_error: the human-level error (default: summary.json's "human_error", if any).
     When the model file is there and the dataset can be loaded (same name and seed, so the
     same normalized splits), adds error analysis on the dev set; plots_dir: where to write
-    its PNGs. Anything that prevents the error analysis is reported in the notes.
+    its PNGs. train_dev_error: when not given, it is computed from the data: the model is
+    evaluated on the dataset's train-dev split (held out from the training distribution, e.g.
+    ``fashion-mnist-shifted``), or summary.json's "train_dev_accuracy" is used. Anything that
+    prevents the error analysis is reported in the notes.
     """
     run_dir = Path(run_dir)
     summary = read_summary(run_dir)
     if human_error is None:
         human_error = summary.get("human_error")
+    analysis, note, measured = _run_error_analysis(run_dir, summary, data_dir, plots_dir, k,
+                                                   measure_train_dev=train_dev_error is None)
+    notes: tuple[str, ...] = ()
+    if train_dev_error is None and measured is not None:
+        train_dev_error, m = measured
+        notes += (f"train-dev error {train_dev_error:.2%} measured on the dataset's train-dev split "
+                  f"({m} examples from the training distribution, not trained on)",)
+    elif train_dev_error is None and "train_dev_accuracy" in summary:
+        train_dev_error = _error_from(summary, "train_dev")
     base = diagnose(_error_from(summary, "train"), _error_from(summary, "dev"), human_error,
                     train_dev_error, _error_from(summary, "test"))
-    analysis, note = _run_error_analysis(run_dir, summary, data_dir, plots_dir, k)
-    notes = base.notes + ((note,) if note else ())
+    notes = base.notes + notes + ((note,) if note else ())
     return replace(base, notes=notes, error_analysis=analysis)
 
 
-def _run_error_analysis(run_dir: Path, summary: dict[str, Any], data_dir, plots_dir,
-                        k: int) -> tuple[ErrorAnalysis | None, str | None]:
+def _run_error_analysis(run_dir: Path, summary: dict[str, Any], data_dir, plots_dir, k: int,
+                        measure_train_dev: bool = False):
+    """(error analysis or None, a note or None, (train-dev error, m) measured from the data or None)."""
     name = summary.get("dataset")
     if not name:
-        return None, "no error analysis: summary.json does not name the dataset"
+        return None, "no error analysis: summary.json does not name the dataset", None
     model_path = run_dir / "model.safetensors"
     if not model_path.is_file():
-        return None, f"no error analysis: {model_path} not found"
+        return None, f"no error analysis: {model_path} not found", None
     from .io import ModelFileError, load
     try:
         model = load(model_path)
     except ModelFileError as e:
-        return None, f"no error analysis: {e}"
+        return None, f"no error analysis: {e}", None
     try:
         from .datasets import load_dataset
         dataset = load_dataset(name, seed=int(summary.get("seed", 1)), data_dir=data_dir)
     except (ImportError, OSError, ValueError, KeyError, RuntimeError) as e:
-        return None, f"no error analysis: dataset {name!r} could not be loaded ({e})"
+        return None, f"no error analysis: dataset {name!r} could not be loaded ({e})", None
+    measured = None
+    if measure_train_dev and getattr(dataset, "X_train_dev", None) is not None:
+        try:
+            acc = model.evaluate(dataset.X_train_dev, dataset.Y_train_dev)["accuracy"]
+            measured = (1.0 - float(acc), int(dataset.X_train_dev.shape[1]))
+        except ValueError:
+            measured = None
     classes = summary.get("classes") or list(getattr(dataset, "classes", []) or [])
     image_shape = summary.get("image_shape") or getattr(dataset, "image_shape", None)
     try:
         analysis = error_analysis(model, dataset.X_dev, dataset.Y_dev, classes or None, image_shape,
                                   k=k, split="dev", plots_dir=plots_dir)
     except ValueError as e:  # the model does not fit this dataset's inputs or labels
-        return None, f"no error analysis: {e}"
-    return analysis, None
+        return None, f"no error analysis: {e}", measured
+    return analysis, None, measured

@@ -108,10 +108,11 @@ def clean_orphans(folder: str | os.PathLike) -> list[Path]:
     return removed
 
 
-def is_empty_run_dir(folder: str | os.PathLike) -> bool:
-    """True when ``folder`` is missing or holds nothing but its lock file."""
+def is_empty_run_dir(folder: str | os.PathLike, also: tuple[str, ...] = ()) -> bool:
+    """True when ``folder`` is missing or holds nothing but its lock file (and the files named
+    in ``also``, e.g. the study file that ``nndl tune`` has just created there)."""
     folder = Path(folder)
-    return not folder.exists() or all(p.name == LOCK_NAME for p in folder.iterdir())
+    return not folder.exists() or all(p.name in (LOCK_NAME, *also) for p in folder.iterdir())
 
 
 def make_run_dir(folder: str | os.PathLike) -> Path:

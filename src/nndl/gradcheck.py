@@ -158,10 +158,18 @@ def check_gradcheck_work(n_params: int, m: int, max_checks_per_param: int | None
 
 
 def _owners(model) -> dict[str, str]:
-    """Parameter name → "layer i Dense(…)" (top-level position; the owner itself for a sub-layer)."""
+    """Parameter name → "layer l = 2 Dense(…)", l as the course numbers layers (the 2 of W2, b2,
+    gamma2); a sub-layer's parameters name their owner."""
     index = {id(layer): i for i, layer in enumerate(getattr(model, "layers", []))}
     out = {}
     for name, layer, _ in model._owners:
-        where = f"layer {index[id(layer)]}" if id(layer) in index else "sub-layer"
+        where = f"layer {_course_l(name, index[id(layer)])}" if id(layer) in index else "sub-layer"
         out[name] = f"{where} {layer!r}"
     return out
+
+
+def _course_l(name: str, index: int) -> str:
+    """The course's layer number of a parameter: the digits ending its name ("W2" → "l = 2");
+    otherwise the layer's position in the model, counted from 1."""
+    digits = name[len(name.rstrip("0123456789")):]
+    return f"l = {digits}" if digits else f"#{index + 1}"

@@ -84,11 +84,29 @@ def _check_cm(cm) -> Array:
     return cm
 
 
-def format_confusion_matrix(cm) -> str:
-    """The (C, C) matrix (rows: true class, columns: predicted) as right-aligned text rows."""
+def format_confusion_matrix(cm, class_names=None) -> str:
+    """The (C, C) matrix (rows: true class, columns: predicted) as right-aligned text rows.
+
+    With ``class_names`` (C names) the table gets a header row of predicted classes and a
+    label before each row (the true class), names shortened to 10 characters:
+
+        true \\ predicted   cat   dog
+        cat                 12     0
+        dog                  3    85
+    """
     cm = _check_cm(cm)
     width = max(5, len(str(cm.max())) + 1)
-    return "\n".join("".join(f"{v:>{width}}" for v in row) for row in cm)
+    if class_names is None:
+        return "\n".join("".join(f"{v:>{width}}" for v in row) for row in cm)
+    names = [str(c)[:10] for c in class_names]
+    if len(names) != cm.shape[0]:
+        raise ValueError(f"got {len(names)} class names for a {cm.shape[0]}×{cm.shape[0]} confusion matrix")
+    width = max(width, max(len(n) for n in names) + 2)
+    corner = "true \\ predicted"
+    row_width = max(len(corner), max(len(n) for n in names)) + 1
+    lines = [f"{corner:<{row_width}}" + "".join(f"{n:>{width}}" for n in names)]
+    lines += [f"{name:<{row_width}}" + "".join(f"{v:>{width}}" for v in row) for name, row in zip(names, cm)]
+    return "\n".join(lines)
 
 
 def _safe_divide(num: Array, den: Array) -> Array:

@@ -119,12 +119,16 @@ def _read_history(history) -> dict[str, Array]:
     return out
 
 
-def plot_history(history, ax=None, path: str | os.PathLike | None = None, title: str | None = None):
+def plot_history(history, ax=None, path: str | os.PathLike | None = None, title: str | None = None,
+                 lambd: float = 0.0):
     """Learning curves: training and dev cost J per epoch, and accuracy when logged.
 
     history: ``model.history``, a dict {"epoch", "cost", "accuracy", "val_cost",
     "val_accuracy", …} of per-epoch lists, or the path of a history.csv. ax: one Axes
     (accuracy goes on a twin y axis) or a pair (cost Axes, accuracy Axes).
+    lambd: the L2 λ of the run. With λ > 0 the training cost includes the penalty
+    (λ/2m)·Σ‖W‖² while the dev cost is the cross-entropy alone, so the training curve can sit
+    above the dev curve although training accuracy is higher; the legend says which is which.
     """
     h = _read_history(history)
     n = len(h.get("cost", h.get("val_cost")))
@@ -140,11 +144,11 @@ def plot_history(history, ax=None, path: str | os.PathLike | None = None, title:
     else:
         fig, cost_ax = ax.figure, ax
         acc_ax = ax.twinx() if has_acc else None
-    for key, label, style in (("cost", "train cost", "-"), ("val_cost", "dev cost", "--")):
+    for key, label, style in cost_labels(lambd):
         if key in h:
             cost_ax.plot(epochs, h[key], style, color="C0", label=label)
     cost_ax.set_xlabel("epoch")
-    cost_ax.set_ylabel("cost J")
+    cost_ax.set_ylabel("cost J" if not lambd else "cost J (train: with the L2 penalty)")
     cost_ax.set_title(title or "Learning curves")
     if acc_ax is not None:
         for key, label, style in (("accuracy", "train accuracy", "-"), ("val_accuracy", "dev accuracy", "--")):
@@ -155,6 +159,15 @@ def plot_history(history, ax=None, path: str | os.PathLike | None = None, title:
         acc_ax.legend(loc="lower right")
     cost_ax.legend(loc="upper right")
     return _finish(fig, path)
+
+
+def cost_labels(lambd: float = 0.0) -> tuple[tuple[str, str, str], ...]:
+    """(history column, legend label, line style) for the train and dev costs: with λ > 0 the
+    train cost is cross-entropy + (λ/2m)·Σ‖W‖², the dev cost cross-entropy only."""
+    if lambd and lambd > 0:
+        return (("cost", f"train cost: cross-entropy + L2 penalty (λ = {lambd:g})", "-"),
+                ("val_cost", "dev cost: cross-entropy only", "--"))
+    return (("cost", "train cost (cross-entropy)", "-"), ("val_cost", "dev cost (cross-entropy)", "--"))
 
 
 # ---------------------------------------------------------------------- 2-D data
@@ -190,6 +203,37 @@ def plot_decision_boundary(model, X: Array, Y, ax=None, path: str | os.PathLike 
     ax.set_ylim(lo[1], hi[1])
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title)
+    return _finish(fig, path)
+
+
+def plot_decision_function(predict, X: Array, y, h: float = 0.01, margin: float = 1.0, ax=None,
+                           path: str | os.PathLike | None = None, title: str | None = None):
+    """The course's ``plot_decision_boundary(model, X, y)``: ``predict`` is any function of a
+    (k, 2) array of points, ONE POINT PER ROW (the notebooks pass ``lambda x: predict(parameters, x.T)``),
+    returning k labels in any shape; it is called once on the grid of step ``h`` that covers X
+    with a margin. X: (2, m); y: (1, m) or (m,) labels.
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[0] != 2:
+        hint = "; examples look like rows: pass X.T" if X.ndim == 2 and X.shape[1] == 2 else ""
+        raise ValueError(f"X has shape {X.shape}, expected (2, m){hint}")
+    y = np.ravel(y)
+    if y.size != X.shape[1]:
+        raise ValueError(f"y has {y.size} labels but X has {X.shape[1]} examples")
+    lo, hi = X.min(axis=1) - margin, X.max(axis=1) + margin
+    xx, yy = np.meshgrid(np.arange(lo[0], hi[0], h), np.arange(lo[1], hi[1], h))
+    Z = np.asarray(predict(np.c_[xx.ravel(), yy.ravel()]))
+    if Z.size != xx.size:
+        raise ValueError(f"predict returned {Z.size} values for {xx.size} grid points (one per row expected)")
+    Z = Z.reshape(xx.shape).astype(np.float64)
+    plt = _pyplot()
+    fig, ax = _figure_and_ax(plt, ax, (5.5, 4.5))
+    ax.contourf(xx, yy, Z, cmap=plt.cm.Spectral)
+    ax.scatter(X[0], X[1], c=y.astype(np.float64), cmap=plt.cm.Spectral, s=14, edgecolors="k", linewidths=0.3)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
     if title:
         ax.set_title(title)
     return _finish(fig, path)
@@ -278,9 +322,11 @@ def plot_first_layer_weights(model, image_shape: Sequence[int], ax=None, path: s
     """Each hidden unit's row of W1 drawn as an image: "what each neuron looks for".
 
     W1: (n[1], n_x) with n_x = prod(image_shape); unit i's weights W1[i] are reshaped to
-    ``image_shape`` ((h, w) or (h, w, 3)). Grayscale uses a diverging map centred on 0
-    (red negative, blue positive), each unit scaled by its own max |w|. Shows the first
-    ``max_units`` units.
+    ``image_shape`` ((h, w) or (h, w, 3)). All units share ONE symmetric scale [−s, s],
+    s = max |w| over the units shown, on a diverging map centred on 0 (red negative, blue
+    positive) with a colour bar, so a dead unit (all |w| ≈ 0) looks blank rather than like a
+    bold detector. RGB weights are mapped to colours by the same shared scale (0 is grey).
+    Shows the first ``max_units`` units.
     """
     if "W1" not in model.params:
         raise ValueError("the model's first layer has no dense weights W1 (is it a Dense layer?)")
@@ -294,19 +340,22 @@ def plot_first_layer_weights(model, image_shape: Sequence[int], ax=None, path: s
         raise ValueError(f"max_units must be >= 1, got {max_units}")
     units = W1[:k].reshape(k, *shape).astype(np.float64)
     rgb = len(shape) == 3 and shape[-1] in (3, 4)
-    if not rgb:
-        units = units.reshape(k, shape[0], -1)
-        scale = np.abs(units).max(axis=(1, 2), keepdims=True)
-        units = np.divide(units, scale, out=np.zeros_like(units), where=scale > 0)  # in [-1, 1]
+    scale = float(np.abs(units).max()) or 1.0            # one scale for every unit
+    if rgb:
+        units = units / (2 * scale) + 0.5                # [−s, s] → [0, 1], 0 → grey
     else:
-        units = _to_display(units)
+        units = units.reshape(k, shape[0], -1)
     plt = _pyplot()
     fig, axes = _grid(plt, ax, k, tile=(1.3, 1.45), cols=cols)
+    image = None
     for i, a in enumerate(axes):
-        a.imshow(units[i], cmap=None if rgb else "RdBu", vmin=0 if rgb else -1, vmax=1, interpolation="nearest")
+        image = a.imshow(units[i], cmap=None if rgb else "RdBu", vmin=0 if rgb else -scale,
+                         vmax=1 if rgb else scale, interpolation="nearest")
         a.set_xticks([])
         a.set_yticks([])
         a.set_title(f"unit {i + 1}", fontsize=8)
+    if not rgb:
+        fig.colorbar(image, ax=list(axes), shrink=0.8, label="weight w (one scale for all units)")
     if ax is None:
         fig.suptitle("First-layer weights: what each hidden unit looks for")
     return _finish(fig, path)
@@ -393,3 +442,34 @@ def plot_detections(images: Array, detections: Mapping[str, Array], truth: Mappi
             name = class_names[int(c)] if class_names is not None else str(int(c))
             draw(a, box, c, "-", f"{name} {s:.2f}")
     return _finish(fig, path)
+
+
+# ---------------------------------------------------------------------- hyperparameter search
+def plot_tuning(study, out_dir: str | os.PathLike) -> list[Path]:
+    """Optuna's own plots of a study, written to ``out_dir``: optimization_history.png (the
+    objective of every trial and the best so far) and param_importances.png (how much each
+    hyperparameter explains of the objective, fANOVA; needs at least two complete trials with
+    a varying parameter). Returns the paths written."""
+    plt = _pyplot()
+    from optuna.visualization import matplotlib as ovm
+    import warnings
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    complete = [t for t in study.get_trials(deepcopy=False) if t.value is not None]
+    plots = [("optimization_history.png", ovm.plot_optimization_history)]
+    if len(complete) >= 2:
+        plots.append(("param_importances.png", ovm.plot_param_importances))
+    for name, draw in plots:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")          # Optuna marks its matplotlib plots experimental
+            try:
+                ax = draw(study)
+            except (ValueError, RuntimeError):       # e.g. no parameter varies: nothing to rank
+                continue
+        fig = (ax[0] if isinstance(ax, np.ndarray) else ax).figure
+        path = out_dir / name
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        plt.close(fig)
+        written.append(path)
+    return written

@@ -3,7 +3,8 @@
 Raw inputs (CSV/NPY/images) are in the dataset's own units; a model is trained on scaled
 (images: x / 255, digits: x / 16) or standardized (tabular, 2-D: (x − μ)/σ) features.
 ``preprocessing_of(dataset)`` records which, as model-file metadata and tensors;
-``apply_preprocessing(X, meta, tensors)`` replays it on raw X (n_x, m).
+``apply_preprocessing(X, meta, tensors)`` replays it on raw X (n_x, m); the training split's
+raw range is saved beside it so ``range_warning`` can tell when inputs look like another scale.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-IMAGE_SCALE = {"digits": 16.0, "mnist": 255.0, "fashion-mnist": 255.0}
+IMAGE_SCALE = {"digits": 16.0, "mnist": 255.0, "fashion-mnist": 255.0, "fashion-mnist-shifted": 255.0}
 
 
 def preprocessing_of(dataset) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -28,7 +29,47 @@ def preprocessing_of(dataset) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta["preprocessing"] = {"kind": "scale", "divide_by": IMAGE_SCALE[dataset.name]}
     else:
         meta["preprocessing"] = {"kind": "none"}
+    lo, hi = raw_range(dataset)
+    tensors.update({"preprocess/raw_min": lo, "preprocess/raw_max": hi})
     return {"data": meta}, tensors
+
+
+def raw_range(dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature min and max (n_x, 1) of the training split in raw units (before the
+    standardization or scaling that ``load_dataset`` applied), for ``predict`` to compare with."""
+    X = dataset.X_train
+    lo = X.min(axis=1, keepdims=True).astype(np.float64)   # per feature; the maps below are increasing,
+    hi = X.max(axis=1, keepdims=True).astype(np.float64)   # so they carry min and max over (no copy of X)
+    if dataset.normalizer is not None:
+        mean, std = dataset.normalizer.to_arrays()
+        lo, hi = lo * std + mean, hi * std + mean
+    elif dataset.name in IMAGE_SCALE:
+        lo, hi = lo * IMAGE_SCALE[dataset.name], hi * IMAGE_SCALE[dataset.name]
+    return lo, hi
+
+
+def range_warning(raw: np.ndarray, tensors: dict[str, np.ndarray]) -> str | None:
+    """A sentence when raw inputs (n_x, m) look like another scale than the training data's:
+    their spread is under a tenth of the training spread (e.g. pixels already divided to
+    [0, 1] for a model trained on 0–16), or over a tenth of the values fall far outside the
+    training range. None when they fit, or when the model file does not record the range."""
+    if "preprocess/raw_min" not in tensors:
+        return None
+    lo, hi = tensors["preprocess/raw_min"], tensors["preprocess/raw_max"]
+    span = (hi - lo).ravel()
+    live = span > 0
+    if not live.any():
+        return None
+    in_span = (raw.max(axis=1) - raw.min(axis=1))[live] if raw.shape[1] > 1 else np.abs(raw[live, 0] - lo[live, 0])
+    in_max = np.abs(raw[live]).max()
+    compressed = raw.shape[1] > 1 and np.median(in_span / span[live]) < 0.1 or in_max < 0.1 * np.abs(hi[live]).max()
+    far = (raw < lo - span[:, None] * 0.5) | (raw > hi + span[:, None] * 0.5)
+    outside = far[live].mean() > 0.1
+    if not (compressed or outside):
+        return None
+    return (f"the input ranges over [{raw.min():.3g}, {raw.max():.3g}], but the model was trained on raw "
+            f"features in [{lo.min():.3g}, {hi.max():.3g}]; predict applies the training preprocessing "
+            "itself, so pass raw, unscaled features in the dataset's own units")
 
 
 def apply_preprocessing(X: np.ndarray, meta: dict[str, Any], tensors: dict[str, np.ndarray]) -> np.ndarray:

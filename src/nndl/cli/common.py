@@ -11,7 +11,7 @@ import numpy as np
 
 from . import CLIError
 
-from ..preprocessing import IMAGE_SCALE, apply_preprocessing, preprocessing_of  # noqa: F401 (re-exported)
+from ..preprocessing import IMAGE_SCALE, apply_preprocessing, preprocessing_of, range_warning  # noqa: F401 (re-exported)
 
 
 def dataset_names() -> list[str]:

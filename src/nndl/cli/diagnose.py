@@ -28,7 +28,8 @@ def add_parser(sub) -> None:
                    help="human-level error as a fraction, e.g. 0.01 (a proxy for Bayes error; default 0)")
     p.add_argument("--train-dev-error", type=float, metavar="E",
                    help="error on a train-dev set (training distribution, not trained on), to separate "
-                        "variance from data mismatch")
+                        "variance from data mismatch (default: measured on the dataset's train-dev split "
+                        "when it has one, e.g. fashion-mnist-shifted)")
     p.add_argument("--data-dir", help="folder with the dataset's files, for the error analysis")
     p.add_argument("--top", type=int, default=16, metavar="K", help="how many confidently wrong examples (default 16)")
     p.add_argument("--no-plots", action="store_true", help="do not write confusion_matrix.png / confident_errors.png")

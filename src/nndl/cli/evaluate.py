@@ -44,7 +44,7 @@ def run(args) -> int:
     lines = [f"{name} {args.split} ({Y.shape[1]} examples): cost {result['cost']:.4f}   accuracy {result['accuracy']:.2%}",
              "", f"{'class':<16}{'precision':>10}{'recall':>10}{'f1':>10}"]
     lines += [f"{c[:15]:<16}{p:>10.3f}{r:>10.3f}{f:>10.3f}" for c, p, r, f in zip(classes, precision, recall, f1)]
-    lines += ["", "confusion matrix (rows: true class, columns: predicted):", format_confusion_matrix(cm)]
+    lines += ["", "confusion matrix (rows: true class, columns: predicted):", format_confusion_matrix(cm, classes)]
     emit(args, "\n".join(lines), payload)
     return 0
 

@@ -16,15 +16,16 @@ def add_parser(sub) -> None:
     p.add_argument("--layers", default="4,5,3,3", help="layer sizes n_x,…,n[L] (default 4,5,3,3)")
     p.add_argument("--activation", default="tanh", choices=["relu", "tanh", "sigmoid", "leaky_relu"],
                    help="hidden activation (default tanh; ReLU's kink at 0 can give false alarms)")
-    p.add_argument("--output", default="softmax", choices=["softmax", "sigmoid", "linear"])
-    p.add_argument("--lambd", type=float, default=0.0, help="L2 λ")
-    p.add_argument("--keep-prob", type=float, help="dropout keep probability (masks are frozen)")
-    p.add_argument("--batch-norm", action="store_true")
+    p.add_argument("--output", default="softmax", choices=["softmax", "sigmoid", "linear"],
+                   help="output activation (default softmax)")
+    p.add_argument("--lambd", type=float, default=0.0, help="L2 λ (default 0: no L2)")
+    p.add_argument("--keep-prob", type=float, help="dropout keep probability (masks are frozen; default: no dropout)")
+    p.add_argument("--batch-norm", action="store_true", help="batch normalization on every hidden Z (default off)")
     p.add_argument("--examples", type=int, default=8, help="m, the number of random examples (default 8)")
     p.add_argument("--model", help="check a saved model file instead (random inputs of its shape)")
-    p.add_argument("--epsilon", type=float, default=1e-7)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--epsilon", type=float, default=1e-7, help="ε of the two-sided differences (default 1e-7)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the weights and the random data (default 0)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=run)
 
 

@@ -1,8 +1,11 @@
 """``nndl predict MODEL INPUT``: classes and probabilities for examples in a file.
 
 INPUT is a .npy or .csv file of raw feature values in the dataset's own units (digits:
-pixels 0–16, MNIST: 0–255), one example per row (a (n_x, m) array of columns is accepted
-too), or, for image models with Pillow installed, an image file (.png, .jpg, …).
+pixels 0–16, MNIST: 0–255, the 2-D sets and breast-cancer: as generated / measured, before
+standardization), one example per row (a (n_x, m) array of columns is accepted too), or, for
+image models with Pillow installed, an image file (.png, .jpg, …). The model file applies the
+training preprocessing itself; a warning says when the input's range is far from the
+training data's (e.g. pixels already divided to [0, 1]).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import numpy as np
 
 from ..validation import as_real_array
 from . import CLIError
-from .common import apply_preprocessing, check_data_meta, emit, IMAGE_SCALE
+from .common import IMAGE_SCALE, apply_preprocessing, check_data_meta, emit, range_warning, warn
 
 MAX_PIXELS = 50_000_000
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -89,6 +92,7 @@ def run(args) -> int:
         raw = read_features(path, n_x)
     if not np.isfinite(raw).all():
         raise CLIError(f"{path.name} contains NaN or Inf values")
+    message = range_warning(raw, tensors)  # said after the predictions, so an error stays one line
     A = model.predict_proba(apply_preprocessing(raw, data, tensors))
     classes = data.get("classes") or [str(i) for i in range(max(A.shape[0], 2))]
     probs = np.vstack([1 - A, A]) if A.shape[0] == 1 else A  # a sigmoid output: P(0), P(1)
@@ -101,4 +105,6 @@ def run(args) -> int:
                      "probabilities": {c: p for c, p in top}})
         lines.append(f"{i}: {classes[labels[i]]}   " + "  ".join(f"{c} {p:.3f}" for c, p in top))
     emit(args, "\n".join(lines), {"predictions": rows})
+    if message:
+        warn(message)
     return 0

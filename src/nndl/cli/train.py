@@ -27,18 +27,29 @@ DEFAULTS = {
     "digits": dict(hidden=[16, 16], epochs=150, batch_size=32, lr=0.003, lambd=0.1),  # 3Blue1Brown's network
     "mnist": dict(hidden=[16, 16], epochs=10, batch_size=64, lr=0.001),
     "fashion-mnist": dict(hidden=[16, 16], epochs=10, batch_size=64, lr=0.001),
+    "fashion-mnist-shifted": dict(hidden=[16, 16], epochs=10, batch_size=64, lr=0.001),
     "breast-cancer": dict(hidden=[16], epochs=100, batch_size=32, lr=0.001),
     "flower": dict(hidden=[16, 16], epochs=150, batch_size=32, lr=0.01),
     "moons": dict(hidden=[16, 16], epochs=150, batch_size=32, lr=0.01),
     "circles": dict(hidden=[16, 16], epochs=150, batch_size=32, lr=0.01),
     "spirals": dict(hidden=[32, 32], epochs=300, batch_size=32, lr=0.01),
     "xor": dict(hidden=[16, 16], epochs=150, batch_size=32, lr=0.01),
+    "football": dict(hidden=[16, 16], epochs=150, batch_size=32, lr=0.01),
 }
 FALLBACK = dict(hidden=[16, 16], epochs=20, batch_size=64, lr=0.001)
 DEFAULT_LR = {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "rmsprop": 0.001}
 CONFIG_KEYS = ("dataset", "layers", "activation", "init", "epochs", "batch_size", "lr", "optimizer", "beta",
                "beta2", "lambd", "keep_prob", "batch_norm", "lr_schedule", "clip_value", "clip_norm",
                "early_stopping", "checkpoint_every", "seed", "data_dir")
+
+
+def _per_dataset(key: str, fallback=None) -> str:
+    """"0.003 for digits; 0.001 for mnist, fashion-mnist; …" from DEFAULTS, for --help."""
+    groups: dict = {}
+    for name, d in DEFAULTS.items():
+        groups.setdefault(d.get(key, fallback), []).append(name)
+    return "; ".join(f"{v:g} for {', '.join(names)}" if isinstance(v, float) else f"{v} for {', '.join(names)}"
+                     for v, names in groups.items())
 
 
 def add_parser(sub) -> None:
@@ -58,14 +69,16 @@ def add_parser(sub) -> None:
                    help="hidden activation (default: relu)")
     p.add_argument("--init", choices=["he", "xavier", "glorot_uniform", "random", "zeros"],
                    help="weight initialization (default: he for relu, xavier for tanh/sigmoid)")
-    p.add_argument("--epochs", type=int, help="epochs (default: 150 for digits, 10 for (fashion-)mnist, …)")
-    p.add_argument("--batch-size", type=int, help="mini-batch size; 0 = batch gradient descent")
-    p.add_argument("--lr", type=float, help="learning rate α (default: 0.001 for adam, 0.1 for gd/momentum)")
+    p.add_argument("--epochs", type=int, help=f"epochs (default: {_per_dataset('epochs')})")
+    p.add_argument("--batch-size", type=int, help="mini-batch size; 0 = batch gradient descent "
+                                                  f"(default: {_per_dataset('batch_size')})")
+    p.add_argument("--lr", type=float, help=f"learning rate α (default with adam: {_per_dataset('lr')}; "
+                                            "0.1 with gd and momentum, 0.001 with rmsprop)")
     p.add_argument("--optimizer", default="adam", choices=["gd", "momentum", "rmsprop", "adam"],
                    help="optimizer (default: adam)")
     p.add_argument("--beta", type=float, help="momentum β, or Adam's β1 (default 0.9)")
     p.add_argument("--beta2", type=float, help="RMSprop/Adam β2 (default 0.999)")
-    p.add_argument("--lambd", type=float, help="L2 regularization λ (default: 0.1 for digits, else 0)")
+    p.add_argument("--lambd", type=float, help=f"L2 regularization λ (default: {_per_dataset('lambd', 0.0)})")
     p.add_argument("--keep-prob", type=float, help="dropout keep probability for hidden layers (default: none)")
     p.add_argument("--batch-norm", action="store_true", help="batch normalization in hidden layers")
     p.add_argument("--lr-schedule", help="learning-rate decay, e.g. inverse_time:decay_rate=1, "
@@ -75,7 +88,8 @@ def add_parser(sub) -> None:
     p.add_argument("--early-stopping", type=int, metavar="PATIENCE",
                    help="stop when the dev cost has not improved for PATIENCE epochs; keep the best weights")
     p.add_argument("--checkpoint-every", type=int, default=1, metavar="N", help="checkpoint every N epochs (default 1)")
-    p.add_argument("--seed", type=int, default=1, help="seed for splits, initialization, shuffling, dropout")
+    p.add_argument("--seed", type=int, default=1, help="seed for splits, initialization, shuffling, dropout "
+                                                       "(default 1, as nndl tune's)")
     p.add_argument("--out", help="run directory (default: runs/DATASET-TIMESTAMP)")
     p.add_argument("--data-dir", help="folder with the dataset's files (MNIST/Fashion-MNIST IDX)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint, "
@@ -86,7 +100,21 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one machine-readable summary line")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-plots", action="store_true", help="do not write cost.png")
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, parser_defaults={k: p.get_default(k) for k in (*CONFIG_KEYS, "out")})
+
+
+def _ignored_on_resume(args, cfg: dict) -> list[str]:
+    """The options given on the command line that --resume does not apply (all but --epochs:
+    a resumed run repeats RUN_DIR/config.json), as "--lr 0.1 (the run's: 0.003)"."""
+    defaults = getattr(args, "parser_defaults", {})
+    ignored = []
+    for key in (*CONFIG_KEYS, "out"):
+        given = getattr(args, key, None)
+        if key == "epochs" or key not in defaults or given == defaults[key] or given == cfg.get(key):
+            continue
+        flag = "--" + key.replace("_", "-")
+        ignored.append(f"{flag} {given}" if key == "out" else f"{flag} {given} (the run's: {cfg.get(key)})")
+    return ignored
 
 
 def _config_from_args(args) -> dict:
@@ -171,6 +199,10 @@ def run(args) -> int:
     if args.resume:
         run_dir = Path(args.resume)
         cfg = _resumed_config(run_dir, args.epochs)
+        ignored = _ignored_on_resume(args, cfg)
+        if ignored:
+            warn(f"--resume continues {run_dir} with the options of its config.json; ignored: "
+                 + ", ".join(ignored) + " (start a new run with --out to change them)")
     else:
         cfg = _config_from_args(args)
         run_dir = Path(args.out) if args.out else Path("runs") / f"{args.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
@@ -256,6 +288,8 @@ def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
         optimizer = None
         if model.epochs_done >= cfg["epochs"]:
             raise CLIError(f"the run already has {model.epochs_done} epochs; pass --epochs N with N > {model.epochs_done}")
+        if not args.json:
+            print(f"nndl: resuming {run_dir} at epoch {model.epochs_done}, training to epoch {cfg['epochs']}")
     else:
         model = _build_model(cfg, dataset)
         optimizer = _optimizer(cfg)
@@ -274,6 +308,7 @@ def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
               f"on {dataset.name} ({dataset.X_train.shape[1]} train / {dataset.X_dev.shape[1]} dev / "
               f"{dataset.X_test.shape[1]} test) → {run_dir}")
     start = time.perf_counter()
+    first_epoch = model.epochs_done
     if not _stopped_early(model):
         try:
             model.fit(dataset.X_train, dataset.Y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"] or None,
@@ -285,7 +320,7 @@ def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
             kept = f"the last good checkpoint is {checkpoint}" if checkpoint.exists() else "no checkpoint was written yet"
             raise CLIError(f"{e}; {kept}") from None
     seconds = time.perf_counter() - start
-    return _finish(args, cfg, dataset, model, run_dir, seconds)
+    return _finish(args, cfg, dataset, model, run_dir, seconds, first_epoch)
 
 
 def _stopped_early(model) -> bool:
@@ -299,10 +334,12 @@ def _stopped_early(model) -> bool:
     return True
 
 
-def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float) -> int:
+def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float, first_epoch: int = 0) -> int:
     from ..io import save
     results = {split: model.evaluate(getattr(dataset, f"X_{split}"), getattr(dataset, f"Y_{split}"))
                for split in ("train", "dev", "test")}
+    if getattr(dataset, "X_train_dev", None) is not None:  # Course 3's train-dev set, when the dataset has one
+        results["train_dev"] = model.evaluate(dataset.X_train_dev, dataset.Y_train_dev)
     meta, tensors = preprocessing_of(dataset)
     save(model, run_dir / "model.safetensors", extra_metadata=meta, extra_tensors=tensors)
     model.history.write_csv(run_dir / "history.csv")
@@ -319,7 +356,9 @@ def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float) -> int:
         _plot(model, dataset, run_dir)
     text = (f"train accuracy {results['train']['accuracy']:.2%}   dev accuracy {results['dev']['accuracy']:.2%}   "
             f"test accuracy {results['test']['accuracy']:.2%}\n"
-            f"{model.epochs_done} epochs in {seconds:.1f} s; run directory: {run_dir}")
+            + (f"{model.epochs_done} epochs in {seconds:.1f} s" if not first_epoch else
+               f"epochs {first_epoch + 1}–{model.epochs_done} (resumed at epoch {first_epoch}) in {seconds:.1f} s")
+            + f"; run directory: {run_dir}")
     emit(args, text, summary)
     return 0
 
@@ -332,7 +371,8 @@ def _plot(model, dataset, run_dir: Path) -> None:
     """cost.png always; decision_boundary.png for 2-D data; first_layer_weights.png for images."""
     try:
         from .. import plots
-        plots.plot_history(model.history, path=run_dir / "cost.png")
+        lambd = max((float(getattr(layer, "l2", 0.0) or 0.0) for layer in model.layers), default=0.0)
+        plots.plot_history(model.history, path=run_dir / "cost.png", lambd=lambd)  # says when J has the L2 term
         if dataset.n_x == 2:
             plots.plot_decision_boundary(model, dataset.X_train, dataset.Y_train,
                                          path=run_dir / "decision_boundary.png")

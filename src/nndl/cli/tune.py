@@ -1,24 +1,31 @@
 """``nndl tune``: random (or TPE) hyperparameter search with Optuna, pruning bad trials early.
 
-A study lives in an Optuna storage (default sqlite:///study.db). Run the same command on
-several machines against one database URL to work one study together; ``--n-jobs`` starts
-worker processes on this machine. The best configuration is retrained and written to
-``--out`` like ``nndl train`` writes a run (model.safetensors, history.csv, summary.json),
-with trials.csv listing every trial.
+A study lives in an Optuna storage: by default a new file OUT/study.db in this run's directory
+(``--out``, default runs/tune-DATASET-TIMESTAMP), so two runs never mix their trials; pass
+``--storage`` (and ``--study``) to continue a study, which the output then says. Run the same
+command on several machines against one database URL to work one study together; ``--n-jobs``
+starts worker processes on this machine. The best configuration is retrained and written to
+OUT like ``nndl train`` writes a run (model.safetensors, history.csv, summary.json), with
+trials.csv listing every trial and, with matplotlib, Optuna's optimization_history.png and
+param_importances.png.
 """
 
 from __future__ import annotations
 
 import time
 
+from pathlib import Path
+
+from ..files import is_empty_run_dir, make_run_dir
 from . import CLIError
-from .common import emit
+from .common import emit, warn
 
 EPILOG = """examples:
   nndl tune --dataset digits --n-trials 20
-  nndl tune --dataset digits --n-trials 20 --n-jobs 2 --storage sqlite:///study.db --study demo
+  nndl tune --dataset digits --n-trials 20 --n-jobs 2 --out runs/demo      (study in runs/demo/study.db)
+  nndl tune --dataset digits --n-trials 20 --storage sqlite:///runs/demo/study.db    (20 more trials)
   nndl tune --study demo --storage postgresql://user:password@host/db --n-trials 50   (on each machine)
-  nndl tune --study demo --storage sqlite:///study.db --n-trials 0    (report and retrain the best so far)
+  nndl tune --study demo --storage sqlite:///runs/demo/study.db --n-trials 0   (report and retrain the best)
 """
 
 
@@ -37,9 +44,10 @@ def add_parser(sub) -> None:
     p.add_argument("--data-dir", help="folder with the dataset's files (MNIST/Fashion-MNIST IDX)")
     p.add_argument("--n-trials", type=int, default=20, help="trials to add to the study (default 20)")
     p.add_argument("--study", help="study name; an existing study gets more trials (default: nndl-DATASET)")
-    p.add_argument("--storage", default="sqlite:///study.db",
-                   help="Optuna storage URL shared by all workers: sqlite:///study.db (default), "
-                        "postgresql://…, mysql+pymysql://…")
+    p.add_argument("--storage", default=None,
+                   help="Optuna storage URL shared by all workers: sqlite:///PATH, postgresql://…, "
+                        "mysql+pymysql://… (default: sqlite:///OUT/study.db, a new study file in the run "
+                        "directory; name an existing one to continue its study)")
     p.add_argument("--heartbeat", type=int, metavar="SECONDS",
                    help="running trials write a heartbeat every SECONDS; a trial whose worker died is marked "
                         "failed once its heartbeat is --grace-period old (default: no heartbeat)")
@@ -48,11 +56,13 @@ def add_parser(sub) -> None:
                         "(default: 2 x --heartbeat)")
     p.add_argument("--sampler", choices=["random", "tpe"], default="random",
                    help="random search (the course's advice, default) or TPE")
-    p.add_argument("--n-jobs", type=int, default=1, help="worker processes on this machine (-1: one per CPU)")
+    p.add_argument("--n-jobs", type=int, default=1, help="worker processes on this machine (-1: one per CPU; default 1)")
     p.add_argument("--epochs", type=int, default=20, help="epochs per trial (default 20)")
-    p.add_argument("--seed", type=int, default=0,
-                   help="seed for the data split, every trial's initialization and shuffling, and the sampler")
-    p.add_argument("--out", default="runs/tune", help="run directory for the best configuration (default runs/tune)")
+    p.add_argument("--seed", type=int, default=1,
+                   help="seed for the data split, every trial's initialization and shuffling, and the sampler "
+                        "(default 1, as nndl train's)")
+    p.add_argument("--out", help="run directory: the study file (unless --storage), the retrained best "
+                                 "configuration and the tuning plots (default runs/tune-DATASET-TIMESTAMP)")
     p.add_argument("--no-retrain", action="store_true",
                    help="do not retrain the best configuration or write --out (e.g. for extra workers)")
     g = p.add_argument_group("search space")
@@ -126,11 +136,19 @@ def run(args) -> int:
     except ImportError as e:
         raise CLIError(str(e)) from None
     space = search_space_from_args(args)
+    out = Path(args.out) if args.out else Path("runs") / f"tune-{args.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+    storage = args.storage
+    if storage is None:  # the study file lives in this run's directory
+        if not is_empty_run_dir(out):
+            raise CLIError(f"run directory {out} already exists and is not empty; choose another --out, "
+                           "or name its study with --storage to continue it")
+        make_run_dir(out)
+        storage = f"sqlite:///{out / 'study.db'}"
     start = time.perf_counter()
     try:
-        result = tune(args.dataset, n_trials=args.n_trials, study_name=args.study, storage=args.storage,
+        result = tune(args.dataset, n_trials=args.n_trials, study_name=args.study, storage=storage,
                       sampler=args.sampler, n_jobs=args.n_jobs, epochs=args.epochs, seed=args.seed,
-                      out=None if args.no_retrain else args.out, data_dir=args.data_dir, search_space=space,
+                      out=None if args.no_retrain else out, data_dir=args.data_dir, search_space=space,
                       prune=not args.no_prune, prune_startup_trials=args.prune_startup_trials,
                       prune_warmup_epochs=args.prune_warmup_epochs, verbose=0 if (args.quiet or args.json) else 1,
                       heartbeat_interval=args.heartbeat, grace_period=args.grace_period)
@@ -141,13 +159,16 @@ def run(args) -> int:
                "n_pruned": result.n_pruned, "n_failed": result.n_failed, "best_trial": result.best_trial,
                "best_value": result.best_value, "best_dev_accuracy": result.best_dev_accuracy,
                "best_config": result.best_config, "run_dir": str(result.out) if result.out else None,
-               "seconds": round(seconds, 3)}
+               "seconds": round(seconds, 3), "continued": result.n_trials_before > 0,
+               "n_trials_before": result.n_trials_before}
     counts = f"{result.n_complete} complete, {result.n_pruned} pruned, {result.n_failed} failed"
     if result.best_config is None:
         emit(args, f"study {result.study_name!r}: no complete trial yet ({counts})", payload)
         return 1 if args.n_trials else 0
     from ..tune import format_config
-    lines = [f"study {result.study_name!r}: {counts}; {seconds:.1f} s",
+    lines = [f"study {result.study_name!r}: {counts}; {seconds:.1f} s"
+             + (f" (continued an existing study that had {result.n_trials_before} trials; {result.storage})"
+                if result.n_trials_before else f" (a new study; {result.storage})"),
              f"best trial {result.best_trial}: dev cost {result.best_value:.4f}, "
              f"dev accuracy {result.best_dev_accuracy:.2%}",
              f"  {format_config(result.best_config)}"]
@@ -156,5 +177,20 @@ def run(args) -> int:
         lines.append(f"retrained: dev accuracy {s['dev_accuracy']:.2%}, test accuracy {s['test_accuracy']:.2%}; "
                      f"run directory: {result.out}")
         payload.update(test_accuracy=s.get("test_accuracy"), retrained_dev_cost=s.get("dev_cost"))
+    plots = _tuning_plots(result.study, out) if out.is_dir() else []
+    if plots:
+        lines.append("tuning plots: " + ", ".join(str(p) for p in plots))
+        payload["plots"] = [str(p) for p in plots]
     emit(args, "\n".join(lines), payload)
     return 0
+
+
+def _tuning_plots(study, out: Path) -> list[Path]:
+    """Optuna's optimization history and hyperparameter importances as PNGs in ``out``
+    (nothing, with a warning, without matplotlib or with too few trials to rank parameters)."""
+    try:
+        from ..plots import plot_tuning
+        return plot_tuning(study, out)
+    except ImportError as e:
+        warn(f"no tuning plots ({e})")
+        return []

@@ -14,16 +14,37 @@ Array = np.ndarray
 RNG = Union[np.random.Generator, np.random.RandomState, int, None]
 
 
-def as_rng(rng: RNG, seed: int):
-    """A random generator: ``rng`` as given, a Generator seeded with it if it is an int,
-    or one seeded with the course's ``seed`` for this function if it is None."""
+def as_rng(rng: RNG, seed: int | None = None):
+    """The random source of a course function, drawn from as the notebook draws.
+
+    - None: NumPy's global generator, as the notebooks use it (``np.random.randn``, ``rand``,
+      ``permutation``). When the notebook's own function seeds itself (e.g.
+      ``np.random.seed(3)`` inside ``initialize_parameters_deep``), ``seed`` is that seed and
+      the global generator is seeded with it first, exactly as the notebook does; with
+      ``seed=None`` the learner's own ``np.random.seed(…)`` before the call applies.
+    - an int: what the notebook's seed means: the draws of ``np.random.seed(rng)`` followed by
+      the same calls (a private ``np.random.RandomState(rng)``; the global state is left alone).
+    - a ``numpy.random.Generator`` or legacy ``np.random.RandomState``: drawn from as given.
+
+    Returns an object with ``standard_normal(shape)``, ``random(shape)`` and ``permutation(m)``.
+    """
     if rng is None:
-        return np.random.default_rng(seed)
-    if isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(int(rng))
-    if not hasattr(rng, "standard_normal"):
-        raise TypeError(f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
-    return rng
+        if seed is not None:
+            np.random.seed(seed)
+        return np.random  # the module's functions draw from the global RandomState
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.RandomState(int(rng))
+    if isinstance(rng, (np.random.Generator, np.random.RandomState)):
+        return rng
+    raise TypeError(f"rng must be None, an int seed, a numpy.random.Generator or a np.random.RandomState, "
+                    f"got {type(rng).__name__}")
+
+
+def as_Y(Y) -> Array:
+    """Labels as the notebooks pass them, as a row (1, m): a rank-1 ``np.array([1, 1, 0])``
+    becomes (1, 3); booleans (``np.random.randn(1, m) > 0``) stay booleans until used."""
+    Y = np.asarray(Y)
+    return Y.reshape(1, -1) if Y.ndim == 1 else Y
 
 
 def as_float(A) -> Array:
@@ -48,7 +69,7 @@ def check_2d(name: str, A, rows: int | None = None, cols: int | None = None) -> 
 def check_XY(X, Y, n_x: int | None = None) -> tuple[Array, Array]:
     """X (n_x, m) and Y (n_y, m) with the same number of examples m."""
     X = check_2d("X", X, rows=n_x)
-    Y = check_2d("Y", Y)
+    Y = check_2d("Y", as_Y(Y))
     if Y.shape[1] != X.shape[1]:
         hint = "; labels look like rows: pass Y.T" if Y.shape[0] == X.shape[1] else ""
         raise ValueError(f"Y has shape {Y.shape} but X has {X.shape[1]} examples (shape {X.shape}){hint}")
@@ -57,7 +78,7 @@ def check_XY(X, Y, n_x: int | None = None) -> tuple[Array, Array]:
 
 def as_labels(Y, like: Array) -> Array:
     """Y in the dtype of the activations ``like``, so integer labels do not promote float32 to float64."""
-    return np.asarray(Y).astype(like.dtype, copy=False)
+    return as_Y(Y).astype(like.dtype, copy=False)
 
 
 def check_linear(A_prev, W, b) -> None:
@@ -101,9 +122,10 @@ def check_iterations(num_iterations: int) -> int:
 def binary_cost(name: str, A, Y) -> float:
     """J = −(1/m) Σ [Y·log A + (1 − Y)·log(1 − A)] by ``nndl.functional``, after checking that
     the output A (named ``name``, e.g. "AL") and Y have the same shape, (1, m)."""
+    Y = as_Y(Y)
     if np.shape(A) != np.shape(Y):
         raise ValueError(f"{name} has shape {np.shape(A)} but Y has shape {np.shape(Y)}; expected both (1, m)")
-    return F.binary_cross_entropy(A, Y)
+    return F.binary_cross_entropy(A, as_labels(Y, np.asarray(A)))
 
 
 def check_layer_dims(name: str, layer_dims) -> list[int]:
@@ -131,6 +153,16 @@ def small_random_parameters(n_x: int, n_h: int, n_y: int, rng, dtype) -> dict:
     def draw_W(shape, fan_in, fan_out):
         return initializers.random(shape, fan_in, fan_out, rng, dtype=dtype, scale=0.01)
     return layer_parameters([n_x, n_h, n_y], draw_W, dtype)
+
+
+def deep_parameters(layer_dims, init: str, rng, dtype, scale: float | None = None) -> dict:
+    """W[l] = initializers.initialize(init, …) (n[l], n[l−1]) and b[l] = 0 for l = 1 … L, drawn from
+    ``rng`` in the order W1, W2, … (the notebooks' loop); layer_dims = [n[0], …, n[L]]."""
+    dims = check_layer_dims("layer_dims", layer_dims)
+
+    def draw_W(shape, fan_in, fan_out):
+        return initializers.initialize(init, shape, fan_in, fan_out, rng, dtype=dtype, scale=scale)
+    return layer_parameters(dims, draw_W, dtype)
 
 
 def gradient_descent_copy(parameters: dict, grads: dict, learning_rate: float) -> dict:

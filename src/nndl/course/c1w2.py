@@ -1,4 +1,8 @@
-"""Course 1, week 2: logistic regression with a neural-network mindset.
+"""Course 1, week 2: Python basics with NumPy, and logistic regression with a neural-network mindset.
+
+The Python-basics notebook's helpers (``basic_sigmoid``, ``sigmoid``, ``sigmoid_derivative``,
+``image2vector``, ``normalize_rows``, ``softmax`` over rows, the losses ``L1`` and ``L2``), then
+logistic regression:
 
 One sigmoid unit on X (n_x, m), labels Y (1, m):
 
@@ -12,6 +16,8 @@ w is (n_x, 1) and b a scalar, as in the assignment. The unit is ``nndl.functiona
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -30,6 +36,74 @@ def sigmoid(z):
     s, _ = F.sigmoid(as_float(z))
     return s[()] if s.ndim == 0 else s
 
+
+# ---------------------------------------------------------------- Python basics with NumPy
+
+def basic_sigmoid(x: float) -> float:
+    """s = 1 / (1 + e^(−x)) for one real number, with ``math.exp`` (the notebook's first version,
+    which does not take arrays: that is what ``sigmoid`` is for). basic_sigmoid(1) = 0.7310585786300049."""
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def sigmoid_derivative(x):
+    """σ'(x) = s(1 − s) with s = σ(x), element-wise (any shape).
+    sigmoid_derivative(np.array([1, 2, 3])) = [0.19661193, 0.10499359, 0.04517666]."""
+    x = as_float(x)
+    s, cache = F.sigmoid(x)
+    return F.sigmoid_backward(np.ones_like(s), cache)
+
+
+def image2vector(image: Array) -> Array:
+    """An image (length, height, depth) as one column (length·height·depth, 1), in C order
+    (the notebook's ``image.reshape(a·b·c, 1)``)."""
+    image = np.asarray(image)
+    if image.ndim != 3:
+        raise ValueError(f"image must have shape (length, height, depth), got shape {image.shape}")
+    return image.reshape(image.shape[0] * image.shape[1] * image.shape[2], 1)
+
+
+def normalize_rows(x: Array) -> Array:
+    """Each row divided by its Euclidean norm: x / ‖x‖ with ‖x‖ = √(Σ_j x_ij²) of shape (n, 1).
+
+    x: (n, m). normalize_rows([[0, 3, 4], [1, 6, 4]]) = [[0, 0.6, 0.8], [0.13736056, 0.82416338, 0.54944226]].
+    """
+    x = check_2d("x", as_float(x))
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+normalizeRows = normalize_rows  # the name of the notebook's earlier versions
+
+
+def softmax(x: Array) -> Array:
+    """Softmax over each ROW, as the Python-basics notebook has it: x_exp / Σ_j x_exp, for x (n, m)
+    (one example per row there; ``nndl.functional.softmax`` works over the columns, and this is
+    that function on xᵀ)."""
+    x = check_2d("x", as_float(x))
+    s, _ = F.softmax(x.T)
+    return s.T
+
+
+def L1(yhat: Array, y: Array) -> float:
+    """The L1 loss Σ_i |y⁽ⁱ⁾ − ŷ⁽ⁱ⁾|.  yhat, y: vectors of the same size m. L1([.9, .2, .1, .4, .9], [1, 0, 0, 1, 1]) = 1.1."""
+    yhat, y = _same_size(yhat, y)
+    return float(np.sum(np.abs(y - yhat)))
+
+
+def L2(yhat: Array, y: Array) -> float:
+    """The L2 loss Σ_i (y⁽ⁱ⁾ − ŷ⁽ⁱ⁾)², computed as a dot product. L2([.9, .2, .1, .4, .9], [1, 0, 0, 1, 1]) = 0.43."""
+    yhat, y = _same_size(yhat, y)
+    d = np.ravel(y - yhat)
+    return float(np.dot(d, d))
+
+
+def _same_size(yhat, y) -> tuple[Array, Array]:
+    yhat, y = as_float(yhat), as_float(y)
+    if yhat.shape != y.shape:
+        raise ValueError(f"yhat has shape {yhat.shape} but y has shape {y.shape}; expected the same shape")
+    return yhat, y
+
+
+# ---------------------------------------------------------------- logistic regression
 
 def initialize_with_zeros(dim: int, dtype=np.float64) -> tuple[Array, float]:
     """w = 0 of shape (dim, 1) and b = 0.0 (one unit has no symmetry to break)."""

@@ -19,11 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
-from .. import initializers
 from ..functional.activations import get_activation
-from ._common import (RNG, as_float, as_labels, as_rng, binary_cost, check_2d, check_iterations, check_layer_dims,
-                      check_linear, check_XY, gradient_descent_copy, layer_parameters, num_layers,
-                      small_random_parameters)
+from ._common import (RNG, as_float, as_labels, as_rng, binary_cost, check_2d, check_iterations, check_linear,
+                      check_XY, deep_parameters, gradient_descent_copy, num_layers, small_random_parameters)
 
 Array = np.ndarray
 
@@ -64,26 +62,23 @@ def relu_backward(dA: Array, cache: Array) -> Array:
 def initialize_parameters(n_x: int, n_h: int, n_y: int, rng: RNG = None, dtype=np.float64) -> dict:
     """The 2-layer network: W1 = N(0, 1)·0.01 (n_h, n_x), b1 = 0, W2 = N(0, 1)·0.01 (n_y, n_h), b2 = 0.
 
-    rng: Generator, int seed, or None (seed 1, the assignment's).
+    rng None: ``np.random.seed(1)`` and NumPy's global generator, as the step-by-step notebook's
+    function does (W1[0, 0] = 0.01624345 for (3, 2, 1)); an int seed, a Generator or a RandomState
+    otherwise. The application notebook's version is ``dnn_app_utils.initialize_parameters``.
     """
     return small_random_parameters(n_x, n_h, n_y, as_rng(rng, 1), dtype)
 
 
-def initialize_parameters_deep(layer_dims, rng: RNG = None, init: str = "xavier", dtype=np.float64) -> dict:
-    """W[l] (n[l], n[l−1]) and b[l] = 0 (n[l], 1) for l = 1 … L, layer_dims = [n[0], …, n[L]].
+def initialize_parameters_deep(layer_dims, rng: RNG = None, init: str = "random", dtype=np.float64) -> dict:
+    """W[l] = N(0, 1)·0.01 (n[l], n[l−1]) and b[l] = 0 (n[l], 1) for l = 1 … L, layer_dims = [n[0], …, n[L]].
 
-    init="xavier" (default): W[l] = N(0, 1) / √n[l−1], the application notebook's choice,
-    which ``L_layer_model`` uses; init="random": W[l] = N(0, 1)·0.01, the step-by-step
-    notebook's. rng: Generator, int seed, or None (seed 3, the step-by-step notebook's).
+    The step-by-step notebook's version: rng None means ``np.random.seed(3)`` inside and the
+    global generator (W1[0, 0] = 0.01788628 for [5, 4, 3]); an int seed, a Generator or a
+    RandomState otherwise. ``init`` names another initializer of ``nndl.initializers``
+    ("xavier": N(0, 1)/√n[l−1]). The application notebook's version (N(0, 1)/√n[l−1], seed 1),
+    which ``L_layer_model`` uses, is ``dnn_app_utils.initialize_parameters_deep``.
     """
-    dims = check_layer_dims("layer_dims", layer_dims)
-    if init not in ("xavier", "random"):
-        raise ValueError(f"init must be 'xavier' or 'random', got {init!r}")
-    rng = as_rng(rng, 3)
-
-    def draw_W(shape, fan_in, fan_out):
-        return initializers.initialize(init, shape, fan_in, fan_out, rng, dtype=dtype)
-    return layer_parameters(dims, draw_W, dtype)
+    return deep_parameters(layer_dims, init, as_rng(rng, 3), dtype)
 
 
 # ---------------------------------------------------------------- forward
@@ -146,17 +141,19 @@ def linear_activation_backward(dA: Array, cache: tuple, activation: str) -> tupl
 def L_model_backward(AL: Array, Y: Array, caches: list) -> dict:
     """Backpropagation through [LINEAR → RELU] × (L − 1) → LINEAR → SIGMOID.
 
-    Starts from dAL = −(Y/AL − (1 − Y)/(1 − AL)), AL clipped to [eps, 1 − eps] so that a
-    saturated sigmoid gives a finite gradient. Returns grads with "dA{l−1}", "dW{l}",
-    "db{l}" for l = L … 1 ("dA{l−1}" is the gradient of layer l's input).
+    Starts from dAL = −(Y/AL − (1 − Y)/(1 − AL)) for AL as given (no clipping, as the course;
+    a saturated AL of exactly 0 or 1 gives an infinite dAL there). Y: (1, m), or rank 1.
+    Returns grads with "dA{l−1}", "dW{l}", "db{l}" for l = L … 1 ("dA{l−1}" is the gradient
+    of layer l's input).
     """
+    AL = as_float(AL)
     Y = as_labels(Y, AL)
     if Y.size != AL.size:
         raise ValueError(f"Y has shape {Y.shape}, expected {AL.shape} to match AL (one label per example)")
     Y = Y.reshape(AL.shape)
     L = len(caches)
     grads = {}
-    dA = F.binary_cross_entropy_backward(AL, Y)
+    dA = F.binary_cross_entropy_backward(AL, Y, clip=False)
     for l in range(L, 0, -1):
         activation = "sigmoid" if l == L else "relu"
         dA, grads["dW" + str(l)], grads["db" + str(l)] = linear_activation_backward(dA, caches[l - 1], activation)
@@ -172,7 +169,13 @@ def update_parameters(params: dict, grads: dict, learning_rate: float) -> dict:
 # ---------------------------------------------------------------- models
 
 def _record(costs: list, i: int, num_iterations: int, cost: float, print_cost: bool) -> None:
-    """The assignment's bookkeeping: keep the cost every 100 iterations, print it then and at the end."""
+    """The assignment's bookkeeping: keep the cost every 100 iterations, print it then and at the end.
+    A non-finite cost stops training with a FloatingPointError instead of returning NaN weights."""
+    if not np.isfinite(cost):
+        raise FloatingPointError(
+            f"the cost became {cost} at iteration {i}: the unclipped dAL = −(Y/AL − (1 − Y)/(1 − AL)) is "
+            "infinite once a sigmoid output saturates to exactly 0 or 1 (easily reached in float32); "
+            "train in float64 (X.astype(np.float64)) or with a smaller learning_rate")
     if print_cost and (i % 100 == 0 or i == num_iterations - 1):
         print("Cost after iteration {}: {}".format(i, cost))
     if i % 100 == 0:
@@ -183,7 +186,8 @@ def two_layer_model(X: Array, Y: Array, layers_dims, learning_rate: float = 0.00
                     print_cost: bool = False, rng: RNG = None) -> tuple[dict, list]:
     """LINEAR → RELU → LINEAR → SIGMOID trained by batch gradient descent.
 
-    layers_dims: (n_x, n_h, n_y). rng: for initialize_parameters (None: seed 1).
+    layers_dims: (n_x, n_h, n_y). The weights start as the application notebook's
+    ``initialize_parameters`` (N(0, 1)·0.01, rng None: ``np.random.seed(1)``).
     Returns (parameters, costs recorded every 100 iterations).
     """
     X, Y = check_XY(as_float(X), Y)
@@ -196,7 +200,7 @@ def two_layer_model(X: Array, Y: Array, layers_dims, learning_rate: float = 0.00
         A1, cache1 = linear_activation_forward(X, W1, b1, "relu")
         A2, cache2 = linear_activation_forward(A1, W2, b2, "sigmoid")
         cost = compute_cost(A2, Y)
-        dA2 = F.binary_cross_entropy_backward(A2, as_labels(Y, A2))
+        dA2 = F.binary_cross_entropy_backward(A2, as_labels(Y, A2), clip=False)
         dA1, dW2, db2 = linear_activation_backward(dA2, cache2, "sigmoid")
         dA0, dW1, db1 = linear_activation_backward(dA1, cache1, "relu")
         grads = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
@@ -210,12 +214,12 @@ def L_layer_model(X: Array, Y: Array, layers_dims, learning_rate: float = 0.0075
     """[LINEAR → RELU] × (L − 1) → LINEAR → SIGMOID trained by batch gradient descent.
 
     layers_dims: [n_x, n[1], …, n_y]; weights start as N(0, 1)/√n[l−1]
-    (``initialize_parameters_deep``, rng None: seed 1). Returns (parameters, costs
-    recorded every 100 iterations).
+    (the application notebook's ``dnn_app_utils.initialize_parameters_deep``, rng None:
+    ``np.random.seed(1)``). Returns (parameters, costs recorded every 100 iterations).
     """
     X, Y = check_XY(as_float(X), Y)
     num_iterations = check_iterations(num_iterations)
-    parameters = initialize_parameters_deep(layers_dims, rng=as_rng(rng, 1), dtype=X.dtype)
+    parameters = deep_parameters(layers_dims, "xavier", as_rng(rng, 1), X.dtype)
     costs = []
     for i in range(num_iterations):
         AL, caches = L_model_forward(X, parameters)

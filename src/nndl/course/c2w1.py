@@ -28,8 +28,8 @@ from .. import functional as F
 from .. import initializers
 from ..gradcheck import numerical_gradient, relative_difference
 from ..params import FlatParams
-from ._common import (RNG, as_float, as_labels, as_rng, binary_cost, check_2d, check_layer_dims, check_XY,
-                      layer_parameters, num_layers)
+from ._common import (RNG, as_float, as_labels, as_rng, binary_cost, check_2d, check_iterations, check_layer_dims,
+                      check_XY, deep_parameters, gradient_descent_copy, layer_parameters, num_layers)
 
 Array = np.ndarray
 
@@ -53,7 +53,8 @@ def initialize_parameters_zeros(layers_dims, dtype=np.float64) -> dict:
 def initialize_parameters_random(layers_dims, rng: RNG = None, dtype=np.float64) -> dict:
     """W[l] = N(0, 1)·10 (too large on purpose: the sigmoid saturates), b[l] = 0.
 
-    rng: Generator, int seed, or None (seed 3, the assignment's).
+    rng None: ``np.random.seed(3)`` and NumPy's global generator, as the notebook's function;
+    an int seed, a Generator or a RandomState otherwise.
     """
     return _initialize(layers_dims, initializers.random, as_rng(rng, 3), scale=10.0, dtype=dtype)
 
@@ -61,7 +62,8 @@ def initialize_parameters_random(layers_dims, rng: RNG = None, dtype=np.float64)
 def initialize_parameters_he(layers_dims, rng: RNG = None, dtype=np.float64) -> dict:
     """W[l] = N(0, 1)·√(2 / n[l−1]) (He et al., for ReLU), b[l] = 0.
 
-    rng: Generator, int seed, or None (seed 3, the assignment's).
+    rng None: ``np.random.seed(3)`` and NumPy's global generator, as the notebook's function;
+    an int seed, a Generator or a RandomState otherwise.
     """
     return _initialize(layers_dims, initializers.he, as_rng(rng, 3), dtype=dtype)
 
@@ -83,27 +85,41 @@ def compute_cost(A3: Array, Y: Array) -> float:
     return binary_cost("A3", A3, Y)
 
 
-def forward_propagation_n(X: Array, Y: Array, parameters: dict) -> tuple[float, tuple]:
-    """[LINEAR → RELU] × (L − 1) → LINEAR → SIGMOID, and its cost.
+def forward(X: Array, parameters: dict) -> tuple[Array, tuple]:
+    """[LINEAR → RELU] × (L − 1) → LINEAR → SIGMOID (the notebooks' ``forward_propagation``).
 
-    X: (n_x, m); Y: (1, m). Returns (cost, cache=(Z1, A1, W1, b1, …, ZL, AL, WL, bL)).
+    X: (n_x, m). Returns (AL (1, m), cache=(Z1, A1, W1, b1, …, ZL, AL, WL, bL)).
     """
     layers = _layers(parameters)
-    X, Y = check_XY(as_float(X), Y, n_x=_n_x(layers))
-    A, cache = X, []
+    A = check_2d("X", as_float(X), rows=_n_x(layers))
+    cache = []
     for l, (W, b) in enumerate(layers, start=1):
         Z, _ = F.linear_forward(A, W, b)
         A, _ = F.sigmoid(Z) if l == len(layers) else F.relu(Z)
         cache += [Z, A, W, b]
-    return compute_cost(A, Y), tuple(cache)
+    return A, tuple(cache)
+
+
+def forward_propagation_n(X: Array, Y: Array, parameters: dict) -> tuple[float, tuple]:
+    """[LINEAR → RELU] × (L − 1) → LINEAR → SIGMOID, and its cost.
+
+    X: (n_x, m); Y: (1, m), or rank 1 as the notebook's test gives it (``np.array([1, 1, 0])``).
+    Returns (cost, cache=(Z1, A1, W1, b1, …, ZL, AL, WL, bL)).
+    """
+    layers = _layers(parameters)
+    X, Y = check_XY(as_float(X), Y, n_x=_n_x(layers))
+    AL, cache = forward(X, parameters)
+    return compute_cost(AL, Y), cache
 
 
 def forward_propagation_with_dropout(X: Array, parameters: dict, keep_prob: float = 0.5, rng: RNG = None,
                                      masks: list | None = None) -> tuple[Array, tuple]:
     """The forward pass with inverted dropout on every hidden layer's activations.
 
-    D[l] is drawn from ``rng`` (Generator, int seed, or None: seed 1, the assignment's)
-    unless ``masks`` gives [D1, …, D[L−1]] (0/1 arrays of A[l]'s shape).
+    D[l] = (U < keep_prob) with U drawn uniform in [0, 1) of A[l]'s shape, layer by layer, as
+    the notebook's ``np.random.rand``: rng None means ``np.random.seed(1)`` inside and the global
+    generator, exactly as the notebook's function; an int seed, a Generator or a RandomState
+    otherwise; ``masks`` gives [D1, …, D[L−1]] (0/1 arrays of A[l]'s shape) instead.
     Returns (AL (A3 for the assignment's network), cache=(Z1, D1, A1, W1, b1, …, ZL, AL, WL,
     bL)); A[l] in the cache is the dropped-out one.
     """
@@ -121,7 +137,8 @@ def forward_propagation_with_dropout(X: Array, parameters: dict, keep_prob: floa
             cache += [Z, A, W, b]
         else:
             A, _ = F.relu(Z)
-            A, D = F.dropout_forward(A, keep_prob, rng=rng, D=None if masks is None else masks[l - 1])
+            D = rng.random(A.shape) < keep_prob if masks is None else masks[l - 1]
+            A, D = F.dropout_forward(A, keep_prob, D=D)
             cache += [Z, D, A, W, b]
     return A, tuple(cache)
 
@@ -307,3 +324,74 @@ def gradient_check_n(parameters: dict, gradients: dict, X: Array, Y: Array, epsi
     if print_msg:
         _report(difference)
     return difference
+
+
+# ---------------------------------------------------------------- the notebooks' models
+
+def _record(costs: list, i: int, cost: float, print_cost: bool, print_every: int, keep_every: int) -> None:
+    """Print the cost every ``print_every`` iterations and keep it every ``keep_every`` (with print_cost)."""
+    if print_cost and i % print_every == 0:
+        print("Cost after iteration {}: {}".format(i, cost))
+    if print_cost and i % keep_every == 0:
+        costs.append(cost)
+
+
+def model_initialization(X: Array, Y: Array, learning_rate: float = 0.01, num_iterations: int = 15000,
+                         print_cost: bool = True, initialization: str = "he") -> dict:
+    """The initialization notebook's ``model``: LINEAR → RELU → LINEAR → RELU → LINEAR → SIGMOID
+    with layers [n_x, 10, 5, 1], initialized by ``initialize_parameters_`` + ``initialization``
+    ("zeros", "random" or "he", seed 3 inside as the notebook), trained by batch gradient descent.
+
+    X: (n_x, m); Y: (1, m). Prints the cost every 1000 iterations with ``print_cost``.
+    Returns the learned parameters.
+    """
+    inits = {"zeros": initialize_parameters_zeros, "random": initialize_parameters_random,
+             "he": initialize_parameters_he}
+    if initialization not in inits:
+        raise ValueError(f"initialization must be one of {list(inits)}, got {initialization!r}")
+    X, Y = check_XY(as_float(X), Y)
+    parameters = inits[initialization]([X.shape[0], 10, 5, 1], dtype=X.dtype)
+    costs = []
+    for i in range(check_iterations(num_iterations)):
+        a3, cache = forward(X, parameters)
+        cost = compute_cost(a3, Y)
+        grads = backward_propagation_n(X, Y, cache)
+        parameters = gradient_descent_copy(parameters, grads, learning_rate)
+        _record(costs, i, cost, print_cost, 1000, 1000)
+    return parameters
+
+
+def initialize_parameters(layer_dims, rng: RNG = None, dtype=np.float64) -> dict:
+    """``reg_utils.initialize_parameters``: W[l] = N(0, 1)/√n[l−1], b[l] = 0, for
+    layer_dims = [n[0], …, n[L]]; rng None: ``np.random.seed(3)`` and the global generator."""
+    return deep_parameters(layer_dims, "xavier", as_rng(rng, 3), dtype)
+
+
+def model(X: Array, Y: Array, learning_rate: float = 0.3, num_iterations: int = 30000, print_cost: bool = True,
+          lambd: float = 0, keep_prob: float = 1) -> dict:
+    """The regularization notebook's ``model``: layers [n_x, 20, 3, 1], ``initialize_parameters``
+    (seed 3), batch gradient descent with L2 (``lambd`` > 0) or dropout (``keep_prob`` < 1) —
+    one at a time, as the notebook asserts.
+
+    Prints the cost every 10000 iterations with ``print_cost``. Returns the learned parameters.
+    """
+    if lambd and keep_prob < 1:
+        raise ValueError("the notebook's model uses L2 (lambd) or dropout (keep_prob < 1), one at a time")
+    X, Y = check_XY(as_float(X), Y)
+    parameters = initialize_parameters([X.shape[0], 20, 3, 1], dtype=X.dtype)
+    costs = []
+    for i in range(check_iterations(num_iterations)):
+        if keep_prob == 1:
+            a3, cache = forward(X, parameters)
+        else:
+            a3, cache = forward_propagation_with_dropout(X, parameters, keep_prob)
+        cost = compute_cost(a3, Y) if lambd == 0 else compute_cost_with_regularization(a3, Y, parameters, lambd)
+        if lambd == 0 and keep_prob == 1:
+            grads = backward_propagation_n(X, Y, cache)
+        elif lambd != 0:
+            grads = backward_propagation_with_regularization(X, Y, cache, lambd)
+        else:
+            grads = backward_propagation_with_dropout(X, Y, cache, keep_prob)
+        parameters = gradient_descent_copy(parameters, grads, learning_rate)
+        _record(costs, i, cost, print_cost, 10000, 1000)
+    return parameters

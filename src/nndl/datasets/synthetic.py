@@ -2,7 +2,8 @@
 
 Every generator returns ``X`` of shape (2, m), float32, and ``Y`` of shape (1, m), int64
 class labels, drawn from ``np.random.default_rng(seed)`` (same seed, same data). Examples
-are ordered by class (``xor`` excepted); ``train_dev_test_split`` shuffles them.
+are ordered by class (``xor`` and ``football`` excepted); ``train_dev_test_split`` shuffles them.
+``load_dataset`` draws the data and the split from independent streams of one seed.
 """
 
 from __future__ import annotations
@@ -10,19 +11,30 @@ from __future__ import annotations
 import numpy as np
 
 Array = np.ndarray
-Seed = int | np.random.Generator
+Seed = int | np.random.Generator | np.random.RandomState
 
 
-def planar(m: int = 400, noise: float = 0.2, seed: Seed = 0) -> tuple[Array, Array]:
+def _rng(seed: Seed):
+    """A generator for ``seed``: an int seeds a new ``default_rng``; a Generator, a legacy
+    RandomState or the ``np.random`` module itself (NumPy's global generator, as the course
+    draws) is used as given."""
+    if isinstance(seed, np.random.RandomState) or seed is np.random:
+        return seed
+    return np.random.default_rng(seed)
+
+
+def planar(m: int = 400, noise: float = 0.2, seed: Seed = 0, dtype=np.float32) -> tuple[Array, Array]:
     """The course's "flower" (Course 1, week 3, ``load_planar_dataset``): two classes, a = 4 petals.
 
     For class j ∈ {0, 1}, with N = m/2 points:
         t = linspace(3.12·j, 3.12·(j+1), N) + noise·ε,   r = a·sin(4t) + noise·ε',
         x = (r·sin t, r·cos t),   ε, ε' ~ N(0, 1).
-    Returns X (2, m) float32 and Y (1, m) int64 (0 = red, 1 = blue in the course's plots).
+    The draws are made in the notebook's order (class 0's t-noise, its r-noise, then class 1's),
+    so ``seed=np.random.RandomState(1)`` gives the notebook's ``load_planar_dataset()`` exactly.
+    Returns X (2, m) in ``dtype`` (float32) and Y (1, m) int64 (0 = red, 1 = blue in the course's plots).
     """
     _check(m, noise, 2)
-    rng = np.random.default_rng(seed)
+    rng = _rng(seed)
     a = 4.0
     X = np.empty((2, m))
     for j, ix in enumerate(_class_slices(m, 2)):
@@ -30,7 +42,7 @@ def planar(m: int = 400, noise: float = 0.2, seed: Seed = 0) -> tuple[Array, Arr
         t = np.linspace(j * 3.12, (j + 1) * 3.12, N) + rng.standard_normal(N) * noise
         r = a * np.sin(4 * t) + rng.standard_normal(N) * noise
         X[:, ix] = r * np.sin(t), r * np.cos(t)
-    return X.astype(np.float32), _labels(m, 2)
+    return X.astype(dtype), _labels(m, 2)
 
 
 def moons(m: int = 400, noise: float = 0.2, seed: Seed = 0) -> tuple[Array, Array]:
@@ -99,6 +111,30 @@ def xor(m: int = 400, noise: float = 0.1, seed: Seed = 0) -> tuple[Array, Array]
     Y = ((X[0:1] > 0) != (X[1:2] > 0)).astype(np.int64)
     X += noise * rng.standard_normal(X.shape)
     return X.astype(np.float32), Y
+
+
+def football(m: int = 411, noise: float = 0.08, seed: Seed = 0) -> tuple[Array, Array]:
+    """Where a goalkeeper's kick lands on the field, and which team heads it: the kind of 2-D set
+    the course's regularization notebook uses (its ``data.mat``: France = blue = 1, opponents = red = 0).
+
+    Positions x uniform in [−0.75, 0.4] × [−0.75, 0.65]; a smooth, wavy border
+    x₂ = −0.05 − 0.3·x₁ + 0.12·sin(6·x₁) separates the teams (France above it); a point within
+    0.08 of the border goes to the other team with probability 1/3, and any point with
+    probability ``noise`` (headers won in the opponents' zone), so a large network fitted without
+    regularization draws a border around the noise. Returns X (2, m) float32, Y (1, m) int64.
+    Examples come in random order (no sorting by class), so the first k form a fair sample.
+    """
+    _check(m, noise, 2)
+    if noise > 1:
+        raise ValueError(f"noise is a flip probability here and must be in [0, 1], got {noise}")
+    rng = _rng(seed)
+    X = np.stack([rng.uniform(-0.75, 0.4, m), rng.uniform(-0.75, 0.65, m)])
+    border = -0.05 - 0.3 * X[0] + 0.12 * np.sin(6 * X[0])
+    Y = X[1] > border
+    near = np.abs(X[1] - border) < 0.08
+    flip = (near & (rng.random(m) < 1 / 3)) | (rng.random(m) < noise)
+    Y = Y ^ flip
+    return X.astype(np.float32), Y.astype(np.int64).reshape(1, m)
 
 
 def _check(m: int, noise: float, n_classes: int) -> None:

@@ -29,13 +29,17 @@ def binary_cross_entropy(A: Array, Y: Array, m: int | None = None, mask: Array |
     return float(-_masked(Y * np.log(A) + (1 - Y) * np.log1p(-A), mask).sum() / m)
 
 
-def binary_cross_entropy_backward(A: Array, Y: Array) -> Array:
+def binary_cross_entropy_backward(A: Array, Y: Array, clip: bool = True) -> Array:
     """dA = −(Y/A − (1 − Y)/(1 − A)), the course's dAL.
 
-    Per example: the 1/m is applied in linear_backward.
+    Per example: the 1/m is applied in linear_backward. With ``clip`` (the default) A is first
+    clipped to [eps, 1 − eps] so that a saturated sigmoid gives a finite gradient; with
+    ``clip=False`` the formula is applied to A as given, as the course writes it (for any A,
+    also outside (0, 1)).
     """
-    eps = _eps(A)
-    A = np.clip(A, eps, 1 - eps)
+    if clip:
+        eps = _eps(A)
+        A = np.clip(A, eps, 1 - eps)
     return -(Y / A - (1 - Y) / (1 - A))
 
 

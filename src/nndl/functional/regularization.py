@@ -34,7 +34,8 @@ def dropout_forward(A: Array, keep_prob: float, rng: np.random.Generator | None 
                     D: Array | None = None) -> tuple[Array, Array]:
     """Inverted dropout: D = (U < keep_prob), A = A ⊙ D / keep_prob.
 
-    A: any shape. Draws U from ``rng`` unless the mask ``D`` (0/1, A's shape) is given.
+    A: any shape. Draws U from ``rng`` (a Generator, or a legacy RandomState) unless the mask
+    ``D`` (0/1, A's shape) is given.
     Returns (A_dropped, cache=D), D in A's dtype.
     """
     if not 0.0 < keep_prob <= 1.0:
@@ -42,7 +43,11 @@ def dropout_forward(A: Array, keep_prob: float, rng: np.random.Generator | None 
     if D is None:
         if rng is None:
             raise ValueError("dropout_forward needs an rng or a mask D")
-        D = (rng.random(A.shape, dtype=np.float64 if A.dtype == np.float64 else np.float32) < keep_prob)
+        if isinstance(rng, np.random.Generator):
+            U = rng.random(A.shape, dtype=np.float64 if A.dtype == np.float64 else np.float32)
+        else:  # a legacy np.random.RandomState (or the np.random module), as the course draws
+            U = rng.random_sample(A.shape)
+        D = U < keep_prob
     D = np.asarray(D).astype(A.dtype, copy=False)
     if D.shape != A.shape:
         raise ValueError(f"dropout mask has shape {D.shape}, expected A's shape {A.shape}")

@@ -37,11 +37,12 @@ class TuneResult:
     summary: dict[str, Any] = field(default_factory=dict)
     model: Any = None
     study: Any = None
+    n_trials_before: int = 0          # trials the study held before this call (0: a new study)
 
 
 def tune(dataset="digits", n_trials: int = 20, study_name: str | None = None,
          storage: str | None = "sqlite:///study.db", sampler: str = "random", n_jobs: int = 1,
-         epochs: int = 20, seed: int = 0, out: str | os.PathLike | None = "runs/tune",
+         epochs: int = 20, seed: int = 1, out: str | os.PathLike | None = "runs/tune",
          data_dir: str | None = None, search_space: SearchSpace | None = None, prune: bool = True,
          prune_startup_trials: int = 5, prune_warmup_epochs: int | None = None,
          verbose: int = 1, heartbeat_interval: int | None = None,
@@ -102,9 +103,11 @@ def tune(dataset="digits", n_trials: int = 20, study_name: str | None = None,
                                     sampler=make_sampler(sampler, seed),
                                     pruner=make_pruner(prune, prune_startup_trials, prune_warmup_epochs))
         _check_study(study, dataset_name)
+        n_before = len(study.trials)
         if verbose:
-            print(f"nndl tune: study {study_name!r} in {describe_storage(storage)} "
-                  f"({len(study.trials)} trials so far); {n_trials} more on {dataset_name}, "
+            what = (f"continuing the existing study {study_name!r} ({n_before} trials so far)" if n_before
+                    else f"new study {study_name!r}")
+            print(f"nndl tune: {what} in {describe_storage(storage)}; {n_trials} more trials on {dataset_name}, "
                   f"{epochs} epochs each, {sampler} sampler, {n_jobs} worker(s)", flush=True)
         job = _Job(study_name, storage, dataset, data_dir, seed, epochs, space, sampler, prune,
                    prune_startup_trials, prune_warmup_epochs, verbose, n_trials, heartbeat_interval, grace_period)
@@ -112,10 +115,16 @@ def tune(dataset="digits", n_trials: int = 20, study_name: str | None = None,
             _run_workers(job, n_jobs)
         elif n_trials:
             _optimize(study, job, data)
-        return _finish(study, storage, data, dataset_name, out)
+        result = _finish(study, storage, data, dataset_name, out)
+        result.n_trials_before = n_before
+        return result
     finally:
         claim.close()
         optuna.logging.set_verbosity(old_verbosity)
+
+
+# The study file that ``nndl tune`` creates in its run directory before the search starts.
+STUDY_FILES = ("study.db", "study.db-journal", "study.db-wal", "study.db-shm")
 
 
 def _claim_run_dir(out) -> ExitStack:
@@ -126,7 +135,7 @@ def _claim_run_dir(out) -> ExitStack:
     if out is None:
         return stack
     for attempt in range(2):  # before creating it, then again once the lock is held
-        if Path(out).is_dir() and not is_empty_run_dir(out):
+        if Path(out).is_dir() and not is_empty_run_dir(out, also=STUDY_FILES):
             stack.close()
             raise ValueError(f"run directory {out} already exists and is not empty; choose another out "
                              "(--out), or continue the study with --no-retrain / out=None")
