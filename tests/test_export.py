@@ -15,6 +15,7 @@ from nndl.layers import AvgPool2D, Conv2D, ConvolutionalBlock, GlobalAvgPool2D, 
 from nndl.cli import main
 from nndl.export import ONNX_EXPORTERS, to_onnx
 from nndl.interop import TORCH_MAPPERS, from_torch, to_torch
+from nndl.verification import L2Normalize
 from nndl.layers import LAYERS
 
 onnx = pytest.importorskip("onnx")
@@ -87,6 +88,7 @@ SAMPLES = {
     "IdentityBlock": [lambda: Sequential([IdentityBlock(3, (2, 3, 4)), Flatten(), Dense(3, "softmax")], input_shape=(5, 6, 4))],
     "ConvolutionalBlock": [lambda: Sequential([ConvolutionalBlock(3, (2, 3, 4), strides=2), IdentityBlock(3, 4),
                                                GlobalAvgPool2D(), Dense(3, "softmax")], input_shape=(7, 6, 3))],
+    "L2Normalize": [lambda: Sequential([Dense(4, "linear"), L2Normalize()], input_shape=(6,))],
     "GlobalAvgPool2D": [lambda: Sequential([Conv2D(4, 3), GlobalAvgPool2D(), Dense(3, "softmax")], input_shape=(5, 6, 2))],
 }
 # Registered layers without an export, and why (README, "Exporting"): the decoder layer takes

@@ -12,6 +12,8 @@ from . import functional, initializers, optimizers, schedules
 from .gradcheck import gradcheck
 from .callbacks import CSVLogger, Callback, EarlyStopping, History, LearningRateScheduler, ModelCheckpoint
 from .layers import Activation, BatchNorm, Dense, Dropout, Flatten, Layer
+# Image layers: images (m, n_H, n_W, n_C) on axis 0.
+from .layers import AvgPool2D, Conv2D, ConvolutionalBlock, GlobalAvgPool2D, IdentityBlock, MaxPool2D
 # Sequence layers: sequences (n_x, m, T_x) on axis 1, token ids (m, T_x) on axis 0.
 from .layers import (
     GRU, LSTM, Bidirectional, Embedding, LayerNorm, MultiHeadAttention, PositionalEncoding, SimpleRNN,
@@ -23,6 +25,12 @@ from .model_registry import register_model
 from .optimizers import Adam, GradientDescent, Momentum, RMSprop
 from .params import FlatParams
 from . import multitask, transfer  # Course 3: multi-task labels with missing entries; transfer learning
+from . import models  # nndl.models.lenet5(), nndl.models.resnet(…)
+from .detection_model import YoloLoss, detect, yolo_tiny  # YOLO detector (Course 4 week 3)
+from .neural_style import style_transfer  # neural style transfer (Course 4 week 4)
+from .verification import TripletNetwork  # face verification (Course 4 week 4)
+from .word2vec import Word2Vec  # registers the model for nndl.load (Course 5 week 2)
+from .word_vectors import WordVectors
 
 __version__ = "0.1.0"
 
@@ -31,5 +39,3 @@ def load(path):
     """Load a model saved with ``model.save(path)`` (safetensors; never executes code)."""
     from .io import load as _load
     return _load(path)
-from .word2vec import Word2Vec  # noqa: E402 (registers the model for nndl.load)
-from .word_vectors import WordVectors  # noqa: E402

@@ -21,6 +21,7 @@ side and PyTorch's on the other:
                                               (m, n_H, n_W, n_C) ↔ NCHW, followed by g
     MaxPool2D / AvgPool2D(f, s)            ↔  nn.MaxPool2d / nn.AvgPool2d(f, s) between the same permutations
     GlobalAvgPool2D                        ↔  the mean over dims (1, 2) of (m, n_H, n_W, n_C)
+    L2Normalize                            ↔  F.normalize(x, p=2, dim=1, eps=1e-12) on rows
     IdentityBlock / ConvolutionalBlock     ↔  a module computing relu(main(x) + shortcut(x)), its sub-layers
                                               mapped as above (BatchNorm on images: see below)
     sequence layers                        ↔  nn.RNN / nn.GRU / nn.LSTM (batch_first), nn.Embedding,
@@ -180,12 +181,22 @@ def _residual_modules(layer, torch):
     return [_image_modules(torch)[2](chain(layer.main.values()), chain(layer.shortcut.values()))]
 
 
+@functools.lru_cache(maxsize=None)
+def _l2_normalize_module(torch):
+    class L2Normalize(torch.nn.Module):
+        """a = z / max(‖z‖, 1e-12) per example (row): torch.nn.functional.normalize."""
+        def forward(self, x):
+            return torch.nn.functional.normalize(x, p=2.0, dim=1, eps=1e-12)
+    return L2Normalize
+
+
 register_torch_mapper("Conv2D", _conv2d_modules, _conv2d_from)
 register_torch_mapper("IdentityBlock", _residual_modules)
 register_torch_mapper("ConvolutionalBlock", _residual_modules)
 register_torch_mapper("MaxPool2D", _pool_modules("MaxPool2d"))
 register_torch_mapper("AvgPool2D", _pool_modules("AvgPool2d"))
 register_torch_mapper("GlobalAvgPool2D", lambda layer, torch: [_image_modules(torch)[1]()])
+register_torch_mapper("L2Normalize", lambda layer, torch: [_l2_normalize_module(torch)()])
 
 
 def to_torch(model):

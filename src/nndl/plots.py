@@ -398,6 +398,52 @@ __all__ = ["plot_history", "plot_decision_boundary", "plot_confusion_matrix", "p
            "plot_first_layer_weights", "plot_activations"]
 
 
+# ---------------------------------------------------------------------- detection
+def plot_detections(images: Array, detections: Mapping[str, Array], truth: Mapping[str, Array] | None = None,
+                    class_names: Sequence[str] | None = None, min_score: float = 0.3, ax=None,
+                    path: str | os.PathLike | None = None, cols: int | None = None):
+    """Images with their predicted boxes (solid, labelled with class and score) and, when
+    given, the ground-truth boxes (dashed).
+
+    images: (k, h, w[, 1]); detections: {"boxes" (n, 4) corners in image fractions,
+    "scores" (n,), "classes" (n,), "images" (n,) indices into images} as
+    ``nndl.detection_model.detect`` returns them; truth: {"boxes", "classes", "images"} in the
+    same units. Boxes scoring below ``min_score`` are not drawn."""
+    from matplotlib.patches import Rectangle
+    images = _check_images(images)
+    k, h, w = images.shape[:3]
+    for name, d in (("detections", detections), ("truth", truth or {"boxes": np.zeros((0, 4)), "images": []})):
+        if np.shape(d["boxes"])[1:] != (4,) or len(d["boxes"]) != len(d["images"]):
+            raise ValueError(f"{name} must hold boxes (n, 4) and images (n,), got {np.shape(d['boxes'])} "
+                             f"and {np.shape(d['images'])}")
+    plt = _pyplot()
+    fig, axes = _grid(plt, ax, k, tile=(2.2, 2.4), cols=cols)
+    colors = _class_colors(10 if class_names is None else len(class_names))
+    shown = _to_display(images)
+
+    def draw(a, box, c, style, label=None):
+        x1, y1, x2, y2 = np.asarray(box) * [w, h, w, h] - 0.5
+        a.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, lw=1.5, ls=style, edgecolor=colors(int(c))))
+        if label:
+            a.text(x1, y1, label, fontsize=6, color="white", va="bottom",
+                   bbox={"facecolor": colors(int(c)), "pad": 0.5, "lw": 0})
+
+    for i, a in enumerate(axes):
+        a.imshow(shown[i], cmap=None if shown.ndim == 4 else "gray", vmin=0, vmax=1, interpolation="nearest")
+        a.set_xticks([])
+        a.set_yticks([])
+        if truth is not None:
+            for box, c in zip(np.asarray(truth["boxes"])[np.asarray(truth["images"]) == i],
+                              np.asarray(truth["classes"])[np.asarray(truth["images"]) == i]):
+                draw(a, box, c, "--")
+        sel = (np.asarray(detections["images"]) == i) & (np.asarray(detections["scores"]) >= min_score)
+        for box, c, s in zip(np.asarray(detections["boxes"])[sel], np.asarray(detections["classes"])[sel],
+                             np.asarray(detections["scores"])[sel]):
+            name = class_names[int(c)] if class_names is not None else str(int(c))
+            draw(a, box, c, "-", f"{name} {s:.2f}")
+    return _finish(fig, path)
+
+
 # ---------------------------------------------------------------------- hyperparameter search
 def plot_tuning(study, out_dir: str | os.PathLike) -> list[Path]:
     """Optuna's own plots of a study, written to ``out_dir``: optimization_history.png (the

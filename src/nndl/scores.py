@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .functional.average_precision import mean_average_precision
+
 Array = np.ndarray
 
 
@@ -96,7 +98,45 @@ class TaskAccuracy(Metric):
         return None
 
 
-METRICS: dict[str, type[Metric]] = {c.name: c for c in (Accuracy, TokenCrossEntropy)}
+
+
+class MeanAveragePrecision(Metric):
+    """mAP@``iou_threshold`` of a detector: VOC's all-point interpolated AP per class (see
+    ``nndl.functional.average_precision``), averaged over the classes that have ground truth.
+
+    Works with a loss that turns outputs into detections (``loss.detections(A)``: boxes,
+    scores, classes, images) and targets into ground truth (``loss.ground_truth(Y)``), as
+    ``nndl.detection_model.YoloLoss`` does; images are numbered on across batches."""
+
+    name = "mAP"
+
+    def __init__(self, iou_threshold: float = 0.5, score_threshold: float = 0.01):
+        self.iou_threshold, self.score_threshold = float(iou_threshold), float(score_threshold)
+        super().__init__()
+
+    def reset(self) -> None:
+        self.detections, self.truth, self.n_images, self.n_classes = [], [], 0, None
+
+    def update(self, loss, A, Y, m, mask=None):
+        det, gt = loss.detections(A, score_threshold=self.score_threshold), loss.ground_truth(Y)
+        det["images"] = det["images"] + self.n_images
+        gt["images"] = gt["images"] + self.n_images
+        self.detections.append(det)
+        self.truth.append(gt)
+        self.n_images += int(m)
+        self.n_classes = loss.n_classes
+
+    def result(self) -> float:
+        if not self.truth:
+            return float("nan")
+        join = lambda parts: {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}  # noqa: E731
+        truth = join(self.truth)
+        if len(truth["classes"]) == 0:
+            return float("nan")
+        return mean_average_precision(join(self.detections), truth, self.n_classes, self.iou_threshold)[0]
+
+
+METRICS: dict[str, type[Metric]] = {c.name: c for c in (Accuracy, TokenCrossEntropy, MeanAveragePrecision)}
 
 
 def get_metrics(metrics, loss, output_ndim: int) -> list[Metric]:

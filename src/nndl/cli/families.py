@@ -16,6 +16,7 @@ FAMILIES: dict[str, str | None] = {
     "resnet": None,
     "char-rnn": "char_rnn:train",
     "word2vec": "train_word2vec:run",
+    "yolo-tiny": "train_detection:run",
 }
 
 

@@ -68,7 +68,8 @@ def add_parser(sub) -> None:
     p.add_argument("--model", default="mlp", choices=sorted(FAMILIES),
                    help="model family (default: mlp, the L-layer network); lenet5 or resnet: convolutional "
                         "networks on the dataset's images, kept (m, n_H, n_W, n_C); char-rnn: a character "
-                        "language model of --dataset names; word2vec: skip-gram word vectors of --dataset kjv")
+                        "language model of --dataset names; word2vec: skip-gram word vectors of --dataset kjv; yolo-tiny: the detector of "
+                        "--dataset fashion-boxes")
     p.add_argument("--augment", metavar="SPEC",
                    help="data augmentation of training images, e.g. shift=2,flip or crop=3 "
                         "(random shifts, crops, horizontal flips; convolutional models)")
@@ -235,6 +236,8 @@ def run(args) -> int:
     """Train (or resume) the run the parsed ``args`` describe, holding RUN_DIR's lock throughout."""
     from .families import family_runner
     runner = family_runner(getattr(args, "model", "mlp"))
+    if runner is None and _is_detector_run(args):  # --resume of a detector's run directory
+        from .train_detection import run as runner
     if runner is not None:
         return runner(args)
     if args.resume:
@@ -260,6 +263,14 @@ def run(args) -> int:
             if fresh:
                 _remove_if_unused(run_dir)
             raise
+
+
+def _is_detector_run(args) -> bool:
+    """True when --resume names a run of the detector (its config.json says model yolo-tiny)."""
+    try:
+        return bool(args.resume) and json.loads((Path(args.resume) / "config.json").read_text()).get("model") == "yolo-tiny"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _remove_if_unused(run_dir: Path) -> None:

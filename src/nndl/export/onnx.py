@@ -127,6 +127,15 @@ def _batchnorm(layer, graph: OnnxGraph, x: str) -> str:
     return y
 
 
+@register_onnx_exporter("L2Normalize")
+def _l2_normalize(layer, graph: OnnxGraph, x: str) -> str:
+    """a = z / max(‖z‖, 1e-12) per example: ReduceL2 over the features (examples are rows here)."""
+    l = graph.fresh("l2normalize")
+    norm = graph.node("ReduceL2", [x], f"{l}/norm", axes=[1], keepdims=1)
+    norm = graph.node("Max", [norm, graph.weight(f"{l}/eps", 1e-12)], f"{l}/norm_floored")
+    return graph.node("Div", [x, norm], f"{l}/A")
+
+
 @register_onnx_exporter("Dropout")
 def _dropout(layer, graph: OnnxGraph, x: str) -> str:
     """Inference: dropout is the identity (inverted dropout scaled at training time)."""

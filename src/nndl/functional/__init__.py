@@ -29,7 +29,7 @@ from .detection import (
 )
 from .yolo import anchor_iou, assign_targets, decode, yolo_loss
 from .average_precision import average_precision, match_detections, mean_average_precision
-from .triplet import triplet_loss
+from .triplet import l2_normalize_backward, l2_normalize_forward, triplet_loss
 from .style import (
     content_cost, gram_matrix, gram_matrix_backward, layer_style_cost, style_cost, total_cost, unroll,
 )

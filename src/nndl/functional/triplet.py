@@ -27,3 +27,17 @@ def triplet_loss(A: Array, P: Array, N: Array, alpha: float = 0.2) -> tuple[floa
     J = float(np.sum(basic * active))
     two = 2 * active
     return J, ((N - P) * two, -AP * two, AN * two)
+
+
+def l2_normalize_forward(Z: Array) -> tuple[Array, tuple[Array, Array]]:
+    """a = z / ‖z‖ for each column z of Z (d, m) (‖z‖ floored at 1e-12). Returns (A, cache)."""
+    norm = np.sqrt(np.sum(Z * Z, axis=0, keepdims=True))
+    norm = np.maximum(norm, np.asarray(1e-12, Z.dtype))
+    A = Z / norm
+    return A, (A, norm)
+
+
+def l2_normalize_backward(dA: Array, cache) -> Array:
+    """dz = (dA − a·(aᵀdA)) / ‖z‖ per column: the gradient through a = z/‖z‖."""
+    A, norm = cache
+    return (dA - A * np.sum(A * dA, axis=0, keepdims=True)) / norm

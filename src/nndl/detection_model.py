@@ -1,0 +1,184 @@
+"""A YOLO-style detector trained from scratch (Course 4, week 3): loss object, targets,
+detections with non-max suppression, and the ``yolo_tiny`` builder.
+
+The network is a plain ``Sequential`` of convolutions whose last layer is a linear 1×1
+convolution with A·(5 + C) filters: its output (m, S, S, A·(5 + C)) is read as
+(m, S, S, A, 5 + C), the predictions t of ``nndl.functional.yolo`` for A anchors on an S×S
+grid. ``YoloLoss`` makes ``fit`` train it: its cost and gradient are ``yolo_loss``, and its
+targets Y are the encoded boxes of ``encode`` (same shape as the output). ``detect`` turns
+outputs into scored boxes; ``nndl.scores.MeanAveragePrecision`` measures them.
+
+    model = yolo_tiny()
+    Y = model.loss_fn.encode(boxes_px, classes, image_size=64)
+    model.fit(X, Y, epochs=30, batch_size=64, optimizer="adam", learning_rate=1e-3)
+    detections = detect(model.predict_proba(X_test), model.loss_fn.anchors)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .functional.detection import centers_to_corners, corners_to_centers, non_max_suppression
+from .functional.yolo import assign_targets, decode, yolo_loss
+from .layers import Conv2D, MaxPool2D
+from .losses import LOSSES, Loss
+from .models import Sequential
+from .scores import MeanAveragePrecision
+
+Array = np.ndarray
+
+# Anchor shapes (w, h) in fractions of the image for fashion-boxes: items of 16–40 px on
+# 64-pixel canvases, tall (trousers, dresses), square and wide (bags).
+DEFAULT_ANCHORS = ((0.28, 0.34), (0.45, 0.52), (0.3, 0.6))
+
+
+class YoloLoss(Loss):
+    """J = ``yolo_loss`` of the output read as (m, S, S, A, 5 + C); dA = m·∂J/∂A.
+
+    anchors: (A, 2) anchor sizes in image fractions; n_classes: C. Targets are the encoded
+    boxes (``encode``), of the output's shape; masks are not supported."""
+
+    name, fused_activation, classifier = "yolo", None, False
+
+    def __init__(self, anchors=DEFAULT_ANCHORS, n_classes: int = 10, lambda_coord: float = 5.0,
+                 lambda_noobj: float = 0.5):
+        self.anchors = np.asarray(anchors, dtype=np.float64)
+        if self.anchors.ndim != 2 or self.anchors.shape[1] != 2 or np.any(self.anchors <= 0):
+            raise ValueError(f"anchors must be positive sizes of shape (A, 2), got {self.anchors.shape}")
+        if n_classes < 1:
+            raise ValueError(f"n_classes must be positive, got {n_classes}")
+        self.n_classes, self.lambda_coord, self.lambda_noobj = int(n_classes), float(lambda_coord), float(lambda_noobj)
+
+    @property
+    def depth(self) -> int:
+        """Numbers per grid cell: A·(5 + C)."""
+        return len(self.anchors) * (5 + self.n_classes)
+
+    def grid(self, A: Array) -> Array:
+        """(m, S, S, A·(5 + C)) → the view (m, S, S, A, 5 + C)."""
+        if A.ndim != 4 or A.shape[-1] != self.depth:
+            raise ValueError(f"YOLO outputs must have shape (m, S, S, {self.depth}) for {len(self.anchors)} anchors "
+                             f"and {self.n_classes} classes, got {A.shape}")
+        return A.reshape(*A.shape[:3], len(self.anchors), 5 + self.n_classes)
+
+    def cost(self, A, Y, m=None, mask=None):
+        _no_mask(mask)
+        return yolo_loss(self.grid(A), self.grid(Y), self.lambda_coord, self.lambda_noobj)[0]
+
+    def cost_from_logits(self, Z, Y, m=None, mask=None):
+        return self.cost(Z, Y, m, mask)
+
+    def gradient(self, A, Y, mask=None):
+        _no_mask(mask)
+        _, dP = yolo_loss(self.grid(A), self.grid(Y), self.lambda_coord, self.lambda_noobj)
+        return (dP * A.shape[0]).reshape(A.shape)
+
+    def targets(self, Y, output_shape, output_axis, m, dtype=np.float32):
+        Y = np.asarray(Y)
+        expected = (m, *output_shape)
+        if Y.shape != expected:
+            raise ValueError(f"YOLO targets must have the output's shape {expected}, got {Y.shape}; "
+                             "encode boxes with loss.encode(boxes, classes, image_size)")
+        return Y.astype(dtype, copy=False)
+
+    def encode(self, boxes, classes, image_size: float, grid: int | None = None, dtype=np.float32) -> Array:
+        """Targets (m, S, S, A·(5 + C)) from corner boxes in pixels (m, K, 4) and classes
+        (m, K) (−1 for no object), on images of ``image_size`` pixels; grid S (default:
+        image_size // 8, the stride of ``yolo_tiny``)."""
+        grid = int(image_size) // 8 if grid is None else int(grid)
+        centres = corners_to_centers(np.asarray(boxes, dtype=np.float64) / float(image_size))
+        Y = assign_targets(centres, classes, grid, self.anchors, self.n_classes, dtype)
+        return Y.reshape(Y.shape[0], grid, grid, self.depth)
+
+    def detections(self, A, score_threshold: float = 0.01, iou_threshold: float = 0.5, max_boxes: int = 20):
+        """``detect`` on outputs A (m, S, S, A·(5 + C)) with this loss's anchors."""
+        return detect(self.grid(A), self.anchors, score_threshold, iou_threshold, max_boxes)
+
+    def ground_truth(self, Y):
+        """The boxes the targets Y encode: {"boxes" corners in image fractions, "classes",
+        "images"}, one row per object slot."""
+        Yg = self.grid(Y)
+        boxes, _, _ = decode(_logits_of_targets(Yg), self.anchors)
+        img, r, c, a = np.nonzero(Yg[..., 0] > 0.5)
+        return {"boxes": centers_to_corners(boxes[img, r, c, a]), "classes": Yg[img, r, c, a, 5:].argmax(axis=-1),
+                "images": img}
+
+
+def _logits_of_targets(Yg: Array) -> Array:
+    """Targets written as predictions that decode to the target boxes: σ⁻¹ of the offsets."""
+    P = np.array(Yg, dtype=np.float64)
+    xy = np.clip(P[..., 1:3], 1e-9, 1 - 1e-9)
+    P[..., 1:3] = np.log(xy / (1 - xy))
+    return P
+
+
+def _no_mask(mask) -> None:
+    if mask is not None:
+        raise ValueError("the YOLO loss takes no mask")
+
+
+def detect(P: Array, anchors, score_threshold: float = 0.01, iou_threshold: float = 0.5,
+           max_boxes: int = 20, group: int = 8) -> dict[str, Array]:
+    """Scored boxes from YOLO predictions P (m, S, S, A, 5 + C).
+
+    Each slot's score for class i is p_o·p(class i); a slot keeps its best class and is a
+    candidate when that score reaches ``score_threshold``. Non-max suppression per image and
+    class drops candidates whose IoU with a better one exceeds ``iou_threshold`` and keeps at
+    most ``max_boxes`` per image. Images are handled ``group`` at a time in one suppression
+    call, each shifted by its index so that boxes of different images never overlap.
+    Returns {"boxes" (n, 4) corners in image fractions, "scores" (n,), "classes" (n,),
+    "images" (n,)}.
+    """
+    boxes, p_o, probs = decode(P, anchors)
+    scores_all = p_o * probs
+    classes = scores_all.argmax(axis=-1)
+    scores = scores_all.max(axis=-1)
+    img, r, c, a = np.nonzero(scores >= score_threshold)
+    corners = centers_to_corners(boxes[img, r, c, a])
+    scores, classes = scores[img, r, c, a], classes[img, r, c, a]
+    out = {"boxes": [], "scores": [], "classes": [], "images": []}
+    for lo in range(0, P.shape[0], group):
+        sel = np.flatnonzero((img >= lo) & (img < lo + group))
+        if sel.size == 0:
+            continue
+        shifted = corners[sel] + (4.0 * img[sel])[:, None]  # images side by side, never overlapping
+        keep = sel[non_max_suppression(shifted, scores[sel], max_boxes=len(sel), iou_threshold=iou_threshold,
+                                       classes=classes[sel])]
+        # at most max_boxes per image, best first (keep is sorted by score)
+        rank = np.zeros(len(keep), dtype=np.int64)
+        order = np.argsort(img[keep], kind="stable")
+        sorted_img = img[keep][order]
+        first = np.searchsorted(sorted_img, sorted_img, side="left")
+        rank[order] = np.arange(len(keep)) - first
+        keep = keep[rank < max_boxes]
+        for k, v in (("boxes", corners), ("scores", scores), ("classes", classes), ("images", img)):
+            out[k].append(v[keep])
+    empty = {"boxes": np.zeros((0, 4)), "scores": np.zeros(0), "classes": np.zeros(0, np.int64),
+             "images": np.zeros(0, np.int64)}
+    return {k: np.concatenate(v) if v else empty[k] for k, v in out.items()}
+
+
+def yolo_tiny(input_shape=(64, 64, 1), n_classes: int = 10, anchors=DEFAULT_ANCHORS, widths=(16, 32, 64, 128),
+              seed: int = 0, dtype=np.float32) -> Sequential:
+    """A small YOLO detector: for each width w, CONV 3×3 w "same" ReLU → MAXPOOL 2 (three
+    times, so the grid is the input's size / 8), then CONV 3×3 widths[-1] ReLU and a linear
+    1×1 CONV with A·(5 + C) filters (objectness biases start at σ⁻¹(0.01)). Input
+    (m, 64, 64, 1) → output (m, 8, 8, A·(5 + C)).
+    Loss ``YoloLoss(anchors, n_classes)``; metric mAP@0.5 (``MeanAveragePrecision``)."""
+    if len(widths) != 4:
+        raise ValueError(f"widths must list 4 filter counts, got {widths}")
+    loss = YoloLoss(anchors, n_classes)
+    layers = []
+    for w in widths[:3]:
+        layers += [Conv2D(int(w), 3, padding="same"), MaxPool2D(2)]
+    layers += [Conv2D(int(widths[3]), 3, padding="same"),
+               Conv2D(loss.depth, 1, activation="linear", init="xavier")]
+    model = Sequential(layers, loss=loss, metrics=[MeanAveragePrecision()], seed=seed, dtype=dtype,
+                       input_shape=tuple(input_shape))
+    # objectness starts at p_o = σ(b) = 0.01: most slots hold no object, so the first steps
+    # do not spend themselves on pushing every p_o from 0.5 down
+    loss.grid(layers[-1].params["b"])[..., 0] = np.log(0.01 / 0.99)
+    return model
+
+
+LOSSES.setdefault("yolo", YoloLoss)  # model files name the loss; loading rebuilds it with the defaults

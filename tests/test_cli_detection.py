@@ -1,0 +1,52 @@
+"""``nndl train --model yolo-tiny --dataset fashion-boxes`` on a few dozen generated canvases."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import numpy as np
+import pytest
+
+from nndl.cli import main
+from nndl.datasets import fashion_boxes, mnist
+
+
+@pytest.fixture
+def small_boxes(monkeypatch):
+    rng = np.random.default_rng(0)
+    images = np.zeros((60, 28, 28), np.float32)
+    for i in range(60):
+        t, l = rng.integers(0, 8, 2)
+        images[i, t:t + rng.integers(12, 20), l:l + rng.integers(12, 20)] = rng.uniform(0.2, 1.0)
+    labels = rng.integers(0, 10, 60)
+    X = images.reshape(60, -1).T
+    fake = (np.tile(X, 1000)[:, :60_000], np.tile(labels, 1000)[None, :60_000], X, labels[None])
+    monkeypatch.setattr(mnist, "load_mnist", lambda *a, **k: fake)
+    small = functools.partial(fashion_boxes.load_fashion_boxes, n_train=32, n_dev=8, n_test=8)
+    monkeypatch.setattr(fashion_boxes, "load_fashion_boxes", small)
+
+
+def test_train_resume_and_summary(small_boxes, tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["train", "--model", "yolo-tiny", "--dataset", "fashion-boxes", "--epochs", "1", "--batch-size", "16",
+            "--out", str(out), "--no-progress", "--json", "--no-plots"]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["epochs"] == 1 and 0.0 <= summary["test_mAP"] <= 1.0
+    assert {"config.json", "checkpoint.safetensors", "model.safetensors", "history.csv"} <= {p.name for p in out.iterdir()}
+    header = (out / "history.csv").read_text().splitlines()[0]
+    assert "mAP" in header and "val_mAP" in header
+    assert main(["train", "--resume", str(out), "--epochs", "2", "--no-progress", "--json", "--no-plots"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["epochs"] == 2
+    costs = [float(r.split(",")[1]) for r in (out / "history.csv").read_text().splitlines()[1:]]
+    assert len(costs) == 2 and costs[1] < costs[0]
+
+
+def test_wrong_dataset_and_options_are_refused(small_boxes, tmp_path, capsys):
+    assert main(["train", "--model", "yolo-tiny", "--dataset", "digits", "--out", str(tmp_path / "a")]) == 2
+    assert "fashion-boxes" in capsys.readouterr().err
+    assert main(["train", "--model", "yolo-tiny", "--dataset", "fashion-boxes", "--layers", "1,2",
+                 "--out", str(tmp_path / "b")]) == 2
+    assert "--layers" in capsys.readouterr().err
