@@ -80,6 +80,9 @@ NOT_EXPORTED = {"TransformerDecoderLayer": "two inputs (target and encoder memor
 # so no Sequential can hold them to export): their exporters come with that port.
 NOT_EXPORTED.update({name: "not on the model contract yet" for name in
                      ("Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D")})
+# The masked mean pool needs the padding mask of the token ids, a second input a single-input
+# Sequential graph does not carry; it lives in TextClassifier (nndl.text_models), not exported.
+NOT_EXPORTED["MaskedMeanPool"] = "needs the padding mask, a second input (TextClassifier)"
 CASES = [(name, i) for name, makers in SAMPLES.items() for i in range(len(makers))]
 
 

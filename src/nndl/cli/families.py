@@ -12,6 +12,8 @@ import importlib
 FAMILIES: dict[str, str | None] = {
     "mlp": None,
     "char-rnn": "char_rnn:train",
+    "lstm-classifier": "text_clf:train",
+    "transformer-classifier": "text_clf:train",
 }
 
 

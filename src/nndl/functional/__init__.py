@@ -73,3 +73,4 @@ from .word_vectors import (  # noqa: E402
 )
 
 __all__ = [name for name in dir() if not name.startswith("_")]
+from .masked_pool import masked_mean_pool_backward, masked_mean_pool_forward  # noqa: E402,F401
