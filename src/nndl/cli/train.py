@@ -62,7 +62,8 @@ def add_parser(sub) -> None:
     from .families import FAMILIES
     p.add_argument("--model", default="mlp", choices=sorted(FAMILIES),
                    help="model family (default: mlp, the L-layer network); char-rnn: a character "
-                        "language model of --dataset names")
+                        "language model of --dataset names; lstm-classifier, transformer-classifier: "
+                        "text classifiers of --dataset fortunes")
     p.add_argument("--dataset", default="digits", help=f"one of: {', '.join(dataset_names())} (default: digits)")
     p.add_argument("--layers", help="layer sizes n_x,n[1],…,n[L], e.g. 784,256,128,10 "
                                     "(default: the dataset's input, 16, 16, its classes)")
