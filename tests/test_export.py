@@ -94,6 +94,9 @@ SAMPLES = {
 # Registered layers without an export, and why (README, "Exporting"): the decoder layer takes
 # two inputs (the target and the encoder's memory); export covers single-input Sequential models.
 NOT_EXPORTED = {"TransformerDecoderLayer": "two inputs (target and encoder memory)"}
+# The masked mean pool needs the padding mask of the token ids, a second input a single-input
+# Sequential graph does not carry; it lives in TextClassifier (nndl.text_models), not exported.
+NOT_EXPORTED["MaskedMeanPool"] = "needs the padding mask, a second input (TextClassifier)"
 CASES = [(name, i) for name, makers in SAMPLES.items() for i in range(len(makers))]
 
 

@@ -17,6 +17,8 @@ FAMILIES: dict[str, str | None] = {
     "char-rnn": "char_rnn:train",
     "word2vec": "train_word2vec:run",
     "yolo-tiny": "train_detection:run",
+    "lstm-classifier": "text_clf:train",
+    "transformer-classifier": "text_clf:train",
 }
 
 

@@ -66,10 +66,11 @@ def add_parser(sub) -> None:
                     "summary.json and a cost curve.")
     from .families import FAMILIES
     p.add_argument("--model", default="mlp", choices=sorted(FAMILIES),
-                   help="model family (default: mlp, the L-layer network); lenet5 or resnet: convolutional "
-                        "networks on the dataset's images, kept (m, n_H, n_W, n_C); char-rnn: a character "
-                        "language model of --dataset names; word2vec: skip-gram word vectors of --dataset kjv; yolo-tiny: the detector of "
-                        "--dataset fashion-boxes")
+                   help="model family (default: mlp, the L-layer network); lenet5, resnet: convolutional "
+                        "networks on the dataset's images, kept (m, n_H, n_W, n_C); yolo-tiny: the detector of "
+                        "--dataset fashion-boxes; char-rnn: a character language model of --dataset names; "
+                        "word2vec: skip-gram word vectors of --dataset kjv; lstm-classifier, "
+                        "transformer-classifier: text classifiers of --dataset fortunes")
     p.add_argument("--augment", metavar="SPEC",
                    help="data augmentation of training images, e.g. shift=2,flip or crop=3 "
                         "(random shifts, crops, horizontal flips; convolutional models)")

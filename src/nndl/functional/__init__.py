@@ -78,3 +78,4 @@ from .skipgram import (  # noqa: E402
     log_sigmoid, negative_sampling_distribution, skipgram_loss, skipgram_scores, skipgram_scores_backward,
     subsampling_keep_probability,
 )
+from .masked_pool import masked_mean_pool_backward, masked_mean_pool_forward  # noqa: E402,F401

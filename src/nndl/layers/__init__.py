@@ -27,3 +27,6 @@ from .wrappers import Bidirectional, TimeDistributed  # noqa: E402
 from .transformer import TransformerDecoderLayer, TransformerEncoderLayer  # noqa: E402
 
 __all__ += ["Bidirectional", "TimeDistributed", "TransformerEncoderLayer", "TransformerDecoderLayer"]
+from .masked_pool import MaskedMeanPool  # noqa: E402
+
+__all__ += ["MaskedMeanPool"]

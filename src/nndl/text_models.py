@@ -1,0 +1,126 @@
+"""Text classifiers over token ids (m, T): an Embedding → LSTM classifier and a
+Transformer-encoder classifier, both pooling their states with a padding mask.
+
+    ids (m, T) ─ Embedding ─ e (n_e, m, T) ─ encoder ─ h (n, m, T)
+        ─ MaskedMeanPool (mask = ids ≠ 0) ─ p (n, m) ─ Dense softmax ─ ŷ (C, m)
+
+encoder: ``LSTM(units, return_sequences=True)`` (right padding comes after every real token,
+so the states of real tokens never see it), or ``PositionalEncoding`` then
+``TransformerEncoderLayer(n_e, n_heads, d_ff)`` with the padding mask on its self-attention.
+Padded positions therefore change neither the prediction nor the gradients.
+
+``tokenize`` / ``encode_texts`` turn strings into padded id matrices with a ``Vocabulary``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+import numpy as np
+
+from .datasets.text.vocab import Vocabulary
+from .layers import LSTM, Dense, Embedding, MaskedMeanPool, PositionalEncoding, TransformerEncoderLayer
+from .layers.base import Layer
+from .model_registry import register_model
+from .models import Model
+
+Array = np.ndarray
+ENCODERS = ("lstm", "transformer")
+_TOKEN = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased words (letters, digits, apostrophes) and single punctuation marks."""
+    return _TOKEN.findall(text.lower())
+
+
+def build_vocabulary(texts: Sequence[str], min_count: int = 2, max_size: int | None = 20000) -> Vocabulary:
+    """The vocabulary of the tokens of ``texts`` seen at least ``min_count`` times."""
+    return Vocabulary.build((tokenize(t) for t in texts), min_count=min_count, max_size=max_size)
+
+
+def encode_texts(texts: Sequence[str], vocabulary: Vocabulary, max_len: int) -> tuple[Array, Array]:
+    """(ids (m, max_len) int64 right-padded with 0 and cut after max_len tokens, mask (m, max_len))."""
+    if max_len < 1:
+        raise ValueError(f"max_len must be at least 1, got {max_len}")
+    return vocabulary.pad([vocabulary.encode(tokenize(t)) for t in texts], max_len)
+
+
+@register_model
+class TextClassifier(Model):
+    """Embedding → encoder (LSTM or Transformer encoder layer) → masked mean pool → softmax.
+
+    vocab_size V (id 0 is padding), n_classes C, encoder "lstm" or "transformer", n_e the
+    embedding size (= d_model of the Transformer), units the LSTM's n_a, n_heads and d_ff the
+    encoder layer's. Input: ids (m, T); output: class probabilities (C, m)."""
+
+    input_batch_axes = (0,)
+    input_kinds = ("int",)
+
+    def __init__(self, vocab_size: int, n_classes: int, encoder: str = "lstm", n_e: int = 64,
+                 units: int = 64, n_heads: int = 4, d_ff: int = 128, **kwargs):
+        super().__init__(**kwargs)
+        if encoder not in ENCODERS:
+            raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, got {encoder!r}")
+        if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+            raise ValueError(f"n_classes must be an integer ≥ 2, got {n_classes!r}")
+        self.vocab_size, self.n_classes, self.encoder_kind = int(vocab_size), int(n_classes), encoder
+        self.n_e, self.units, self.n_heads, self.d_ff = int(n_e), int(units), int(n_heads), int(d_ff)
+        self.embedding = Embedding(self.vocab_size, self.n_e)
+        if encoder == "lstm":
+            self.positions = None
+            self.encoder = LSTM(self.units, return_sequences=True)
+        else:
+            self.positions = PositionalEncoding()
+            self.encoder = TransformerEncoderLayer(self.n_e, self.n_heads, self.d_ff)
+        self.pool = MaskedMeanPool()
+        self.out = Dense(self.n_classes, activation="softmax")
+
+    def named_layers(self) -> dict[str, Layer]:
+        layers = {"embedding": self.embedding, "encoder": self.encoder, "out": self.out}
+        return layers
+
+    def _stack(self) -> list[Layer]:
+        return [l for l in (self.embedding, self.positions, self.encoder, self.pool, self.out) if l is not None]
+
+    def build_layers(self, input_shapes):
+        shape, axis = input_shapes[0], 0
+        for layer in self._stack():
+            shape = layer.build(shape, self.rng, self.dtype, axis)
+            axis = layer.output_batch_axis
+        self.embedding.needs_input_grad = False
+        self.output_layer = self.out
+        return shape
+
+    def forward(self, X: Array, training: bool = False) -> Array:
+        """ŷ (C, m) for ids X (m, T); the padding mask is X ≠ 0."""
+        mask = (np.asarray(X) != 0).astype(self.dtype)
+        if self.positions is not None:
+            self.encoder.set_mask(mask)
+        self.pool.set_mask(mask)
+        A = X
+        for layer in self._stack():
+            A = layer.forward(A, training)
+        return A
+
+    def backward(self, delta: Array, from_logits: bool) -> None:
+        dA = self.backward_output(delta, from_logits)
+        for layer in reversed(self._stack()[:-1]):
+            dA = layer.backward(dA)
+
+    def get_model_config(self) -> dict[str, Any]:
+        return {"vocab_size": self.vocab_size, "n_classes": self.n_classes, "encoder": self.encoder_kind,
+                "n_e": self.n_e, "units": self.units, "n_heads": self.n_heads, "d_ff": self.d_ff}
+
+
+def lstm_classifier(vocab_size: int, n_classes: int, n_e: int = 64, units: int = 64, **kwargs) -> TextClassifier:
+    """Embedding(V, n_e) → LSTM(units) over all steps → masked mean pool → Dense(C, softmax)."""
+    return TextClassifier(vocab_size, n_classes, "lstm", n_e=n_e, units=units, **kwargs)
+
+
+def transformer_classifier(vocab_size: int, n_classes: int, d_model: int = 64, n_heads: int = 4,
+                           d_ff: int = 128, **kwargs) -> TextClassifier:
+    """Embedding(V, d_model) + positional encoding → TransformerEncoderLayer (padding-masked
+    self-attention) → masked mean pool → Dense(C, softmax)."""
+    return TextClassifier(vocab_size, n_classes, "transformer", n_e=d_model, n_heads=n_heads, d_ff=d_ff, **kwargs)
