@@ -74,7 +74,10 @@ def add_parser(sub) -> None:
     p.add_argument("--augment", metavar="SPEC",
                    help="data augmentation of training images, e.g. shift=2,flip or crop=3 "
                         "(random shifts, crops, horizontal flips; convolutional models)")
-    p.add_argument("--dataset", default="digits", help=f"one of: {', '.join(dataset_names())} (default: digits)")
+    p.add_argument("--dataset", default="digits",
+                   help=f"one of: {', '.join(dataset_names())} (default: digits); for the other --model "
+                        "families: fashion-boxes (yolo-tiny), names (char-rnn), kjv (word2vec), fortunes "
+                        "(the text classifiers)")
     p.add_argument("--layers", help="layer sizes n_x,n[1],…,n[L], e.g. 784,256,128,10 "
                                     "(default: the dataset's input, 16, 16, its classes)")
     p.add_argument("--activation", default="relu", choices=["relu", "tanh", "sigmoid", "leaky_relu"],
