@@ -32,3 +32,4 @@ from .layers import (  # noqa: E402
     GRU, LSTM, Bidirectional, Embedding, LayerNorm, MultiHeadAttention, PositionalEncoding, SimpleRNN,
     TimeDistributed, TransformerDecoderLayer, TransformerEncoderLayer,
 )
+from .nmt import AttentionDecoder, DateAttention  # noqa: E402,F401 (registers the date translator for nndl.load)

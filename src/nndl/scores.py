@@ -61,7 +61,25 @@ class TokenCrossEntropy(Metric):
         self.count += steps if mask is None else float(np.broadcast_to(mask, Y.shape[1:]).sum())
 
 
-METRICS: dict[str, type[Metric]] = {c.name: c for c in (Accuracy, TokenCrossEntropy)}
+class ExactMatch(Metric):
+    """The fraction of sequences whose every (unmasked) step is right: for outputs A and
+    one-hot targets Y (C, m, T_y), example i counts when argmax_c A[:, i, t] = argmax_c Y[:, i, t]
+    for all t (a translated date is right only if all ten characters are)."""
+
+    name = "exact_match"
+
+    def update(self, loss, A, Y, m, mask=None):
+        if A.ndim != 3 or A.shape != Y.shape:
+            raise ValueError(f"exact match takes sequence outputs A and targets Y (C, m, T_y) of one shape, "
+                             f"got {A.shape} and {Y.shape}")
+        right = A.argmax(axis=0) == Y.argmax(axis=0)                  # (m, T_y)
+        if mask is not None:
+            right |= np.broadcast_to(np.asarray(mask), right.shape) == 0
+        self.total += float(right.all(axis=1).sum())
+        self.count += A.shape[1]
+
+
+METRICS: dict[str, type[Metric]] = {c.name: c for c in (Accuracy, TokenCrossEntropy, ExactMatch)}
 
 
 def get_metrics(metrics, loss, output_ndim: int) -> list[Metric]:

@@ -12,6 +12,7 @@ import importlib
 FAMILIES: dict[str, str | None] = {
     "mlp": None,
     "char-rnn": "char_rnn:train",
+    "date-attention": "date_attention:train",
 }
 
 
