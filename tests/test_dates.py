@@ -117,3 +117,41 @@ def test_cli_refuses_other_datasets_and_other_models(tmp_path, capsys):
     assert "dates" in capsys.readouterr().err
     assert main(["translate", str(tmp_path), "3 may 1979"]) == 2
     assert "model.safetensors" in capsys.readouterr().err
+
+
+def test_attention_decoder_matches_torch():
+    torch = pytest.importorskip("torch")
+    from nndl.nmt import AttentionDecoder
+    rng = np.random.default_rng(0)
+    n_h, m, T_x, n_s, T_y = 6, 3, 7, 5, 4
+    layer = AttentionDecoder(n_s, T_y, n_dense=4)
+    layer.build((n_h, T_x), rng, np.float64, 1)
+    for k in ("b1", "b2", "bf", "bi", "bc", "bo"):
+        layer.params[k][...] = 0.3 * rng.standard_normal(layer.params[k].shape)
+    a = rng.standard_normal((n_h, m, T_x))
+    G = rng.standard_normal((n_s, m, T_y))
+    S = layer.forward(a)
+    da = layer.backward(G)
+
+    P = {k: torch.tensor(v, requires_grad=True) for k, v in layer.params.items()}
+    at = torch.tensor(a, requires_grad=True)
+    A = at.permute(1, 2, 0)                                     # (m, T_x, n_h)
+    s = torch.zeros(m, n_s, dtype=torch.float64)
+    c = torch.zeros_like(s)
+    outs = []
+    for _ in range(T_y):
+        H = torch.tanh(torch.cat([A, s[:, None, :].expand(m, T_x, n_s)], dim=2) @ P["W1"].T + P["b1"][:, 0])
+        e = torch.relu(H @ P["W2"].T + P["b2"][0])[:, :, 0]      # (m, T_x)
+        alpha = torch.softmax(e, dim=1)
+        context = (alpha[:, :, None] * A).sum(dim=1)             # (m, n_h)
+        z = torch.cat([s, context], dim=1)                       # [s⟨t−1⟩; context⟨t⟩]
+        f, i, o = (torch.sigmoid(z @ P["W" + g].T + P["b" + g][:, 0]) for g in "fio")
+        c = f * c + i * torch.tanh(z @ P["Wc"].T + P["bc"][:, 0])
+        s = o * torch.tanh(c)
+        outs.append(s)
+    St = torch.stack(outs, dim=2).permute(1, 0, 2)               # (n_s, m, T_y)
+    np.testing.assert_allclose(S, St.detach().numpy(), rtol=1e-10, atol=1e-12)
+    (St * torch.tensor(G)).sum().backward()
+    np.testing.assert_allclose(da, at.grad.numpy(), rtol=1e-9, atol=1e-12)
+    for k, p in P.items():                                       # the layer's grads are of the mean cost
+        np.testing.assert_allclose(layer.grads["d" + k], p.grad.numpy() / m, rtol=1e-9, atol=1e-12, err_msg=k)
