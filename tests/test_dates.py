@@ -155,3 +155,13 @@ def test_attention_decoder_matches_torch():
     np.testing.assert_allclose(da, at.grad.numpy(), rtol=1e-9, atol=1e-12)
     for k, p in P.items():                                       # the layer's grads are of the mean cost
         np.testing.assert_allclose(layer.grads["d" + k], p.grad.numpy() / m, rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_plot_attention_writes_a_png_and_names_bad_shapes(tmp_path):
+    pytest.importorskip("matplotlib")
+    from nndl.plots import plot_attention
+    alphas = np.full((10, 12), 1 / 12)
+    plot_attention(alphas, "3 may 1979", "1979-05-03", path=tmp_path / "a.png")
+    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match=r"\(T_y, T_x\)"):
+        plot_attention(alphas[:, :5], "3 may 1979", "1979-05-03")
