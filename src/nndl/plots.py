@@ -551,4 +551,27 @@ def plot_feature_maps(model, x: Array, path: str | os.PathLike | None = None, ma
                 a.axis("off")
         axes[row, 0].set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
     fig.suptitle("Feature maps, layer by layer (one example)")
+
+
+def plot_attention(alphas: Array, input_text: str, output_text: str, ax=None,
+                   path: str | os.PathLike | None = None, title: str | None = None):
+    """The attention weights of one translation as a heat map: row t is α⟨t, ·⟩, the weights
+    output character t gave to the input characters (columns), each row summing to 1.
+
+    alphas: (T_y, T_x) with T_y ≥ len(output_text) and T_x ≥ len(input_text) (padding steps
+    beyond the text are cut off)."""
+    alphas = np.asarray(alphas, dtype=np.float64)
+    if alphas.ndim != 2 or alphas.shape[0] < len(output_text) or alphas.shape[1] < len(input_text):
+        raise ValueError(f"alphas must be (T_y, T_x) covering {len(output_text)} output and {len(input_text)} "
+                         f"input characters, got shape {alphas.shape}")
+    values = alphas[:len(output_text), :len(input_text)]
+    plt = _pyplot()
+    fig, ax = _figure_and_ax(plt, ax, (max(4.0, 0.3 * len(input_text) + 2), max(3.0, 0.3 * len(output_text) + 1.5)))
+    im = ax.imshow(values, cmap="viridis", vmin=0.0, interpolation="nearest", aspect="auto")
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    ax.set_xticks(range(len(input_text)), [c if c != " " else "␣" for c in input_text])
+    ax.set_yticks(range(len(output_text)), list(output_text))
+    ax.set_xlabel("input character")
+    ax.set_ylabel("output character")
+    ax.set_title(title or f"Attention: {input_text!r} → {output_text}")
     return _finish(fig, path)

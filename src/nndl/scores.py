@@ -136,7 +136,26 @@ class MeanAveragePrecision(Metric):
         return mean_average_precision(join(self.detections), truth, self.n_classes, self.iou_threshold)[0]
 
 
-METRICS: dict[str, type[Metric]] = {c.name: c for c in (Accuracy, TokenCrossEntropy, MeanAveragePrecision)}
+class ExactMatch(Metric):
+    """The fraction of sequences whose every (unmasked) step is right: for outputs A and
+    one-hot targets Y (C, m, T_y), example i counts when argmax_c A[:, i, t] = argmax_c Y[:, i, t]
+    for all t (a translated date is right only if all ten characters are)."""
+
+    name = "exact_match"
+
+    def update(self, loss, A, Y, m, mask=None):
+        if A.ndim != 3 or A.shape != Y.shape:
+            raise ValueError(f"exact match takes sequence outputs A and targets Y (C, m, T_y) of one shape, "
+                             f"got {A.shape} and {Y.shape}")
+        right = A.argmax(axis=0) == Y.argmax(axis=0)                  # (m, T_y)
+        if mask is not None:
+            right |= np.broadcast_to(np.asarray(mask), right.shape) == 0
+        self.total += float(right.all(axis=1).sum())
+        self.count += A.shape[1]
+
+
+METRICS: dict[str, type[Metric]] = {c.name: c for c in (Accuracy, TokenCrossEntropy, MeanAveragePrecision,
+                                                         ExactMatch)}
 
 
 def get_metrics(metrics, loss, output_ndim: int) -> list[Metric]:

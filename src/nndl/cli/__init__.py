@@ -14,6 +14,7 @@ import sys
 
 VERBS = ("train", "evaluate", "predict", "gradcheck", "diagnose", "tune", "demo", "export", "playground")
 VERBS += ("sample",)
+VERBS += ("translate",)
 
 
 class CLIError(Exception):

@@ -19,6 +19,7 @@ FAMILIES: dict[str, str | None] = {
     "yolo-tiny": "train_detection:run",
     "lstm-classifier": "text_clf:train",
     "transformer-classifier": "text_clf:train",
+    "date-attention": "date_attention:train",
 }
 
 

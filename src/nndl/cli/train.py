@@ -106,6 +106,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=1, help="seed for splits, initialization, shuffling, dropout "
                                                        "(default 1, as nndl tune's)")
     p.add_argument("--out", help="run directory (default: runs/DATASET-TIMESTAMP)")
+    p.add_argument("--n-examples", type=int, help="generated datasets (dates): distinct examples, split 80/10/10")
     p.add_argument("--data-dir", help="folder with the dataset's files (MNIST/Fashion-MNIST IDX)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint, "
                                                        "optionally to a new --epochs; every other option "

@@ -1,0 +1,40 @@
+"""``nndl translate RUN_DIR "3 may 1979" …``: ISO 8601 dates from a date translator trained
+with ``nndl train --model date-attention``, one per line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import CLIError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("translate", help="translate human-written dates to ISO 8601",
+                       description="Translate dates with a model trained by nndl train --model date-attention; "
+                                   "prints one ISO date per input.")
+    p.add_argument("run", help="a run directory (or its model.safetensors)")
+    p.add_argument("texts", nargs="+", help='dates as people write them, e.g. "3 may 1979"')
+    p.add_argument("--plot", metavar="PNG", help="also write the attention weights of the first date as a heat map")
+    p.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from ..io import load_with_extras
+    path = Path(args.run)
+    if path.is_dir():
+        path = path / "model.safetensors"
+    if not path.is_file():
+        raise CLIError(f"{args.run}: no model.safetensors (train one with nndl train --model date-attention)")
+    model, meta, _ = load_with_extras(path)
+    if meta.get("task") != "date-attention":
+        raise CLIError(f"{path} is not a date translator (nndl train --model date-attention)")
+    try:
+        outputs = model.translate(args.texts)
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+    for iso in outputs:
+        print(iso)
+    if args.plot:
+        from ..plots import plot_attention
+        plot_attention(model.attention_weights(args.texts[0]), args.texts[0].strip().lower(), outputs[0], path=args.plot)
+    return 0
