@@ -551,6 +551,7 @@ def plot_feature_maps(model, x: Array, path: str | os.PathLike | None = None, ma
                 a.axis("off")
         axes[row, 0].set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
     fig.suptitle("Feature maps, layer by layer (one example)")
+    return _finish(fig, path)
 
 
 def plot_attention(alphas: Array, input_text: str, output_text: str, ax=None,
