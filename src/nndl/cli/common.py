@@ -77,6 +77,21 @@ def check_data_meta(meta: dict[str, Any], tensors: dict[str, np.ndarray], model,
     return data
 
 
+def load_task_model(run: str, task: str, what: str, check=None):
+    """(model, metadata) of RUN_DIR/model.safetensors (or the file itself) trained by
+    ``nndl train --model TASK``; a CLIError naming ``what`` it should be otherwise."""
+    from ..io import load_with_extras
+    path = Path(run)
+    if path.is_dir():
+        path = path / "model.safetensors"
+    if not path.is_file():
+        raise CLIError(f"{run}: no model.safetensors (train one with nndl train --model {task})")
+    model, meta, _ = load_with_extras(path)
+    if meta.get("task") != task or (check is not None and not check(meta)):
+        raise CLIError(f"{path} is not {what} (nndl train --model {task})")
+    return model, meta
+
+
 def emit(args, text: str, payload: dict[str, Any]) -> None:
     """Print the human text, or one JSON line with ``--json``."""
     if getattr(args, "json", False):

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from . import CLIError
+from .common import load_task_model
 
 
 def add_parser(sub) -> None:
@@ -25,15 +24,8 @@ def run(args) -> int:
     import numpy as np
 
     from ..charlm import sample_words
-    from ..io import load_with_extras
-    path = Path(args.run)
-    if path.is_dir():
-        path = path / "model.safetensors"
-    if not path.is_file():
-        raise CLIError(f"{args.run}: no model.safetensors (train one with nndl train --model char-rnn)")
-    model, meta, _ = load_with_extras(path)
-    if meta.get("task") != "char-rnn" or "alphabet" not in meta:
-        raise CLIError(f"{path} is not a character language model (nndl train --model char-rnn)")
+    model, meta = load_task_model(args.run, "char-rnn", "a character language model",
+                                  check=lambda meta: "alphabet" in meta)
     if args.n < 1:
         raise CLIError(f"--n must be at least 1, got {args.n}")
     if not args.temperature > 0:

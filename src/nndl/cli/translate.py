@@ -3,9 +3,8 @@ with ``nndl train --model date-attention``, one per line."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from . import CLIError
+from .common import load_task_model
 
 
 def add_parser(sub) -> None:
@@ -19,15 +18,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..io import load_with_extras
-    path = Path(args.run)
-    if path.is_dir():
-        path = path / "model.safetensors"
-    if not path.is_file():
-        raise CLIError(f"{args.run}: no model.safetensors (train one with nndl train --model date-attention)")
-    model, meta, _ = load_with_extras(path)
-    if meta.get("task") != "date-attention":
-        raise CLIError(f"{path} is not a date translator (nndl train --model date-attention)")
+    model, _ = load_task_model(args.run, "date-attention", "a date translator")
     try:
         outputs = model.translate(args.texts)
     except ValueError as e:

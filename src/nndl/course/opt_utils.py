@@ -14,6 +14,7 @@ from ._common import RNG, as_float, as_rng, binary_cost, check_XY, deep_paramete
 from .c1w4 import relu, sigmoid
 from .c2w1 import backward_propagation_n, forward
 from .planar_utils import plot_decision_boundary
+from .reg_utils import predict, predict_dec  # the course's opt_utils repeats reg_utils' two functions
 
 Array = np.ndarray
 
@@ -40,21 +41,6 @@ def backward_propagation(X: Array, Y: Array, cache: tuple) -> dict:
 def compute_cost(a3: Array, Y: Array) -> float:
     """The SUM over the m examples of −[Y·log a3 + (1 − Y)·log(1 − a3)] (not divided by m)."""
     return binary_cost("a3", a3, Y) * np.shape(a3)[-1]
-
-
-def predict(X: Array, y: Array, parameters: dict) -> Array:
-    """p = 1 where A3 > 0.5, else 0 ((1, m) ints); prints "Accuracy: " and the mean of p == y."""
-    X, y = check_XY(as_float(X), y)
-    a3, _ = forward(X, parameters)
-    p = (a3 > 0.5).astype(np.int64)
-    print("Accuracy: " + str(np.mean(p[0, :] == y[0, :])))
-    return p
-
-
-def predict_dec(parameters: dict, X: Array) -> Array:
-    """a3 > 0.5 as booleans (1, m), for ``plot_decision_boundary``."""
-    a3, _ = forward(X, parameters)
-    return a3 > 0.5
 
 
 def load_dataset() -> tuple[Array, Array]:
