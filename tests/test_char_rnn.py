@@ -70,3 +70,25 @@ def test_char_rnn_refuses_other_datasets_and_sample_refuses_other_models(tmp_pat
     assert "names" in capsys.readouterr().err
     assert main(["sample", str(tmp_path)]) == 2
     assert "model.safetensors" in capsys.readouterr().err
+
+
+def test_char_rnn_run_directories_are_claimed_like_nndl_train_s(names_dir, tmp_path, capsys):
+    """A used --out is refused, a busy one (its lock held by another run) too, with one line;
+    a folder holding only a lock left by a finished run is free."""
+    from nndl.files import lock_run_dir
+    args = ["train", "--model", "char-rnn", "--dataset", "names", "--data-dir", str(names_dir),
+            "--epochs", "1", "--layers", "4", "--no-progress", "--json", "--out"]
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "model.safetensors").write_bytes(b"another run's model")
+    assert main([*args, str(used)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert (used / "model.safetensors").read_bytes() == b"another run's model"
+    busy = tmp_path / "busy"
+    with lock_run_dir(busy):
+        assert main([*args, str(busy)]) == 2
+        err = capsys.readouterr().err
+        assert "in use" in err and err.count("\n") == 1
+    assert not (busy / "model.safetensors").exists()
+    assert main([*args, str(busy)]) == 0  # the lock file alone does not make the folder used
+    assert (busy / "model.safetensors").is_file()

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 
-from ..files import atomic_write, lock_run_dir
+from ..files import atomic_write
 from . import CLIError
-from .common import emit, parse_layers
+from .common import claim_new_run_dir, emit, parse_layers, refuse_used_run_dir, run_dir_for
 
 # The LSTM overfits the 4,131 training names after about 6 epochs at this rate: early stopping
 # on the dev cost (patience 2, the best epoch's weights kept) ends the run there.
@@ -57,11 +56,10 @@ def train(args) -> int:
     T = max(len(w) for w in data.train + data.dev + data.test) + 1
     X, Y, mask = encode_words(data.train, alphabet, T)
     Xd, Yd, maskd = encode_words(data.dev, alphabet, T)
-    run_dir = Path(args.out) if args.out else Path("runs") / f"names-char-rnn-{time.strftime('%Y%m%d-%H%M%S')}"
-    if run_dir.is_dir() and any(run_dir.iterdir()):
-        raise CLIError(f"run directory {run_dir} already exists and is not empty; choose another --out")
+    run_dir = run_dir_for(args.out, "names-char-rnn")
+    refuse_used_run_dir(run_dir)
     model = build_model(len(alphabet), T, units, cfg["n_e"], cfg["seed"])
-    with lock_run_dir(run_dir):
+    with claim_new_run_dir(run_dir):
         atomic_write(run_dir / "config.json", json.dumps(cfg, indent=2))
         if not args.json:
             print(f"nndl: training a character LSTM {units} on {len(data.train)} names "

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..files import is_empty_run_dir, lock_run_dir
 from . import CLIError
 
 from ..preprocessing import IMAGE_SCALE, apply_preprocessing, preprocessing_of, range_warning  # noqa: F401 (re-exported)
@@ -75,6 +78,27 @@ def check_data_meta(meta: dict[str, Any], tensors: dict[str, np.ndarray], model,
     elif kind != "none":
         raise bad(f"preprocessing kind must be standardize, scale or none, got {str(kind)[:40]!r}")
     return data
+
+
+def run_dir_for(out: str | None, stem: str) -> Path:
+    """--out, or runs/STEM-YYYYmmdd-HHMMSS by default."""
+    return Path(out) if out else Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def refuse_used_run_dir(run_dir: Path, hint: str = "choose another --out") -> None:
+    """CLIError when ``run_dir`` already holds another run (anything but its lock file)."""
+    if run_dir.is_dir() and not is_empty_run_dir(run_dir):
+        raise CLIError(f"run directory {run_dir} already exists and is not empty; {hint}")
+
+
+@contextmanager
+def claim_new_run_dir(run_dir: Path, hint: str = "choose another --out"):
+    """Hold ``run_dir``'s lock for a new run: refused if used, and checked again once the lock
+    is held, since another run may have written there since the first look."""
+    refuse_used_run_dir(run_dir, hint)
+    with lock_run_dir(run_dir):
+        refuse_used_run_dir(run_dir, hint)
+        yield run_dir
 
 
 def load_task_model(run: str, task: str, what: str, check=None):

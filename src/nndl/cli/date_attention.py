@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
-from ..files import atomic_write, lock_run_dir
+from ..files import atomic_write
 from . import CLIError
-from .common import emit
+from .common import claim_new_run_dir, emit, refuse_used_run_dir, run_dir_for
 
 DEFAULTS = dict(epochs=20, batch_size=64, lr=0.005, n_a=32, n_s=64, n_examples=20_000, clip_norm=5.0, patience=3)
 
@@ -58,11 +57,10 @@ def train(args) -> int:
         return encode_inputs([h for h, _ in pairs], T_X), encode_outputs([iso for _, iso in pairs])
 
     (X, Y), (Xd, Yd), (Xt, Yt) = encode(data.train), encode(data.dev), encode(data.test)
-    run_dir = Path(args.out) if args.out else Path("runs") / f"dates-attention-{time.strftime('%Y%m%d-%H%M%S')}"
-    if run_dir.is_dir() and any(run_dir.iterdir()):
-        raise CLIError(f"run directory {run_dir} already exists and is not empty; choose another --out")
+    run_dir = run_dir_for(args.out, "dates-attention")
+    refuse_used_run_dir(run_dir)
     model = DateAttention(n_a=n_a, n_s=n_s, seed=cfg["seed"], metrics=["accuracy", "exact_match"])
-    with lock_run_dir(run_dir):
+    with claim_new_run_dir(run_dir):
         atomic_write(run_dir / "config.json", json.dumps(cfg, indent=2))
         if not args.json:
             print(f"nndl: training the attention date translator (Bi-LSTM {n_a}, post-attention LSTM {n_s}) "

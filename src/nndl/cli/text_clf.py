@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 
-from ..files import atomic_write, lock_run_dir
+from ..files import atomic_write
 from . import CLIError
-from .common import emit
+from .common import claim_new_run_dir, emit, refuse_used_run_dir, run_dir_for
 
 DEFAULTS = {"n_e": 64, "max_len": 64, "epochs": 8, "batch_size": 64, "lr": 0.003, "patience": 2}
 ENCODER = {"lstm-classifier": "lstm", "transformer-classifier": "transformer"}
@@ -51,12 +50,11 @@ def train(args) -> int:
     X, Xd, Xt = (encode_texts([t for t, _ in s], vocab, cfg["max_len"])[0] for s in (data.train, data.dev, data.test))
     Y, Yd, Yt = (np.array([[y for _, y in s]]) for s in (data.train, data.dev, data.test))
     C = len(data.classes)
-    run_dir = Path(args.out) if args.out else Path("runs") / f"fortunes-{family}-{time.strftime('%Y%m%d-%H%M%S')}"
-    if run_dir.is_dir() and any(run_dir.iterdir()):
-        raise CLIError(f"run directory {run_dir} already exists and is not empty; choose another --out")
+    run_dir = run_dir_for(args.out, f"fortunes-{family}")
+    refuse_used_run_dir(run_dir)
     model = TextClassifier(len(vocab), C, ENCODER[family], n_e=n_e, units=n_e, n_heads=4, d_ff=2 * n_e,
                            seed=cfg["seed"])
-    with lock_run_dir(run_dir):
+    with claim_new_run_dir(run_dir):
         atomic_write(run_dir / "config.json", json.dumps(cfg, indent=2))
         if not args.json:
             print(f"nndl: training a {family} (n_e {n_e}) on {len(data.train)} fortunes of {C} categories "

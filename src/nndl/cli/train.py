@@ -15,13 +15,13 @@ import time
 from pathlib import Path
 
 from ..callbacks import ModelCheckpoint
-from ..files import LOCK_NAME, atomic_write, is_empty_run_dir, lock_run_dir
+from ..files import LOCK_NAME, atomic_write, lock_run_dir
 from ..limits import check_optional
 from ..schedules import get_schedule
 from . import CLIError
 from ..preprocessing import as_model_input
-from .common import emit, load_dataset, parse_layers, preprocessing_of, warn
-from .runconfig import MODEL_CHOICES, check_config_types
+from .common import emit, load_dataset, parse_layers, preprocessing_of, refuse_used_run_dir, run_dir_for, warn
+from .runconfig import check_config_types
 
 # Per dataset: hidden layer sizes, epochs, mini-batch size, Adam's learning rate, L2 λ
 # (chosen on the dev split over seeds 1–5).
@@ -254,7 +254,7 @@ def run(args) -> int:
                  + ", ".join(ignored) + " (start a new run with --out to change them)")
     else:
         cfg = _config_from_args(args)
-        run_dir = Path(args.out) if args.out else Path("runs") / f"{args.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run_dir = run_dir_for(args.out, args.dataset)
         _refuse_used(run_dir)
     _validate(cfg)
     dataset = load_dataset(cfg["dataset"], cfg["data_dir"], cfg["seed"])
@@ -290,9 +290,7 @@ def _remove_if_unused(run_dir: Path) -> None:
 
 
 def _refuse_used(run_dir: Path) -> None:
-    if run_dir.is_dir() and not is_empty_run_dir(run_dir):
-        raise CLIError(f"run directory {run_dir} already exists and is not empty; "
-                       "choose another --out or continue it with --resume")
+    refuse_used_run_dir(run_dir, "choose another --out or continue it with --resume")
 
 
 def _resumed_config(run_dir: Path, epochs: int | None) -> dict:

@@ -12,9 +12,9 @@ import json
 import time
 from pathlib import Path
 
-from ..files import atomic_write, is_empty_run_dir, lock_run_dir
+from ..files import atomic_write, lock_run_dir
 from . import CLIError
-from .common import emit, warn
+from .common import claim_new_run_dir, emit, refuse_used_run_dir, run_dir_for, warn
 
 DEFAULTS = dict(epochs=20, batch_size=64, lr=0.001)
 CONFIG_KEYS = ("model", "dataset", "epochs", "batch_size", "lr", "seed", "checkpoint_every", "data_dir")
@@ -44,14 +44,13 @@ def run(args) -> int:
         for k, v in DEFAULTS.items():
             if cfg[k] is None:
                 cfg[k] = v
-        run_dir = Path(args.out) if args.out else Path("runs") / f"yolo-tiny-{time.strftime('%Y%m%d-%H%M%S')}"
-        if run_dir.is_dir() and not is_empty_run_dir(run_dir):
-            raise CLIError(f"run directory {run_dir} already exists and is not empty; choose another --out")
+        run_dir = run_dir_for(args.out, "yolo-tiny")
+        refuse_used_run_dir(run_dir)
     if cfg["epochs"] < 1 or cfg["batch_size"] < 1 or not cfg["lr"] > 0:
         raise CLIError("--epochs and --batch-size must be at least 1 and --lr positive")
     from ..datasets import load_dataset
     data = load_dataset("fashion-boxes", data_dir=cfg["data_dir"], seed=cfg["seed"])
-    with lock_run_dir(run_dir):
+    with (lock_run_dir(run_dir) if args.resume else claim_new_run_dir(run_dir)):
         return _train(args, cfg, data, run_dir)
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
-from ..files import atomic_write, lock_run_dir
+from ..files import atomic_write
 from . import CLIError
-from .common import emit
+from .common import claim_new_run_dir, emit, refuse_used_run_dir, run_dir_for
 
 PROBE_WORDS = ("god", "king", "water", "father", "day")
 
@@ -49,14 +48,13 @@ def run(args) -> int:
             raise CLIError(f"--{key.replace('_', '-')} must be at least 1, got {cfg[key]}")
     if not (cfg["lr"] > 0 and cfg["subsample"] > 0):
         raise CLIError(f"--lr and --subsample must be positive, got {cfg['lr']} and {cfg['subsample']}")
-    run_dir = Path(args.out) if args.out else Path("runs") / f"word2vec-kjv-{time.strftime('%Y%m%d-%H%M%S')}"
-    if run_dir.is_dir() and any(run_dir.iterdir()):
-        raise CLIError(f"run directory {run_dir} already exists and is not empty; choose another --out")
+    run_dir = run_dir_for(args.out, "word2vec-kjv")
+    refuse_used_run_dir(run_dir)
     try:
         dataset = load_kjv(cfg["passage"])
     except (FileNotFoundError, RuntimeError, ValueError) as e:
         raise CLIError(str(e)) from None
-    with lock_run_dir(run_dir):
+    with claim_new_run_dir(run_dir):
         start = time.perf_counter()
         try:
             model, vocab = train_word2vec(dataset.train, n_e=cfg["dim"], window=cfg["window"],

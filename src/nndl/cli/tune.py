@@ -16,9 +16,9 @@ import time
 
 from pathlib import Path
 
-from ..files import is_empty_run_dir, make_run_dir
+from ..files import make_run_dir
 from . import CLIError
-from .common import emit, warn
+from .common import emit, refuse_used_run_dir, run_dir_for, warn
 
 EPILOG = """examples:
   nndl tune --dataset digits --n-trials 20
@@ -136,12 +136,10 @@ def run(args) -> int:
     except ImportError as e:
         raise CLIError(str(e)) from None
     space = search_space_from_args(args)
-    out = Path(args.out) if args.out else Path("runs") / f"tune-{args.dataset}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = run_dir_for(args.out, f"tune-{args.dataset}")
     storage = args.storage
     if storage is None:  # the study file lives in this run's directory
-        if not is_empty_run_dir(out):
-            raise CLIError(f"run directory {out} already exists and is not empty; choose another --out, "
-                           "or name its study with --storage to continue it")
+        refuse_used_run_dir(out, "choose another --out, or name its study with --storage to continue it")
         make_run_dir(out)
         storage = f"sqlite:///{out / 'study.db'}"
     start = time.perf_counter()
