@@ -58,6 +58,11 @@ from .validation import batch_shape, check_finite, check_outputs, check_represen
 
 Array = np.ndarray
 
+# What one inference chunk may hold (predict, evaluate): 256 MiB of activations and caches.
+INFERENCE_BUDGET_BYTES = 256 * 2**20
+MAX_INFERENCE_BATCH = 4096
+ALIVE_LAYERS = 4
+
 
 class Model:
     """Base of every model: parameters bound to one flat buffer, loss and metrics, training,
@@ -319,35 +324,59 @@ class Model:
         set_optimizer(self, optimizer, learning_rate)
 
     # ------------------------------------------------------------------ inference
-    def _forward_chunks(self, inputs: tuple, batch_size: int):
-        """(lo, A of examples lo … lo+batch_size−1) for inputs in model layout, inference mode."""
-        for lo, chunk in chunks(inputs, self.input_batch_axes, batch_size, self.dtype):
-            self._begin_pass()
-            with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by check_outputs
-                A = self.forward(self._unpack(chunk), training=False)
-            yield lo, check_outputs(A, self.output_layer)
+    def inference_batch_size(self, budget_bytes: int = INFERENCE_BUDGET_BYTES) -> int:
+        """Examples per inference chunk: as many as fit ``budget_bytes`` when each example
+        takes 4 × the largest ``layer.inference_elements()`` numbers (a few layers' arrays are
+        alive at once), between 1 and 4096. A dense network gets 4096, LeNet-5 about 570, a
+        ResNet on 28×28 images about 120: predicting or evaluating 10,000 images holds one
+        chunk's activations, not 10,000's."""
+        largest = max((layer.inference_elements() for layer in self._layers), default=1)
+        per_example = ALIVE_LAYERS * largest * np.dtype(self.dtype).itemsize
+        return int(min(MAX_INFERENCE_BATCH, max(1, budget_bytes // max(per_example, 1))))
 
-    def predict_proba(self, X, batch_size: int = 4096) -> Array:
-        """The output A for X, computed in chunks (inference mode: no dropout, BN running stats)."""
+    def _forward_chunks(self, inputs: tuple, batch_size: int | None):
+        """(lo, A of examples lo … lo+batch_size−1) for inputs in model layout, inference mode
+        (batch_size None: ``inference_batch_size()``). The layers' caches are let go after
+        each chunk, so nothing of an inference pass stays allocated."""
+        if batch_size is None:
+            batch_size = self.inference_batch_size()
+        try:
+            for lo, chunk in chunks(inputs, self.input_batch_axes, batch_size, self.dtype):
+                self._begin_pass()
+                with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by check_outputs
+                    A = self.forward(self._unpack(chunk), training=False)
+                self._release_caches()
+                yield lo, check_outputs(A, self.output_layer)
+        finally:
+            self._release_caches()
+
+    def _release_caches(self) -> None:
+        for layer in self._layers:
+            layer.cache = None
+
+    def predict_proba(self, X, batch_size: int | None = None) -> Array:
+        """The output A for X, computed in chunks of ``batch_size`` examples (None: as many as
+        ``inference_batch_size()`` allows); inference mode: no dropout, BN running stats."""
         outs = [A for _, A in self._forward_chunks(self._check_inputs(X), batch_size)]
         return np.concatenate(outs, axis=self.output_batch_axis)
 
-    def predict(self, X, batch_size: int = 4096) -> Array:
+    def predict(self, X, batch_size: int | None = None) -> Array:
         """Predictions (1, m): the class index for softmax, 0/1 (A > 0.5) for sigmoid,
         A itself for a linear output; (m, T_y) class indices for a sequence output."""
         labels = self.loss_fn.decide(self.predict_proba(X, batch_size))
         return labels.astype(np.int64) if labels.dtype == bool else labels
 
-    def evaluate(self, X, Y, batch_size: int = 4096, mask=None) -> dict[str, float]:
+    def evaluate(self, X, Y, batch_size: int | None = None, mask=None) -> dict[str, float]:
         """{"cost": J without the L2 term, and each metric ("accuracy", …)} on (X, Y), in
         inference mode; "accuracy" only for a classifier (not for loss="mse")."""
         prepared = self.prepare(X, Y, mask)
         return self._evaluate_prepared(*prepared, batch_size=batch_size)
 
-    def _evaluate_prepared(self, X, Y: Array, mask: Array | None = None, batch_size: int = 4096) -> dict[str, float]:
+    def _evaluate_prepared(self, X, Y: Array, mask: Array | None = None, batch_size: int | None = None) -> dict[str, float]:
         inputs = self._as_inputs(X)
         axis = self.output_batch_axis
         m = Y.shape[axis]
+        batch_size = self.inference_batch_size() if batch_size is None else batch_size
         cost = 0.0
         for metric in self.metrics:
             metric.reset()

@@ -126,6 +126,7 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
                 total_cost += J * mb
                 for metric in model.metrics:
                     metric.update(model.loss_fn, A, Yb, mb, mb_mask)
+        model._release_caches()  # the last step's caches are not needed by validation or callbacks
         # A last update that overflowed leaves a finite cost but non-finite weights:
         # stop before a checkpoint callback could write them over the last good one.
         if not np.isfinite(model.params.vector).all():

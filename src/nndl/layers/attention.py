@@ -96,6 +96,11 @@ class MultiHeadAttention(Layer):
         self._zero_grads()
         return out
 
+    def inference_elements(self) -> int:
+        """Queries, keys, values and output (4·d·T) plus the scores and weights (2·h·T²)."""
+        d, T = self.input_shape
+        return 4 * d * T + 2 * self.n_heads * T * T
+
     def set_mask(self, mask: Array | None) -> None:
         """Padding mask (m, T), 1 = attend, for the next forward call (None: no padding)."""
         self.mask = None if mask is None else np.asarray(mask)[:, None, :]

@@ -73,6 +73,7 @@ write into them in place (``out=``, ``[...] =``), never rebind them.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Iterator
 
 import numpy as np
@@ -113,6 +114,9 @@ class Layer:
     # The activation applied last to this layer's logits self.Z, for a fused dZ = A − Y;
     # None for a layer that cannot backpropagate from its logits.
     logits_activation: str | None = None
+    # Numbers an inference pass holds per number of this layer's output: the output and the
+    # cache of the same size most forwards keep (see ``inference_elements``).
+    inference_copies: ClassVar[int] = 2
 
     def __init__(self, name: str | None = None):
         self.name = name
@@ -215,6 +219,12 @@ class Layer:
     def regularization_cost(self, m: int) -> float:
         """This layer's term in the cost (L2); zero unless the layer is regularized."""
         return 0.0
+
+    def inference_elements(self) -> int:
+        """An estimate of the numbers per example this layer holds during one inference pass
+        (``inference_copies`` × its output size; layers with larger work arrays add them):
+        ``Model.inference_batch_size`` sizes its chunks from the sum over the layers."""
+        return self.inference_copies * math.prod(self.output_shape) if self.output_shape else 0
 
     # ------------------------------------------------------------------ structure
     def sublayers(self) -> dict[str, "Layer"]:

@@ -83,6 +83,11 @@ class Conv2D(Layer):
         self._zero_grads()
         return out
 
+    def inference_elements(self) -> int:
+        """The output and its activation cache, plus the im2col matrix (n_H·n_W · f²·n_C_prev)."""
+        out_H, out_W, _ = self.output_shape
+        return super().inference_elements() + out_H * out_W * self.kernel_size ** 2 * self.input_shape[2]
+
     def forward(self, A_prev: Array, training: bool = False) -> Array:
         self.check_input(A_prev)
         ws = functional_workspace(self, A_prev, training)

@@ -21,6 +21,8 @@ cost (the 1/m is applied here).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..functional.gru import gru_backward, gru_forward
@@ -35,6 +37,7 @@ class _Recurrent(Layer):
     batch_axis = 1
     numbered = True
     n_states = 1  # a (LSTM: a and c)
+    cache_per_step = 3  # (n_a)-sized arrays the forward keeps per time step (a, x's share, tanh')
 
     def __init__(self, units: int, return_sequences: bool = True, return_state: bool = False,
                  name: str | None = None):
@@ -55,6 +58,10 @@ class _Recurrent(Layer):
             raise ValueError(f"{type(self).__name__} expects sequences (n_x, m, T_x), got examples "
                              f"of shape {input_shape}")
         return (self.units, input_shape[1]) if self.return_sequences else (self.units,)
+
+    def inference_elements(self) -> int:
+        """The output plus the per-step cache of every time step (``cache_per_step``·n_a·T_x)."""
+        return math.prod(self.output_shape) + self.cache_per_step * self.units * self.input_shape[1]
 
     def build(self, input_shape, rng, dtype=np.float32, batch_axis=None):
         out = super().build(input_shape, rng, dtype, batch_axis)
@@ -141,6 +148,8 @@ class SimpleRNN(_Recurrent):
 class GRU(_Recurrent):
     """The course's GRU (relevance gate before the product), or PyTorch's with reset_after."""
 
+    cache_per_step = 6  # a, the three gates, the candidate's pre-products
+
     def __init__(self, units: int, return_sequences: bool = True, reset_after: bool = False,
                  return_state: bool = False, name: str | None = None):
         super().__init__(units, return_sequences, return_state, name)
@@ -170,6 +179,7 @@ class LSTM(_Recurrent):
     States: (a, c); ``initial_state=(a0, c0)``; ``return_state`` adds (a⟨T_x⟩, c⟨T_x⟩)."""
 
     n_states = 2
+    cache_per_step = 8  # a, c, tanh(c), the four gates, the stacked input
 
     def _shapes(self, n_x, n_a):
         return {f"{p}{g}": ("W", n_a + n_x) if p == "W" else ("b", 1) for g in "fico" for p in "Wb"}

@@ -1,0 +1,58 @@
+"""Inference runs in chunks sized by memory, and leaves nothing of itself allocated."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import nndl
+from nndl.models import INFERENCE_BUDGET_BYTES, MAX_INFERENCE_BATCH
+
+
+def _small_resnet():
+    return nndl.models.resnet(depths=(1, 1), widths=(8, 16), n_classes=10, input_shape=(16, 16, 1), seed=0)
+
+
+def test_dense_networks_keep_the_large_chunk():
+    model = nndl.Sequential([nndl.Dense(64), nndl.Dense(10, "softmax")], input_shape=(784,))
+    assert model.inference_batch_size() == MAX_INFERENCE_BATCH
+
+
+def test_chunk_shrinks_with_the_largest_layer():
+    model = _small_resnet()
+    largest = max(layer.inference_elements() for layer in model.all_layers())
+    # the first 3×3 convolution: output and cache (2 · 16·16·8) plus its im2col matrix (16·16 · 9·1)
+    assert largest >= 2 * 16 * 16 * 8 + 16 * 16 * 9
+    expected = INFERENCE_BUDGET_BYTES // (4 * largest * 4)
+    assert model.inference_batch_size() == min(MAX_INFERENCE_BATCH, expected)
+    assert model.inference_batch_size(budget_bytes=4 * largest * 4 * 7) == 7
+    assert model.inference_batch_size(budget_bytes=1) == 1
+
+
+def test_chunked_inference_gives_the_same_outputs_and_keeps_no_cache():
+    model = _small_resnet()
+    rng = np.random.default_rng(1)
+    X = rng.random((50, 16, 16, 1), dtype=np.float32)
+    Y = rng.integers(0, 10, (1, 50))
+    whole = model.predict_proba(X, batch_size=50)
+    np.testing.assert_allclose(model.predict_proba(X, batch_size=7), whole, rtol=1e-5, atol=1e-6)
+    assert model.evaluate(X, Y, batch_size=7)["accuracy"] == pytest.approx(model.evaluate(X, Y, batch_size=50)["accuracy"])
+    assert all(layer.cache is None for layer in model.all_layers())
+    model.fit(X, Y, epochs=1, batch_size=16, optimizer="adam", verbose=0)
+    assert all(layer.cache is None for layer in model.all_layers())
+
+
+def test_peak_memory_follows_the_chunk_not_the_data():
+    model = _small_resnet()
+    X = np.random.default_rng(2).random((400, 16, 16, 1), dtype=np.float32)
+    model.predict_proba(X[:8], batch_size=8)
+
+    def peak(batch_size):
+        tracemalloc.start()
+        try:
+            model.predict_proba(X, batch_size=batch_size)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    assert peak(20) < peak(400) / 5
