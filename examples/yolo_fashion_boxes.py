@@ -6,7 +6,7 @@ test). ``yolo_tiny()`` predicts, on an 8×8 grid with 3 anchors, objectness, box
 all-point AP per class, averaged over the 10 classes) on the test canvases. A plot of the
 predicted boxes on test canvases is written to docs/detections.png.
 
-    python examples/yolo_fashion_boxes.py                      # the full run (20,000 canvases)
+    python examples/yolo_fashion_boxes.py                      # the full run (20,000 canvases, 8 epochs)
     python examples/yolo_fashion_boxes.py --train 2000 --epochs 2   # a quick look
 """
 
@@ -21,19 +21,22 @@ import numpy as np
 from nndl.datasets import load_dataset
 from nndl.detection_model import yolo_tiny
 from nndl.plots import plot_detections
+from nndl.schedules import CosineDecay, Schedule
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--train", type=int, default=20_000, help="training canvases used")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--learning-rate", type=float, default=1e-3)
+    ap.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
+                    help="α per epoch: cosine decay from --learning-rate to 0 over the epochs, or constant")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--plot", default=str(DOCS / "detections.png"))
-    ap.add_argument("--save", default=None, help="write the trained model to this .safetensors file")
+    ap.add_argument("--save", default=None, help="write the model to this .safetensors file after every epoch")
     args = ap.parse_args(argv)
     start = time.perf_counter()
     data = load_dataset("fashion-boxes")
@@ -41,10 +44,12 @@ def main(argv=None) -> dict:
     encode = lambda boxes, classes: model.loss_fn.encode(boxes, classes, 64)  # noqa: E731
     X, Y = data.X_train[:args.train], encode(data.boxes_train[:args.train], data.classes_train[:args.train])
     Y_dev = encode(data.boxes_dev, data.classes_dev)
+    schedule = CosineDecay(total_epochs=args.epochs) if args.schedule == "cosine" else Schedule()
     for epoch in range(args.epochs):
         history = model.fit(X, Y, epochs=1, batch_size=args.batch_size, optimizer="adam" if epoch == 0 else None,
-                            learning_rate=args.learning_rate if epoch == 0 else None, seed=args.seed + epoch,
-                            verbose=0)
+                            learning_rate=schedule(epoch, args.learning_rate), seed=args.seed + epoch, verbose=0)
+        if args.save:
+            model.save(args.save)
         dev = model.evaluate(data.X_dev, Y_dev)
         print(f"epoch {epoch + 1}: cost {history.history['cost'][-1]:.3f}, dev cost {dev['cost']:.3f}, "
               f"dev mAP@0.5 {dev['mAP']:.4f} ({time.perf_counter() - start:.0f} s)", flush=True)
@@ -56,8 +61,6 @@ def main(argv=None) -> dict:
         truth = model.loss_fn.ground_truth(encode(data.boxes_test[:8], data.classes_test[:8]))
         plot_detections(data.X_test[:8], model.loss_fn.detections(P), truth, class_names=data.classes,
                         min_score=0.3, path=args.plot, cols=4)
-    if args.save:
-        model.save(args.save)
     return {"test_mAP": test["mAP"], "seconds": elapsed}
 
 
