@@ -627,12 +627,17 @@ class Sequential(Model):
             frozen = "*" if name in self.params.frozen else ""
             names.setdefault(id(owner), []).append(name + frozen)
         rows = [("Layer", "Output shape", "Params", "Names")]
-        for i, layer in enumerate(self.layers):
-            shape = layer.output_shape
-            shape_s = "?" if shape is None else batch_shape(shape, layer.output_batch_axis)
-            tag = _layer_tag(layer, i)
-            own = [n for path, l in walk_layers(layer, tag) for n in names.get(id(l), [])]
-            rows.append((repr(layer), shape_s, f"{layer.n_params:,}", " ".join(own)))
+        for i, top in enumerate(self.layers):
+            # a composite layer (a residual block, a Transformer layer) gets a row of its own,
+            # then one indented row per layer inside it, each with its own parameters' names
+            for path, layer in walk_layers(top, _layer_tag(top, i)):
+                depth = path.count(".")
+                label = repr(layer) if depth == 0 else "  " * depth + f"{path.rsplit('.', 1)[1]}: {layer!r}"
+                shape = layer.output_shape
+                shape_s = "?" if shape is None else batch_shape(shape, layer.output_batch_axis)
+                own = names.get(id(layer), []) if layer.sublayers() or depth else \
+                    [n for _, l in walk_layers(layer, path) for n in names.get(id(l), [])]
+                rows.append((label, shape_s, f"{layer.n_params:,}", " ".join(own)))
         footer = f"Total params: {self.n_params:,}   loss: {self.loss}   dtype: {self.dtype.name}"
         if getattr(self.params, "frozen", None):
             footer += "   (* frozen)"
