@@ -118,7 +118,7 @@ def add_parser(sub) -> None:
     p.add_argument("--no-plots", action="store_true", help="do not write cost.png")
     from .train_word2vec import add_options as add_word2vec_options
     add_word2vec_options(p)
-    p.set_defaults(handler=run, parser_defaults={k: p.get_default(k) for k in (*CONFIG_KEYS, "out")})
+    p.set_defaults(handler=run, parser_defaults=vars(p.parse_args([])))  # every option's default
 
 
 def _ignored_on_resume(args, cfg: dict) -> list[str]:
@@ -240,9 +240,10 @@ def _optimizer(cfg: dict):
 def run(args) -> int:
     """Train (or resume) the run the parsed ``args`` describe, holding RUN_DIR's lock throughout."""
     from .families import family_runner
+    from .resumable import resumed_family
+    if args.resume:  # the run's own family: an mlp's, a ConvNet's, or a family runner's (cli.resumable)
+        args.model = resumed_family(args)
     runner = family_runner(getattr(args, "model", "mlp"))
-    if runner is None and _is_detector_run(args):  # --resume of a detector's run directory
-        from .train_detection import run as runner
     if runner is not None:
         return runner(args)
     if args.resume:
@@ -268,14 +269,6 @@ def run(args) -> int:
             if fresh:
                 _remove_if_unused(run_dir)
             raise
-
-
-def _is_detector_run(args) -> bool:
-    """True when --resume names a run of the detector (its config.json says model yolo-tiny)."""
-    try:
-        return bool(args.resume) and json.loads((Path(args.resume) / "config.json").read_text()).get("model") == "yolo-tiny"
-    except (OSError, ValueError, AttributeError):
-        return False
 
 
 def _remove_if_unused(run_dir: Path) -> None:
