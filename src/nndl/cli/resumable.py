@@ -193,7 +193,7 @@ def _resumed_args(args, record: dict[str, Any], config: dict[str, Any], run_dir:
     if unknown:
         raise CLIError(f"{run_dir / CHECKPOINT} holds options nndl train does not have ({', '.join(unknown)}); "
                        "the checkpoint was damaged or edited")
-    ignored = [f"--{key.replace('_', '-')} {given[key]} (the run's: {value})"
+    ignored = [f"--{key.replace('_', '-')} {given[key]} (the run's: {'default' if value is None else value})"
                for key, value in record["options"].items()
                if key not in ("epochs", "model") and key in defaults and given[key] != defaults[key]
                and given[key] != value]
