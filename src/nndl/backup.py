@@ -29,6 +29,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
+
 from .callbacks import Callback
 from .resume import take
 
@@ -39,15 +41,17 @@ class BackupAndRestore(Callback):
     """Checkpoint to ``path`` every ``every`` epochs; continue from it when a fit starts.
 
     restore: False to only write checkpoints (a new run that must not pick up another's
-    file). extra_metadata: JSON-ready entries saved in every checkpoint (e.g. which run
-    wrote it). ``fit`` runs this callback after all the others, so the checkpoint holds the
+    file). extra_metadata, extra_tensors: JSON-ready entries and arrays (names with a "/")
+    saved in every checkpoint, as ``nndl.io.save`` takes them (e.g. which run wrote it, the
+    input preprocessing). ``fit`` runs this callback after all the others, so the checkpoint holds the
     epoch's early-stopping state."""
 
     def __init__(self, path: str | os.PathLike, every: int = 1, restore: bool = True,
-                 extra_metadata: dict[str, Any] | None = None):
+                 extra_metadata: dict[str, Any] | None = None, extra_tensors: dict[str, np.ndarray] | None = None):
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"checkpoint interval must be an integer >= 1 epoch, got {every!r}")
-        self.path, self.every, self.extra_metadata = Path(path), every, dict(extra_metadata or {})
+        self.path, self.every = Path(path), every
+        self.extra_metadata, self.extra_tensors = dict(extra_metadata or {}), dict(extra_tensors or {})
         self._may_restore = restore
         self.restored_epoch: int | None = None  # the epoch the model continued from, once restored
         self.ended = False  # the restored run had ended (early stopping): train no further
@@ -73,7 +77,8 @@ class BackupAndRestore(Callback):
     def on_epoch_end(self, epoch, logs, model):
         if (epoch + 1) % self.every == 0:
             from .io import save_checkpoint
-            save_checkpoint(model, self.path, epoch=epoch + 1, extra_metadata=self.extra_metadata)
+            save_checkpoint(model, self.path, epoch=epoch + 1, extra_metadata=self.extra_metadata,
+                            extra_tensors=self.extra_tensors)
 
 
 @contextmanager

@@ -14,7 +14,6 @@ import json
 import time
 from pathlib import Path
 
-from ..callbacks import ModelCheckpoint
 from ..files import LOCK_NAME, atomic_write, lock_run_dir
 from ..limits import check_optional
 from ..schedules import get_schedule
@@ -306,45 +305,33 @@ def _resumed_config(run_dir: Path, epochs: int | None) -> dict:
     return cfg
 
 
-class _RunCheckpoint(ModelCheckpoint):
-    """A checkpoint that also records the dataset's classes and input preprocessing, so that
-    ``nndl predict RUN/checkpoint.safetensors`` treats raw inputs as the final model does."""
-
-    def __init__(self, path, every: int, meta: dict, tensors: dict):
-        super().__init__(path, every)
-        self.meta, self.tensors = meta, tensors
-
-    def on_epoch_end(self, epoch, logs, model):
-        if (epoch + 1) % self.every == 0:
-            from ..io import save_checkpoint
-            save_checkpoint(model, self.path, epoch=epoch + 1, extra_metadata=self.meta, extra_tensors=self.tensors)
-
-
 def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
+    from ..backup import BackupAndRestore
     from ..callbacks import EarlyStopping
-    from ..io import load_checkpoint
     from ..models import TrainingDiverged
 
     checkpoint = run_dir / "checkpoint.safetensors"
+    # Every epoch's checkpoint also records the dataset's classes and input preprocessing, so that
+    # ``nndl predict RUN/checkpoint.safetensors`` treats raw inputs as the final model does; with
+    # --resume the freshly built model continues from it (nndl.backup), as every family's does.
+    meta, tensors = preprocessing_of(dataset)
+    backup = BackupAndRestore(checkpoint, cfg["checkpoint_every"], restore=bool(args.resume),
+                              extra_metadata=meta, extra_tensors=tensors)
+    model = _build_model(cfg, dataset)
     if args.resume:
-        model = load_checkpoint(checkpoint)
-        optimizer = None
-        if model.epochs_done >= cfg["epochs"]:
-            raise CLIError(f"the run already has {model.epochs_done} epochs; pass --epochs N with N > {model.epochs_done}")
+        done = _checkpoint_epoch(checkpoint)
+        if done >= cfg["epochs"]:
+            raise CLIError(f"the run already has {done} epochs; pass --epochs N with N > {done}")
         if not args.json:
-            print(f"nndl: resuming {run_dir} at epoch {model.epochs_done}, training to epoch {cfg['epochs']}")
-    else:
-        model = _build_model(cfg, dataset)
-        optimizer = _optimizer(cfg)
+            print(f"nndl: resuming {run_dir} at epoch {done}, training to epoch {cfg['epochs']}")
     atomic_write(run_dir / "config.json", json.dumps(cfg, indent=2))
 
     callbacks = []
-    if cfg["early_stopping"]:  # before the checkpoint, which then saves this epoch's early-stopping state
+    if cfg["early_stopping"]:  # its state goes into each epoch's checkpoint (written after every callback)
         callbacks.append(EarlyStopping("val_cost", patience=cfg["early_stopping"]))
     if getattr(args, "tensorboard", None):
         from ..tensorboard import TensorBoard
         callbacks.append(TensorBoard(args.tensorboard, image_shape=dataset.image_shape))
-    callbacks.append(_RunCheckpoint(checkpoint, cfg["checkpoint_every"], *preprocessing_of(dataset)))
     verbose = 0 if args.no_progress else 1
     if not args.json:
         name = 'x'.join(map(str, _dims(model, dataset))) if cfg["model"] == "mlp" else cfg["model"]
@@ -352,31 +339,29 @@ def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
               f"on {dataset.name} ({dataset.X_train.shape[1]} train / {dataset.X_dev.shape[1]} dev / "
               f"{dataset.X_test.shape[1]} test) → {run_dir}")
     start = time.perf_counter()
-    first_epoch = model.epochs_done
-    if not _stopped_early(model):
-        try:
-            model.fit(as_model_input(model, dataset.X_train), dataset.Y_train, epochs=cfg["epochs"],
-                      batch_size=cfg["batch_size"] or None, optimizer=optimizer, augment=_augment(cfg),
-                      validation_data=(as_model_input(model, dataset.X_dev), dataset.Y_dev),
-                      initial_epoch=model.epochs_done, callbacks=callbacks, verbose=verbose,
-                      lr_schedule=cfg["lr_schedule"], clip_value=cfg["clip_value"], clip_norm=cfg["clip_norm"])
-        except TrainingDiverged as e:
-            model.history.write_csv(run_dir / "history.csv")
-            kept = f"the last good checkpoint is {checkpoint}" if checkpoint.exists() else "no checkpoint was written yet"
-            raise CLIError(f"{e}; {kept}") from None
+    try:
+        model.fit(as_model_input(model, dataset.X_train), dataset.Y_train, epochs=cfg["epochs"],
+                  batch_size=cfg["batch_size"] or None, optimizer=_optimizer(cfg), augment=_augment(cfg),
+                  validation_data=(as_model_input(model, dataset.X_dev), dataset.Y_dev),
+                  callbacks=callbacks, verbose=verbose, backup=backup,
+                  lr_schedule=cfg["lr_schedule"], clip_value=cfg["clip_value"], clip_norm=cfg["clip_norm"])
+    except TrainingDiverged as e:
+        model.history.write_csv(run_dir / "history.csv")
+        kept = f"the last good checkpoint is {checkpoint}" if checkpoint.exists() else "no checkpoint was written yet"
+        raise CLIError(f"{e}; {kept}") from None
     seconds = time.perf_counter() - start
-    return _finish(args, cfg, dataset, model, run_dir, seconds, first_epoch)
+    return _finish(args, cfg, dataset, model, run_dir, seconds, backup.restored_epoch or 0)
 
 
-def _stopped_early(model) -> bool:
-    """True when the resumed checkpoint was written as early stopping ended the run: the
-    uninterrupted run trained no further, so neither does this one; the best weights come back."""
-    saved = getattr(model, "resumed_callback_state", {}).get("early_stopping")
-    if saved is None or saved[0].get("stopped_epoch") is None:
-        return False
-    if saved[1]:
-        model.set_weights(saved[1])
-    return True
+def _checkpoint_epoch(checkpoint: Path) -> int:
+    """The epoch a run's checkpoint was written at (its other fields are checked when restored)."""
+    from ..io import read_extras
+    state = read_extras(checkpoint)[0].get("checkpoint")
+    epoch = state.get("epoch") if isinstance(state, dict) else None
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise CLIError(f"{checkpoint}: its epoch must be an integer >= 0, got {str(epoch)[:40]}; "
+                       "the checkpoint was damaged or edited")
+    return epoch
 
 
 def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float, first_epoch: int = 0) -> int:
