@@ -107,9 +107,9 @@ def add_parser(sub) -> None:
     p.add_argument("--out", help="run directory (default: runs/DATASET-TIMESTAMP)")
     p.add_argument("--n-examples", type=int, help="generated datasets (dates): distinct examples, split 80/10/10")
     p.add_argument("--data-dir", help="folder with the dataset's files (MNIST/Fashion-MNIST IDX)")
-    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint, "
-                                                       "optionally to a new --epochs; every other option "
-                                                       "comes from RUN_DIR/config.json")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR (any --model) from its "
+                                                       "checkpoint, optionally to a new --epochs; every other "
+                                                       "option comes from the run (RUN_DIR/config.json)")
     p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard event files to DIR (scalars, "
                                                         "weight/gradient histograms, first-layer weights)")
     p.add_argument("--json", action="store_true", help="print one machine-readable summary line")
