@@ -126,7 +126,12 @@ def test_a_resumed_run_ends_as_the_uninterrupted_one(family, request, tmp_path, 
     args = family_args(family, request)
     assert train(family, tmp_path / "whole", 2, args) == 0
     assert train(family, tmp_path / "part", 1, args) == 0
-    assert load_checkpoint(tmp_path / "part" / "checkpoint.safetensors").epochs_done == 1
+    checkpoint = tmp_path / "part" / "checkpoint.safetensors"
+    assert load_checkpoint(checkpoint).epochs_done == 1
+    if family == "yolo-tiny":  # as the detector's checkpoints were written before they named their run
+        tensors, meta = read_file(checkpoint)
+        assert json.loads(meta.pop("run"))["family"] == "yolo-tiny"
+        save_file(tensors, str(checkpoint), metadata=meta)
     capsys.readouterr()
     assert main(["train", "--resume", str(tmp_path / "part"), "--epochs", "2", *QUIET]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["epochs"] == 2
@@ -175,6 +180,8 @@ def rewrite(path, *, tensors=None, **metadata):
      "another architecture"),
     (lambda arch, run, t: run["options"].update(handler="rm -rf"), "not an option nndl train writes"),
     (lambda arch, run, t: run["options"].update(not_an_option=1), "does not have"),
+    (lambda arch, run, t: run["options"].update(batch_size="32"), "--batch-size '32' is not a valid value"),
+    (lambda arch, run, t: run["options"].update(optimizer="sgd2"), "--optimizer 'sgd2' is not a valid value"),
     (lambda arch, run, t: run.update(family="char-rnn"), "belongs to a char-rnn run"),
     (lambda arch, run, t: t.update({k: np.full_like(v, np.nan) for k, v in t.items() if "/" not in k}), "NaN"),
 ])

@@ -38,7 +38,7 @@ from . import CLIError
 
 CHECKPOINT = "checkpoint.safetensors"
 # What a command line says about how to show a run, not which run it is: never saved, never replayed.
-NOT_OPTIONS = frozenset({"verb", "handler", "parser_defaults", "resume", "out", "json", "no_progress", "no_plots",
+NOT_OPTIONS = frozenset({"verb", "handler", "parser_defaults", "parser_types", "resume", "out", "json", "no_progress", "no_plots",
                          "tensorboard"})
 
 
@@ -193,6 +193,11 @@ def _resumed_args(args, record: dict[str, Any], config: dict[str, Any], run_dir:
     if unknown:
         raise CLIError(f"{run_dir / CHECKPOINT} holds options nndl train does not have ({', '.join(unknown)}); "
                        "the checkpoint was damaged or edited")
+    types = getattr(args, "parser_types", {})
+    for key, value in record["options"].items():
+        if key in types and not _fits(value, *types[key], default=defaults.get(key)):
+            raise CLIError(f"{run_dir / CHECKPOINT}: the run's --{key.replace('_', '-')} {str(value)[:40]!r} is not "
+                           f"a valid value ({types[key][0]}); the checkpoint was damaged or edited")
     ignored = [f"--{key.replace('_', '-')} {given[key]} (the run's: {'default' if value is None else value})"
                for key, value in record["options"].items()
                if key not in ("epochs", "model") and key in defaults and given[key] != defaults[key]
@@ -213,6 +218,19 @@ def _run_record(args) -> dict[str, Any]:
     """What a checkpoint says about its run: the family, the dataset, the command line's options."""
     options = {k: v for k, v in vars(args).items() if k not in NOT_OPTIONS and _plain(v)}
     return {"family": args.model, "dataset": args.dataset, "options": options}
+
+
+def _fits(value, kind: str, choices: list | None, default) -> bool:
+    """Whether a recorded option's value is one the command line could have given."""
+    if value is None:
+        return default is None
+    if choices is not None and value not in choices:
+        return False
+    if kind == "bool":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, {"int": int, "float": (int, float), "str": str}.get(kind, str))
 
 
 def _plain(value) -> bool:

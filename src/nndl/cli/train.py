@@ -117,7 +117,18 @@ def add_parser(sub) -> None:
     p.add_argument("--no-plots", action="store_true", help="do not write cost.png")
     from .train_word2vec import add_options as add_word2vec_options
     add_word2vec_options(p)
-    p.set_defaults(handler=run, parser_defaults=vars(p.parse_args([])))  # every option's default
+    p.set_defaults(handler=run, parser_defaults=vars(p.parse_args([])), parser_types=_option_types(p))
+
+
+def _option_types(p) -> dict[str, tuple[str, list | None]]:
+    """Each option's value type ("bool", "int", "float" or "str") and choices, by name: what a
+    run's recorded options are checked against before ``--resume`` replays them."""
+    types = {}
+    for action in p._actions:
+        if action.dest != "help":
+            kind = "bool" if action.nargs == 0 else (action.type or str).__name__
+            types[action.dest] = (kind, list(action.choices) if action.choices else None)
+    return types
 
 
 def _ignored_on_resume(args, cfg: dict) -> list[str]:
