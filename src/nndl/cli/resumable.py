@@ -90,7 +90,6 @@ def resumable(runner):
                                "outside claim_new_run_dir, so it cannot resume")
             return code
 
-    run.resumable = True
     return run
 
 
