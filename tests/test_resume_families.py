@@ -155,7 +155,7 @@ def one_line_error(capsys, *words):
 
 def test_another_familys_or_datasets_resume_is_refused(date_run, names_dir, tmp_path, capsys):
     assert main(["train", "--resume", str(date_run), "--model", "char-rnn", "--epochs", "2", *QUIET]) == 2
-    one_line_error(capsys, "holds a date-attention run", "--model char-rnn")
+    one_line_error(capsys, "holds a --model date-attention run", "--model char-rnn")
     assert main(["train", "--resume", str(date_run), "--dataset", "names", "--epochs", "2", *QUIET]) == 2
     one_line_error(capsys, "--dataset dates", "not names")
     # a char-rnn checkpoint put into the dates run directory
@@ -167,6 +167,19 @@ def test_another_familys_or_datasets_resume_is_refused(date_run, names_dir, tmp_
     assert main(["train", "--resume", str(tmp_path / "nothing"), *QUIET]) == 2
     one_line_error(capsys, "not a run directory")
     assert not (tmp_path / "nothing").exists()
+
+
+def test_an_mlp_run_is_not_resumed_as_another_family_or_dataset(tmp_path, capsys):
+    run = tmp_path / "mlp"
+    assert main(["train", "--dataset", "moons", "--epochs", "1", "--out", str(run), *QUIET]) == 0
+    assert main(["train", "--resume", str(run), "--model", "lenet5", "--epochs", "2", *QUIET]) == 2
+    one_line_error(capsys, "holds a --model mlp run", "--model lenet5")
+    assert main(["train", "--resume", str(run), "--dataset", "circles", "--epochs", "2", *QUIET]) == 2
+    one_line_error(capsys, "--dataset moons", "not circles")
+    config = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**config, "model": "gpt"}))
+    assert main(["train", "--resume", str(run), "--epochs", "2", *QUIET]) == 2
+    one_line_error(capsys, "unknown model 'gpt'")
 
 
 def rewrite(path, *, tensors=None, **metadata):

@@ -73,7 +73,7 @@ def resumable(runner):
             config = _read_config(run_dir)
             record, epoch = _read_checkpoint(run_dir, config)
             if record["family"] != args.model:
-                raise CLIError(f"{run_dir} holds a {record['family']} run, not --model {args.model}")
+                raise CLIError(f"{run_dir} holds a --model {record['family']} run, not --model {args.model}")
             resumed = _resumed_args(args, record, config, run_dir)
             if epoch >= resumed.epochs:
                 raise CLIError(f"the run already has {epoch} epochs; pass --epochs N with N > {epoch}")
@@ -126,7 +126,7 @@ def resumed_family(args) -> str:
         raise CLIError(f"{run_dir}/config.json names an unknown model {str(family)[:40]!r}; it was damaged or edited")
     defaults = getattr(args, "parser_defaults", {})
     if args.model != defaults.get("model", "mlp") and args.model != family:
-        raise CLIError(f"{run_dir} holds a {family} run, not --model {args.model}; resume it without --model, "
+        raise CLIError(f"{run_dir} holds a --model {family} run, not --model {args.model}; resume it without --model, "
                        "or start a new run with --out")
     dataset = config.get("dataset")
     if "dataset" in defaults and args.dataset != defaults["dataset"] and args.dataset != dataset:
