@@ -242,6 +242,31 @@ def test_a_checkpoint_interrupted_while_written_leaves_the_last_one(date_run, tm
     assert_same_run(tmp_path / "whole", part)
 
 
+def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_run(tmp_path, request):
+    """A real ``kill -9`` as soon as the first checkpoint is on disk (or later, wherever the
+    run is then — possibly in the middle of writing the next one)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    args = family_args("date-attention", request)
+    assert train("date-attention", tmp_path / "whole", 7, args) == 0
+    part = tmp_path / "part"
+    src = os.path.dirname(os.path.dirname(nndl.__file__))
+    proc = subprocess.Popen([sys.executable, "-m", "nndl", "train", "--model", "date-attention", *args, "--epochs", "6",
+                             "--out", str(part), *QUIET], env={**os.environ, "PYTHONPATH": src},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (part / "checkpoint.safetensors").exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait()
+    assert load_checkpoint(part / "checkpoint.safetensors").epochs_done >= 1
+    assert main(["train", "--resume", str(part), "--epochs", "7", *QUIET]) == 0
+    assert not list(part.glob("*.nndl-tmp"))
+    assert_same_run(tmp_path / "whole", part)
+
+
 def test_resume_names_the_options_it_ignores_and_holds_the_lock(date_run, capsys):
     capsys.readouterr()
     assert main(["train", "--resume", str(date_run), "--epochs", "2", "--lr", "0.5", "--layers", "16,16",
