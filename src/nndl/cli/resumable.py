@@ -122,7 +122,7 @@ def resumed_family(args) -> str:
     config = _read_config(run_dir)
     family = config.get("model", "mlp")
     from .families import FAMILIES
-    if family not in FAMILIES:
+    if not isinstance(family, str) or family not in FAMILIES:
         raise CLIError(f"{run_dir}/config.json names an unknown model {str(family)[:40]!r}; it was damaged or edited")
     defaults = getattr(args, "parser_defaults", {})
     if args.model != defaults.get("model", "mlp") and args.model != family:
@@ -162,10 +162,7 @@ def _read_checkpoint(run_dir: Path, config: dict[str, Any]) -> tuple[dict[str, A
     def damaged(what):
         return CLIError(f"{path}: {what}; the checkpoint was damaged or edited")
 
-    state = meta.get("checkpoint")
-    epoch = state.get("epoch") if isinstance(state, dict) else None
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-        raise damaged(f"its epoch must be an integer >= 0, got {str(epoch)[:40]}")
+    epoch = checkpoint_epoch(path, meta)
     record = meta.get("run")
     if record is None:  # written before checkpoints said which run they belong to (the detector's)
         record = {"family": config.get("model"), "dataset": config.get("dataset"),
@@ -181,6 +178,20 @@ def _read_checkpoint(run_dir: Path, config: dict[str, Any]) -> tuple[dict[str, A
                        f"{run_dir}/config.json describes a {config.get('model')} run on {config.get('dataset')}; "
                        "one of them was replaced or edited")
     return record, epoch
+
+
+def checkpoint_epoch(path: Path, meta: dict[str, Any] | None = None) -> int:
+    """The epoch the checkpoint at ``path`` was written at (``meta``: its extras, if read
+    already); its other fields are checked when it is restored."""
+    if meta is None:
+        from ..io import read_extras
+        meta = read_extras(path)[0]
+    state = meta.get("checkpoint")
+    epoch = state.get("epoch") if isinstance(state, dict) else None
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise CLIError(f"{path}: its epoch must be an integer >= 0, got {str(epoch)[:40]}; "
+                       "the checkpoint was damaged or edited")
+    return epoch
 
 
 def _resumed_args(args, record: dict[str, Any], config: dict[str, Any], run_dir: Path) -> Namespace:

@@ -320,6 +320,7 @@ def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
     from ..backup import BackupAndRestore
     from ..callbacks import EarlyStopping
     from ..models import TrainingDiverged
+    from .resumable import checkpoint_epoch
 
     checkpoint = run_dir / "checkpoint.safetensors"
     # Every epoch's checkpoint also records the dataset's classes and input preprocessing, so that
@@ -330,7 +331,7 @@ def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
                               extra_metadata=meta, extra_tensors=tensors)
     model = _build_model(cfg, dataset)
     if args.resume:
-        done = _checkpoint_epoch(checkpoint)
+        done = checkpoint_epoch(checkpoint)
         if done >= cfg["epochs"]:
             raise CLIError(f"the run already has {done} epochs; pass --epochs N with N > {done}")
         if not args.json:
@@ -362,17 +363,6 @@ def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
         raise CLIError(f"{e}; {kept}") from None
     seconds = time.perf_counter() - start
     return _finish(args, cfg, dataset, model, run_dir, seconds, backup.restored_epoch or 0)
-
-
-def _checkpoint_epoch(checkpoint: Path) -> int:
-    """The epoch a run's checkpoint was written at (its other fields are checked when restored)."""
-    from ..io import read_extras
-    state = read_extras(checkpoint)[0].get("checkpoint")
-    epoch = state.get("epoch") if isinstance(state, dict) else None
-    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
-        raise CLIError(f"{checkpoint}: its epoch must be an integer >= 0, got {str(epoch)[:40]}; "
-                       "the checkpoint was damaged or edited")
-    return epoch
 
 
 def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float, first_epoch: int = 0) -> int:
