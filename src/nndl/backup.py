@@ -3,8 +3,9 @@
 ``BackupAndRestore(path)`` writes a checkpoint (``nndl.io.save_checkpoint``: weights,
 optimizer state, the model's random generator — shuffling, dropout, augmentation —, history,
 epoch, and the callbacks' state such as early stopping's) atomically to ``path`` at the end
-of every ``every``-th epoch. When a ``fit`` starts and ``path`` holds a checkpoint of the same
-architecture, the model continues from it (``restore``, once per backup): epochs
+of every ``every``-th epoch. When a ``fit`` starts and ``path`` holds a checkpoint, the model
+continues from it (``restore``, once per backup; a checkpoint of another architecture or with
+damaged fields is a ``ModelFileError``): epochs
 ``checkpoint's epoch … end − 1`` run, ``end`` being the end that ``fit`` was asked for, so
 
     model.fit(X, Y, epochs=E, backup="ckpt.safetensors")     # killed after epoch k < E
