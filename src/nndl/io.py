@@ -183,11 +183,45 @@ def _extras(tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> tuple[d
 
 def load_checkpoint(path: str | os.PathLike):
     """A model ready to continue training: weights, optimizer, generator and history restored."""
-    from .optimizers import OPTIMIZERS
     tensors, metadata = read_file(path)
     if "checkpoint" not in metadata:
         raise ModelFileError(f"{path} is a model file, not a checkpoint (no optimizer state)")
     model = _model_from(tensors, metadata, path)
+    _restore_training_state(model, tensors, metadata, path)
+    return model
+
+
+def restore_checkpoint(model, path: str | os.PathLike) -> None:
+    """Continue ``model`` (built) from the checkpoint at ``path``, in place: its weights,
+    optimizer, generator, history, epoch and callbacks' state become the checkpoint's. The
+    checkpoint must hold this very architecture (``model.get_config()``), else a
+    ModelFileError: it belongs to another run or was edited."""
+    tensors, metadata = read_file(path)
+    if "checkpoint" not in metadata:
+        raise ModelFileError(f"{path} is a model file, not a checkpoint (no optimizer state)")
+    try:
+        config = json.loads(metadata["architecture"])
+    except (KeyError, json.JSONDecodeError):
+        raise ModelFileError(f"{path}: the architecture metadata is missing or not JSON") from None
+    if config != json.loads(json.dumps(model.get_config())):
+        raise ModelFileError(f"{path} holds another architecture than this run's model "
+                             f"({config.get('class') if isinstance(config, dict) else config!r}); "
+                             "it belongs to another run or was edited")
+    weights = {k: v for k, v in tensors.items() if "/" not in k}
+    expected = {k: v.shape for k, v in {**model.params, **model.state}.items()}
+    if {k: v.shape for k, v in weights.items()} != expected:
+        raise ModelFileError(f"{path}: the weights do not match the architecture (names or shapes differ)")
+    try:
+        check_finite_weights(weights)
+    except ValueError as e:
+        raise ModelFileError(f"{path}: {e}") from None
+    model.set_weights(weights)
+    _restore_training_state(model, tensors, metadata, path)
+
+
+def _restore_training_state(model, tensors: dict[str, np.ndarray], metadata: dict[str, str], path) -> None:
+    """Optimizer, generator, history, epoch and callbacks' state of a checkpoint, checked, onto ``model``."""
+    from .optimizers import OPTIMIZERS
     try:
         state = json.loads(metadata["checkpoint"])
         check_checkpoint_state(state)
@@ -207,4 +241,3 @@ def load_checkpoint(path: str | os.PathLike):
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as e:  # JSONDecodeError is a ValueError
         raise ModelFileError(f"{path}: the checkpoint's training state is incomplete or corrupt: {e}") from None
-    return model

@@ -312,11 +312,11 @@ class Model:
     def fit(self, X, Y, epochs: int = 10, batch_size: int | None = 64, learning_rate: float | None = None,
             optimizer=None, validation_data: tuple | None = None, seed: int | None = None, callbacks=(),
             verbose: int = 1, lr_schedule=None, clip_value: float | None = None, clip_norm: float | None = None,
-            initial_epoch: int | None = None, shuffle: bool = True, mask=None, augment=None):
+            initial_epoch: int | None = None, shuffle: bool = True, mask=None, augment=None, backup=None):
         return fit_model(self, X, Y, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                          optimizer=optimizer, validation_data=validation_data, seed=seed, callbacks=callbacks,
                          verbose=verbose, lr_schedule=lr_schedule, clip_value=clip_value, clip_norm=clip_norm,
-                         initial_epoch=initial_epoch, shuffle=shuffle, mask=mask, augment=augment)
+                         initial_epoch=initial_epoch, shuffle=shuffle, mask=mask, augment=augment, backup=backup)
 
     fit.__doc__ = fit_model.__doc__.replace("Train ``model``", "Train this model", 1)
 

@@ -23,6 +23,7 @@ from typing import Iterable
 
 import numpy as np
 
+from .backup import as_backup
 from .batches import Batches, examples_first, to_axis
 from .callbacks import Callback, LearningRateScheduler
 from .functional.regularization import clip_by_global_norm, clip_by_value
@@ -38,7 +39,7 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
               optimizer: str | Optimizer | None = None, validation_data: tuple | None = None,
               seed: int | None = None, callbacks: Iterable[Callback] = (), verbose: int = 1,
               lr_schedule=None, clip_value: float | None = None, clip_norm: float | None = None,
-              initial_epoch: int | None = None, shuffle: bool = True, mask=None, augment=None):
+              initial_epoch: int | None = None, shuffle: bool = True, mask=None, augment=None, backup=None):
     """Train ``model`` with mini-batch gradient descent (``batch_size=None``: batch GD).
 
     X: (n_x, m) (or the first layer's layout; a tuple for a model of several inputs, each
@@ -56,7 +57,10 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     is a ValueError). augment: a callable ``fn(X{t}, rng) -> X{t}``
     (e.g. ``nndl.augment.Augment(shift=2, flip=True)``) applied to every training mini-batch
     with the model's Generator (seeded like shuffling); dev data and predictions are never
-    augmented. Returns the model's History.
+    augmented. backup: a ``nndl.backup.BackupAndRestore`` or a checkpoint path (default: the
+    one of an enclosing ``nndl.backup.backing_up`` block, if any): a checkpoint at each epoch's
+    end, and when it already holds one, training continues from its epoch to this call's end.
+    Returns the model's History.
     """
     start, end = check_epoch_range(epochs, initial_epoch, model.epochs_done)  # with initial_epoch, epochs is a total
     X, Y, *rest = model.prepare(X, Y, mask)
@@ -83,9 +87,14 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     set_optimizer(model, optimizer, learning_rate)
     if seed is not None:
         model.rng.bit_generator.state = np.random.default_rng(seed).bit_generator.state
+    backup = as_backup(backup)
+    if backup is not None and backup.restore(model):  # before the callbacks begin: they take its state
+        start = end if backup.ended else max(start, model.epochs_done)
     callbacks = [model.history, *callbacks]
     if lr_schedule is not None:
         callbacks.append(LearningRateScheduler(lr_schedule))
+    if backup is not None:
+        callbacks.append(backup)  # last: the checkpoint holds this epoch's callback state
 
     arrays, axes = [*inputs, Y], [*model.input_batch_axes, out_axis]
     if mask is not None:

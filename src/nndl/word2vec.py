@@ -33,6 +33,8 @@ from .datasets.text.vocab import SPECIALS, Vocabulary
 from .layers.base import Layer
 from .model_registry import register_model
 from .models import Model
+from .backup import active_backup
+from .resume import record, take
 
 Array = np.ndarray
 
@@ -188,15 +190,35 @@ def train_word2vec(sentences: Sequence[Sequence[str]], n_e: int = 100, window: i
                    learning_rate: float = 3e-3, optimizer: str = "adam", seed: int = 0, dtype=np.float32,
                    verbose: int = 0, callbacks=()):
     """Train skip-gram vectors on tokenized sentences; each epoch draws fresh examples
-    (``skipgram_examples``) and runs one epoch of ``fit``. Returns (model, vocabulary)."""
+    (``skipgram_examples``) and runs one epoch of ``fit``. Returns (model, vocabulary).
+
+    Inside ``nndl.backup.backing_up(backup)`` every epoch is checkpointed, with the state of
+    the generator that draws the examples; a checkpoint already there is continued: epochs
+    ``its epoch … epochs − 1`` run, and the result is the uninterrupted run's."""
     vocab, counts, ids = build_vocabulary(sentences, min_count)
     if counts.sum() == 0:
         raise ValueError(f"no word occurs at least min_count={min_count} times")
     rng = np.random.default_rng(seed)
     model = Word2Vec(len(vocab), n_e=n_e, n_negative=n_negative, seed=seed, dtype=dtype)
-    for _ in range(epochs):
+    backup = active_backup()
+    if backup is not None:
+        model.build((), (), (n_negative,))  # as the first fit would: the checkpoint needs its weights
+        if backup.restore(model):  # a resumed run: its model and its example generator go on
+            _restore_examples_generator(rng, model, backup.path)
+    for _ in range(model.epochs_done, epochs):
         centers, contexts, negatives = skipgram_examples(ids, counts, window, n_negative, rng, t)
+        record(model, "word2vec_examples", {"rng_state": rng.bit_generator.state})  # saved by the epoch's checkpoint
         model.fit((centers, contexts, negatives), skipgram_targets(centers.size, n_negative, dtype), epochs=1,
                   batch_size=batch_size, optimizer=optimizer if model.optimizer is None else None,
                   learning_rate=learning_rate, verbose=verbose, callbacks=callbacks)
     return model, vocab
+
+
+def _restore_examples_generator(rng: np.random.Generator, model, path) -> None:
+    """Put the example generator's state saved in a word2vec checkpoint back into ``rng``."""
+    from .io import ModelFileError
+    saved = take(model, "word2vec_examples")
+    try:
+        rng.bit_generator.state = saved[0]["rng_state"]
+    except (TypeError, KeyError, ValueError) as e:
+        raise ModelFileError(f"{path}: the word2vec example generator's state is missing or damaged ({e})") from None

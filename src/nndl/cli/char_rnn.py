@@ -17,6 +17,7 @@ import numpy as np
 from ..files import atomic_write
 from . import CLIError
 from .common import claim_new_run_dir, emit, parse_layers, refuse_used_run_dir, run_dir_for
+from .resumable import resumable
 
 # The LSTM overfits the 4,131 training names after about 6 epochs at this rate: early stopping
 # on the dev cost (patience 2, the best epoch's weights kept) ends the run there.
@@ -30,14 +31,13 @@ def build_model(V: int, T: int, units: list[int], n_e: int, seed: int):
     return Sequential(layers, seed=seed, input_shape=(T,))
 
 
+@resumable
 def train(args) -> int:
     from ..callbacks import EarlyStopping
     from ..charlm import alphabet_of, bigram_cross_entropy, cross_entropy_per_char, encode_words, sample_words
     from ..datasets.text import load_text_dataset
     from ..io import save
 
-    if args.resume:
-        raise CLIError("--resume is not available for --model char-rnn yet; start a new run")
     if args.dataset != "names":
         raise CLIError(f"--model char-rnn trains on --dataset names, got {args.dataset!r}")
     units = parse_layers("1," + args.layers)[1:] if args.layers else DEFAULTS["units"]

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..files import is_empty_run_dir, lock_run_dir
 from . import CLIError
+from .resumable import checkpointing, resuming
 
 from ..preprocessing import IMAGE_SCALE, apply_preprocessing, preprocessing_of, range_warning  # noqa: F401 (re-exported)
 
@@ -86,7 +87,10 @@ def run_dir_for(out: str | None, stem: str) -> Path:
 
 
 def refuse_used_run_dir(run_dir: Path, hint: str = "choose another --out") -> None:
-    """CLIError when ``run_dir`` already holds another run (anything but its lock file)."""
+    """CLIError when ``run_dir`` already holds another run (anything but its lock file); a
+    run that ``--resume`` continues (``resumable``) is its own."""
+    if resuming(run_dir):
+        return
     if run_dir.is_dir() and not is_empty_run_dir(run_dir):
         raise CLIError(f"run directory {run_dir} already exists and is not empty; {hint}")
 
@@ -94,11 +98,18 @@ def refuse_used_run_dir(run_dir: Path, hint: str = "choose another --out") -> No
 @contextmanager
 def claim_new_run_dir(run_dir: Path, hint: str = "choose another --out"):
     """Hold ``run_dir``'s lock for a new run: refused if used, and checked again once the lock
-    is held, since another run may have written there since the first look."""
+    is held, since another run may have written there since the first look. In a runner
+    decorated with ``resumable``, every ``fit`` in the block checkpoints to the run directory,
+    and with ``--resume`` (whose lock the decorator already holds) continues from it."""
+    if resuming(run_dir):
+        with checkpointing(run_dir):
+            yield run_dir
+        return
     refuse_used_run_dir(run_dir, hint)
     with lock_run_dir(run_dir):
         refuse_used_run_dir(run_dir, hint)
-        yield run_dir
+        with checkpointing(run_dir):
+            yield run_dir
 
 
 def load_task_model(run: str, task: str, what: str, check=None):

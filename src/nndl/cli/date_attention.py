@@ -20,18 +20,18 @@ import time
 from ..files import atomic_write
 from . import CLIError
 from .common import claim_new_run_dir, emit, refuse_used_run_dir, run_dir_for
+from .resumable import resumable
 
 DEFAULTS = dict(epochs=20, batch_size=64, lr=0.005, n_a=32, n_s=64, n_examples=20_000, clip_norm=5.0, patience=3)
 
 
+@resumable
 def train(args) -> int:
     from ..callbacks import EarlyStopping
     from ..datasets.text import load_text_dataset
     from ..io import save
     from ..nmt import T_X, DateAttention, encode_inputs, encode_outputs
 
-    if args.resume:
-        raise CLIError("--resume is not available for --model date-attention yet; start a new run")
     if args.dataset != "dates":
         raise CLIError(f"--model date-attention trains on --dataset dates, got {args.dataset!r}")
     n_a, n_s = DEFAULTS["n_a"], DEFAULTS["n_s"]

@@ -3,7 +3,9 @@
 ``FAMILIES`` maps a name to ``"module:function"`` under ``nndl.cli``; the function takes the
 parsed arguments and returns the exit code. None: trained by ``nndl train`` itself on the
 dataset's arrays — "mlp" (the default L-layer network) and the convolutional "lenet5" and
-"resnet" (images kept (m, n_H, n_W, n_C)). A new family adds one line here.
+"resnet" (images kept (m, n_H, n_W, n_C)). A new family adds one line here; its runner gets
+per-epoch checkpoints and ``--resume RUN_DIR`` with the decorator ``@resumable``
+(``cli.resumable``) when it trains with ``fit`` inside ``claim_new_run_dir``, as these do.
 """
 
 from __future__ import annotations

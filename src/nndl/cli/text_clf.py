@@ -17,11 +17,13 @@ import numpy as np
 from ..files import atomic_write
 from . import CLIError
 from .common import claim_new_run_dir, emit, refuse_used_run_dir, run_dir_for
+from .resumable import resumable
 
 DEFAULTS = {"n_e": 64, "max_len": 64, "epochs": 8, "batch_size": 64, "lr": 0.003, "patience": 2}
 ENCODER = {"lstm-classifier": "lstm", "transformer-classifier": "transformer"}
 
 
+@resumable
 def train(args) -> int:
     from ..callbacks import EarlyStopping
     from ..datasets.text import load_fortunes
@@ -30,8 +32,6 @@ def train(args) -> int:
     from ..text_models import TextClassifier, build_vocabulary, encode_texts
 
     family = args.model
-    if args.resume:
-        raise CLIError(f"--resume is not available for --model {family} yet; start a new run")
     if args.dataset != "fortunes":
         raise CLIError(f"--model {family} trains on --dataset fortunes, got {args.dataset!r}")
     try:

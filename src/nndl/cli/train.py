@@ -14,7 +14,6 @@ import json
 import time
 from pathlib import Path
 
-from ..callbacks import ModelCheckpoint
 from ..files import LOCK_NAME, atomic_write, lock_run_dir
 from ..limits import check_optional
 from ..schedules import get_schedule
@@ -108,9 +107,9 @@ def add_parser(sub) -> None:
     p.add_argument("--out", help="run directory (default: runs/DATASET-TIMESTAMP)")
     p.add_argument("--n-examples", type=int, help="generated datasets (dates): distinct examples, split 80/10/10")
     p.add_argument("--data-dir", help="folder with the dataset's files (MNIST/Fashion-MNIST IDX)")
-    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint, "
-                                                       "optionally to a new --epochs; every other option "
-                                                       "comes from RUN_DIR/config.json")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR (any --model) from its "
+                                                       "checkpoint, optionally to a new --epochs; every other "
+                                                       "option comes from the run (RUN_DIR/config.json)")
     p.add_argument("--tensorboard", metavar="DIR", help="write TensorBoard event files to DIR (scalars, "
                                                         "weight/gradient histograms, first-layer weights)")
     p.add_argument("--json", action="store_true", help="print one machine-readable summary line")
@@ -118,7 +117,18 @@ def add_parser(sub) -> None:
     p.add_argument("--no-plots", action="store_true", help="do not write cost.png")
     from .train_word2vec import add_options as add_word2vec_options
     add_word2vec_options(p)
-    p.set_defaults(handler=run, parser_defaults={k: p.get_default(k) for k in (*CONFIG_KEYS, "out")})
+    p.set_defaults(handler=run, parser_defaults=vars(p.parse_args([])), parser_types=_option_types(p))
+
+
+def _option_types(p) -> dict[str, tuple[str, list | None]]:
+    """Each option's value type ("bool", "int", "float" or "str") and choices, by name: what a
+    run's recorded options are checked against before ``--resume`` replays them."""
+    types = {}
+    for action in p._actions:
+        if action.dest != "help":
+            kind = "bool" if action.nargs == 0 else (action.type or str).__name__
+            types[action.dest] = (kind, list(action.choices) if action.choices else None)
+    return types
 
 
 def _ignored_on_resume(args, cfg: dict) -> list[str]:
@@ -240,9 +250,10 @@ def _optimizer(cfg: dict):
 def run(args) -> int:
     """Train (or resume) the run the parsed ``args`` describe, holding RUN_DIR's lock throughout."""
     from .families import family_runner
+    from .resumable import resumed_family
+    if args.resume:  # the run's own family: an mlp's, a ConvNet's, or a family runner's (cli.resumable)
+        args.model = resumed_family(args)
     runner = family_runner(getattr(args, "model", "mlp"))
-    if runner is None and _is_detector_run(args):  # --resume of a detector's run directory
-        from .train_detection import run as runner
     if runner is not None:
         return runner(args)
     if args.resume:
@@ -268,14 +279,6 @@ def run(args) -> int:
             if fresh:
                 _remove_if_unused(run_dir)
             raise
-
-
-def _is_detector_run(args) -> bool:
-    """True when --resume names a run of the detector (its config.json says model yolo-tiny)."""
-    try:
-        return bool(args.resume) and json.loads((Path(args.resume) / "config.json").read_text()).get("model") == "yolo-tiny"
-    except (OSError, ValueError, AttributeError):
-        return False
 
 
 def _remove_if_unused(run_dir: Path) -> None:
@@ -313,45 +316,34 @@ def _resumed_config(run_dir: Path, epochs: int | None) -> dict:
     return cfg
 
 
-class _RunCheckpoint(ModelCheckpoint):
-    """A checkpoint that also records the dataset's classes and input preprocessing, so that
-    ``nndl predict RUN/checkpoint.safetensors`` treats raw inputs as the final model does."""
-
-    def __init__(self, path, every: int, meta: dict, tensors: dict):
-        super().__init__(path, every)
-        self.meta, self.tensors = meta, tensors
-
-    def on_epoch_end(self, epoch, logs, model):
-        if (epoch + 1) % self.every == 0:
-            from ..io import save_checkpoint
-            save_checkpoint(model, self.path, epoch=epoch + 1, extra_metadata=self.meta, extra_tensors=self.tensors)
-
-
 def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
+    from ..backup import BackupAndRestore
     from ..callbacks import EarlyStopping
-    from ..io import load_checkpoint
     from ..models import TrainingDiverged
+    from .resumable import checkpoint_epoch
 
     checkpoint = run_dir / "checkpoint.safetensors"
+    # Every epoch's checkpoint also records the dataset's classes and input preprocessing, so that
+    # ``nndl predict RUN/checkpoint.safetensors`` treats raw inputs as the final model does; with
+    # --resume the freshly built model continues from it (nndl.backup), as every family's does.
+    meta, tensors = preprocessing_of(dataset)
+    backup = BackupAndRestore(checkpoint, cfg["checkpoint_every"], restore=bool(args.resume),
+                              extra_metadata=meta, extra_tensors=tensors)
+    model = _build_model(cfg, dataset)
     if args.resume:
-        model = load_checkpoint(checkpoint)
-        optimizer = None
-        if model.epochs_done >= cfg["epochs"]:
-            raise CLIError(f"the run already has {model.epochs_done} epochs; pass --epochs N with N > {model.epochs_done}")
+        done = checkpoint_epoch(checkpoint)
+        if done >= cfg["epochs"]:
+            raise CLIError(f"the run already has {done} epochs; pass --epochs N with N > {done}")
         if not args.json:
-            print(f"nndl: resuming {run_dir} at epoch {model.epochs_done}, training to epoch {cfg['epochs']}")
-    else:
-        model = _build_model(cfg, dataset)
-        optimizer = _optimizer(cfg)
+            print(f"nndl: resuming {run_dir} at epoch {done}, training to epoch {cfg['epochs']}")
     atomic_write(run_dir / "config.json", json.dumps(cfg, indent=2))
 
     callbacks = []
-    if cfg["early_stopping"]:  # before the checkpoint, which then saves this epoch's early-stopping state
+    if cfg["early_stopping"]:  # its state goes into each epoch's checkpoint (written after every callback)
         callbacks.append(EarlyStopping("val_cost", patience=cfg["early_stopping"]))
     if getattr(args, "tensorboard", None):
         from ..tensorboard import TensorBoard
         callbacks.append(TensorBoard(args.tensorboard, image_shape=dataset.image_shape))
-    callbacks.append(_RunCheckpoint(checkpoint, cfg["checkpoint_every"], *preprocessing_of(dataset)))
     verbose = 0 if args.no_progress else 1
     if not args.json:
         name = 'x'.join(map(str, _dims(model, dataset))) if cfg["model"] == "mlp" else cfg["model"]
@@ -359,31 +351,18 @@ def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
               f"on {dataset.name} ({dataset.X_train.shape[1]} train / {dataset.X_dev.shape[1]} dev / "
               f"{dataset.X_test.shape[1]} test) → {run_dir}")
     start = time.perf_counter()
-    first_epoch = model.epochs_done
-    if not _stopped_early(model):
-        try:
-            model.fit(as_model_input(model, dataset.X_train), dataset.Y_train, epochs=cfg["epochs"],
-                      batch_size=cfg["batch_size"] or None, optimizer=optimizer, augment=_augment(cfg),
-                      validation_data=(as_model_input(model, dataset.X_dev), dataset.Y_dev),
-                      initial_epoch=model.epochs_done, callbacks=callbacks, verbose=verbose,
-                      lr_schedule=cfg["lr_schedule"], clip_value=cfg["clip_value"], clip_norm=cfg["clip_norm"])
-        except TrainingDiverged as e:
-            model.history.write_csv(run_dir / "history.csv")
-            kept = f"the last good checkpoint is {checkpoint}" if checkpoint.exists() else "no checkpoint was written yet"
-            raise CLIError(f"{e}; {kept}") from None
+    try:
+        model.fit(as_model_input(model, dataset.X_train), dataset.Y_train, epochs=cfg["epochs"],
+                  batch_size=cfg["batch_size"] or None, optimizer=_optimizer(cfg), augment=_augment(cfg),
+                  validation_data=(as_model_input(model, dataset.X_dev), dataset.Y_dev),
+                  callbacks=callbacks, verbose=verbose, backup=backup,
+                  lr_schedule=cfg["lr_schedule"], clip_value=cfg["clip_value"], clip_norm=cfg["clip_norm"])
+    except TrainingDiverged as e:
+        model.history.write_csv(run_dir / "history.csv")
+        kept = f"the last good checkpoint is {checkpoint}" if checkpoint.exists() else "no checkpoint was written yet"
+        raise CLIError(f"{e}; {kept}") from None
     seconds = time.perf_counter() - start
-    return _finish(args, cfg, dataset, model, run_dir, seconds, first_epoch)
-
-
-def _stopped_early(model) -> bool:
-    """True when the resumed checkpoint was written as early stopping ended the run: the
-    uninterrupted run trained no further, so neither does this one; the best weights come back."""
-    saved = getattr(model, "resumed_callback_state", {}).get("early_stopping")
-    if saved is None or saved[0].get("stopped_epoch") is None:
-        return False
-    if saved[1]:
-        model.set_weights(saved[1])
-    return True
+    return _finish(args, cfg, dataset, model, run_dir, seconds, backup.restored_epoch or 0)
 
 
 def _finish(args, cfg, dataset, model, run_dir: Path, seconds: float, first_epoch: int = 0) -> int:

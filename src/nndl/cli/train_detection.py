@@ -12,57 +12,44 @@ import json
 import time
 from pathlib import Path
 
-from ..files import atomic_write, lock_run_dir
+from ..files import atomic_write
 from . import CLIError
 from .common import claim_new_run_dir, emit, refuse_used_run_dir, run_dir_for, warn
+from .resumable import resumable
 
 DEFAULTS = dict(epochs=20, batch_size=64, lr=0.001)
 CONFIG_KEYS = ("model", "dataset", "epochs", "batch_size", "lr", "seed", "checkpoint_every", "data_dir")
 
 
+@resumable
 def run(args) -> int:
-    """Train (or resume) a detector run; the options other models take are refused if set."""
-    if args.resume:
-        run_dir = Path(args.resume)
-        try:
-            cfg = json.loads((run_dir / "config.json").read_text())
-        except (OSError, ValueError) as e:
-            raise CLIError(f"{run_dir} is not a detector run directory ({e})") from None
-        if cfg.get("model") != "yolo-tiny" or not (run_dir / "checkpoint.safetensors").is_file():
-            raise CLIError(f"{run_dir} holds no yolo-tiny checkpoint to resume")
-        if args.epochs is not None:
-            cfg["epochs"] = args.epochs
-    else:
-        if args.dataset != "fashion-boxes":
-            raise CLIError(f"--model yolo-tiny trains on --dataset fashion-boxes, got {args.dataset!r}")
-        for flag, value in (("--layers", args.layers), ("--batch-norm", args.batch_norm),
-                            ("--keep-prob", args.keep_prob), ("--lambd", args.lambd)):
-            if value:
-                raise CLIError(f"{flag} does not apply to --model yolo-tiny")
-        cfg = {k: getattr(args, k, None) for k in CONFIG_KEYS}
-        cfg["model"] = "yolo-tiny"
-        for k, v in DEFAULTS.items():
-            if cfg[k] is None:
-                cfg[k] = v
-        run_dir = run_dir_for(args.out, "yolo-tiny")
-        refuse_used_run_dir(run_dir)
+    """Train a detector run (resumed by ``resumable``); the options other models take are refused if set."""
+    if args.dataset != "fashion-boxes":
+        raise CLIError(f"--model yolo-tiny trains on --dataset fashion-boxes, got {args.dataset!r}")
+    for flag, value in (("--layers", args.layers), ("--batch-norm", args.batch_norm),
+                        ("--keep-prob", args.keep_prob), ("--lambd", args.lambd)):
+        if value:
+            raise CLIError(f"{flag} does not apply to --model yolo-tiny")
+    cfg = {k: getattr(args, k, None) for k in CONFIG_KEYS}
+    cfg["model"] = "yolo-tiny"
+    for k, v in DEFAULTS.items():
+        if cfg[k] is None:
+            cfg[k] = v
+    run_dir = run_dir_for(args.out, "yolo-tiny")
+    refuse_used_run_dir(run_dir)
     if cfg["epochs"] < 1 or cfg["batch_size"] < 1 or not cfg["lr"] > 0:
         raise CLIError("--epochs and --batch-size must be at least 1 and --lr positive")
     from ..datasets import load_dataset
     data = load_dataset("fashion-boxes", data_dir=cfg["data_dir"], seed=cfg["seed"])
-    with (lock_run_dir(run_dir) if args.resume else claim_new_run_dir(run_dir)):
+    with claim_new_run_dir(run_dir):
         return _train(args, cfg, data, run_dir)
 
 
 def _train(args, cfg, data, run_dir: Path) -> int:
-    from ..callbacks import ModelCheckpoint
     from ..detection_model import yolo_tiny
-    from ..io import load_checkpoint, save
+    from ..io import save
 
-    checkpoint = run_dir / "checkpoint.safetensors"
-    model = load_checkpoint(checkpoint) if args.resume else yolo_tiny(seed=cfg["seed"])
-    if args.resume and model.epochs_done >= cfg["epochs"]:
-        raise CLIError(f"the run already has {model.epochs_done} epochs; pass --epochs N with N > {model.epochs_done}")
+    model = yolo_tiny(seed=cfg["seed"])
     atomic_write(run_dir / "config.json", json.dumps(cfg, indent=2))
     encode = lambda boxes, classes: model.loss_fn.encode(boxes, classes, data.image_shape[0])  # noqa: E731
     Y_train, Y_dev = encode(data.boxes_train, data.classes_train), encode(data.boxes_dev, data.classes_dev)
@@ -70,10 +57,8 @@ def _train(args, cfg, data, run_dir: Path) -> int:
         print(f"nndl: training yolo-tiny ({model.n_params:,} parameters) on {data.name} "
               f"({len(data.X_train)} train / {len(data.X_dev)} dev / {len(data.X_test)} test) → {run_dir}")
     start = time.perf_counter()
-    model.fit(data.X_train, Y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
-              optimizer=None if args.resume else "adam", learning_rate=None if args.resume else cfg["lr"],
-              validation_data=(data.X_dev, Y_dev), initial_epoch=model.epochs_done,
-              callbacks=[ModelCheckpoint(checkpoint, cfg["checkpoint_every"])], verbose=0 if args.no_progress else 1)
+    model.fit(data.X_train, Y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"], optimizer="adam",
+              learning_rate=cfg["lr"], validation_data=(data.X_dev, Y_dev), verbose=0 if args.no_progress else 1)
     seconds = time.perf_counter() - start
     Y_test = encode(data.boxes_test, data.classes_test)
     dev, test = model.evaluate(data.X_dev, Y_dev), model.evaluate(data.X_test, Y_test)

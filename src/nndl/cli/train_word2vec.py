@@ -1,6 +1,7 @@
 """``nndl train --model word2vec --dataset kjv``: skip-gram word vectors on the King James Bible.
 
-RUN_DIR holds config.json, model.safetensors (the Word2Vec model), vectors.safetensors and
+RUN_DIR holds config.json, checkpoint.safetensors (each epoch; ``--resume RUN_DIR`` continues
+the run, its example generator included), model.safetensors (the Word2Vec model), vectors.safetensors and
 vectors.txt (word2vec's text format), history.csv and summary.json (the nearest neighbours of
 a few common words and the ten KJV analogies solved in the top 5, by 3CosAdd and by the
 course's score).
@@ -14,6 +15,7 @@ import time
 from ..files import atomic_write
 from . import CLIError
 from .common import claim_new_run_dir, emit, refuse_used_run_dir, run_dir_for
+from .resumable import resumable
 
 PROBE_WORDS = ("god", "king", "water", "father", "day")
 
@@ -30,6 +32,7 @@ def add_options(p) -> None:
     g.add_argument("--passage", default=None, help='KJV passage, e.g. "Genesis1:1-Exodus40:38" (default: all)')
 
 
+@resumable
 def run(args) -> int:
     from ..datasets.text.kjv import WHOLE, load_kjv
     from ..word2vec import train_word2vec
@@ -37,8 +40,6 @@ def run(args) -> int:
 
     if args.dataset != "kjv":
         raise CLIError(f"--model word2vec trains on --dataset kjv, got --dataset {args.dataset}")
-    if args.resume:
-        raise CLIError("--model word2vec does not resume; train a new run")
     cfg = {"model": "word2vec", "dataset": "kjv", "passage": args.passage or WHOLE, "dim": args.dim,
            "window": args.window, "negatives": args.negatives, "min_count": args.min_count,
            "subsample": args.subsample, "epochs": args.epochs or 5, "batch_size": args.batch_size or 1024,
@@ -55,6 +56,7 @@ def run(args) -> int:
     except (FileNotFoundError, RuntimeError, ValueError) as e:
         raise CLIError(str(e)) from None
     with claim_new_run_dir(run_dir):
+        atomic_write(run_dir / "config.json", json.dumps(cfg, indent=2))
         start = time.perf_counter()
         try:
             model, vocab = train_word2vec(dataset.train, n_e=cfg["dim"], window=cfg["window"],
@@ -65,7 +67,6 @@ def run(args) -> int:
         except ValueError as e:
             raise CLIError(str(e)) from None
         seconds = time.perf_counter() - start
-        atomic_write(run_dir / "config.json", json.dumps(cfg, indent=2))
         model.save(run_dir / "model.safetensors")
         model.history.write_csv(run_dir / "history.csv")
         wv = WordVectors(model.E, vocab.itos)
