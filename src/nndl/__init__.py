@@ -32,6 +32,7 @@ from .verification import TripletNetwork  # face verification (Course 4 week 4)
 from .word2vec import Word2Vec  # registers the model for nndl.load (Course 5 week 2)
 from .word_vectors import WordVectors
 from .nmt import AttentionDecoder, DateAttention  # registers the date translator for nndl.load (Course 5 week 3)
+from .nmt_transformer import DateTransformer  # registers the Transformer date translator for nndl.load (Course 5 week 4)
 
 __version__ = "0.1.0"
 
