@@ -7,7 +7,7 @@ cross-attention weights for one test date, averaged over the heads) to the run d
 ``nndl translate RUN_DIR "3 may 1979"`` uses the model (``translate.py``). The dev scores in
 history.csv are teacher-forced (each step sees the true previous characters).
 
-Options taken from ``nndl train``: --epochs (default 20), --batch-size (64), --lr (Adam,
+Options taken from ``nndl train``: --epochs (default 10), --batch-size (64), --lr (Adam,
 0.002), --lr-schedule (default exponential:decay_rate=0.85), --layers "d_model,n_layers" or
 "d_model,n_layers,n_heads,d_ff" (default 64,2,4,128), --n-examples (distinct dates generated,
 split 80/10/10, default 20,000), --early-stopping (patience on the dev cost, default 3),
@@ -23,7 +23,7 @@ from ..files import atomic_write
 from . import CLIError
 from .common import claim_new_run_dir, emit, refuse_used_run_dir, run_dir_for
 
-DEFAULTS = dict(epochs=20, batch_size=64, lr=0.002, lr_schedule="exponential:decay_rate=0.85", d_model=64,
+DEFAULTS = dict(epochs=10, batch_size=64, lr=0.002, lr_schedule="exponential:decay_rate=0.85", d_model=64,
                 n_layers=2, n_heads=4, d_ff=128, n_examples=20_000, clip_norm=5.0, patience=3)
 
 
