@@ -93,7 +93,11 @@ def test_greedy_translation_is_the_argmax_of_its_own_prefix_and_beams_score_at_l
         return np.log(np.take_along_axis(Q, ids[None], axis=0)[0]).sum(axis=1)
     beams = model.decode_ids(X, beam_width=4)
     assert (log_likelihood(beams) >= log_likelihood(Y) - 1e-12).all()
-    assert model.translate(TEXTS) == ["".join("-0123456789"[k] for k in row) for row in Y]
+    translations = model.translate(TEXTS)
+    assert translations == ["".join("-0123456789"[k] for k in row) for row in Y]
+    assert model.exact_match(TEXTS, translations) == (1.0, 1.0)
+    wrong = [("0" if s[0] != "0" else "1") + s[1:] for s in translations]
+    assert model.exact_match(TEXTS, wrong) == (0.0, 0.9)
     with pytest.raises(ValueError, match="beam_width"):
         model.decode_ids(X, beam_width=0)
 
@@ -130,6 +134,8 @@ def test_bad_inputs_are_named():
         DateTransformer(n_layers=0)
     with pytest.raises(ValueError, match="integers"):
         _tiny().predict_proba((np.zeros((3, 16)), _data()[0][1]))
+    with pytest.raises(ValueError, match="shapes"):
+        _tiny().build((16, 2), (10,))
     with pytest.raises(ValueError, match="T_y = 10"):
         _tiny().predict_proba((_data()[0][0], np.zeros((3, 7), np.int64)))
     with pytest.raises(ValueError, match="T_x = 30"):

@@ -85,8 +85,10 @@ class DateTransformer(Model):
                 "output": self.output}
 
     def build_layers(self, input_shapes):
-        (T_x,), (T_y,) = [tuple(s) for s in input_shapes] if all(len(s) == 1 for s in input_shapes) else \
-            self._bad_shapes(input_shapes)
+        if any(len(s) != 1 for s in input_shapes):
+            raise ValueError(f"DateTransformer takes (source ids (m, T_x), decoder input ids (m, T_y)), "
+                             f"got examples of shapes {[tuple(s) for s in input_shapes]}")
+        (T_x,), (T_y,) = input_shapes
         if T_y != self.T_y:
             raise ValueError(f"DateTransformer decoder inputs have T_y = {self.T_y} steps, got {T_y}")
         source = self.source.build((T_x,), self.rng, self.dtype, 0)
@@ -100,11 +102,6 @@ class DateTransformer(Model):
             emb.needs_input_grad = False
         self.output_layer = self.output
         return target
-
-    @staticmethod
-    def _bad_shapes(input_shapes):
-        raise ValueError(f"DateTransformer takes (source ids (m, T_x), decoder input ids (m, T_y)), "
-                         f"got examples of shapes {[tuple(s) for s in input_shapes]}")
 
     # ------------------------------------------------------------------ passes
     def encode(self, X: Array, training: bool = False) -> Array:
