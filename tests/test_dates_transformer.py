@@ -1,7 +1,7 @@
 """The Transformer date translator: shapes, a float64 gradient check of the whole model on a
 tiny instance (and a broken backward failing it), causality and source padding, greedy and
-beam decoding, training, save/load, and ``nndl train --model date-transformer`` /
-``nndl translate`` on a few hundred dates."""
+beam decoding, training, save/load, PyTorch's Transformer layers as an oracle, and
+``nndl train --model date-transformer`` / ``nndl translate`` on a few hundred dates."""
 
 from __future__ import annotations
 
@@ -174,3 +174,64 @@ def test_cli_refuses_bad_options(tmp_path, capsys):
                  "--lr-schedule", "nope", "--out", str(tmp_path / "c")]) == 2
     assert "--lr-schedule" in capsys.readouterr().err
     assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
+
+
+def test_the_whole_translator_matches_pytorch(torch):
+    """Probabilities, cost and gradients against nn.TransformerEncoderLayer / DecoderLayer
+    (post-norm, ReLU, no dropout) with the same weights, masks and positional encoding."""
+    from nndl.functional.positional import positional_encoding
+    d, h, f, L = 8, 2, 12, 2
+    model = DateTransformer(d_model=d, n_heads=h, d_ff=f, n_layers=L, seed=0, dtype=np.float64)
+    (X, Y_in), Y = _data()
+    model.build((16,), (10,))
+    rng = np.random.default_rng(0)
+    model.set_weights({k: 0.5 * rng.standard_normal(v.shape) for k, v in model.params.items()})
+    P = model.predict_proba((X, Y_in))
+    J = model.compute_cost_and_grads(*model.prepare((X, Y_in), Y))[0]
+
+    p = {k: torch.tensor(v) for k, v in model.params.items()}
+    nn = torch.nn
+    enc = [nn.TransformerEncoderLayer(d, h, f, dropout=0.0, batch_first=True, dtype=torch.float64) for _ in range(L)]
+    dec = [nn.TransformerDecoderLayer(d, h, f, dropout=0.0, batch_first=True, dtype=torch.float64) for _ in range(L)]
+
+    def mha(net, pre):
+        net.in_proj_weight.copy_(torch.cat([p[pre + ".Wq"], p[pre + ".Wk"], p[pre + ".Wv"]]))
+        net.in_proj_bias.copy_(torch.cat([p[pre + ".bq"], p[pre + ".bk"], p[pre + ".bv"]])[:, 0])
+        net.out_proj.weight.copy_(p[pre + ".Wo"]), net.out_proj.bias.copy_(p[pre + ".bo"][:, 0])
+
+    with torch.no_grad():
+        for layers, kind, attentions in ((enc, "encoder", {"self_attn": "attention"}),
+                                         (dec, "decoder", {"self_attn": "self_attention",
+                                                           "multihead_attn": "cross_attention"})):
+            for i, layer in enumerate(layers):
+                pre = f"{kind}{i}"
+                for theirs, ours in attentions.items():
+                    mha(getattr(layer, theirs), f"{pre}.{ours}")
+                for j in (1, 2):
+                    getattr(layer, f"linear{j}").weight.copy_(p[f"{pre}.ffn{j}.inner.W"])
+                    getattr(layer, f"linear{j}").bias.copy_(p[f"{pre}.ffn{j}.inner.b"][:, 0])
+                for j in range(1, 4 if kind == "decoder" else 3):
+                    getattr(layer, f"norm{j}").weight.copy_(p[f"{pre}.norm{j}.gamma"][:, 0])
+                    getattr(layer, f"norm{j}").bias.copy_(p[f"{pre}.norm{j}.beta"][:, 0])
+    Es, Et, Wy, by = (p[k].clone().requires_grad_() for k in ("source.E", "target.E", "output.inner.W", "output.inner.b"))
+    pad = torch.tensor(X == 0)                                   # True = not attended
+    causal = torch.triu(torch.ones(10, 10, dtype=torch.bool), 1)
+    memory = Es.T[torch.tensor(X)] + torch.tensor(positional_encoding(16, d, np.float64))
+    for layer in enc:
+        memory = layer(memory, src_key_padding_mask=pad)
+    y = Et.T[torch.tensor(Y_in)] + torch.tensor(positional_encoding(10, d, np.float64))
+    for layer in dec:
+        y = layer(y, memory, tgt_mask=causal, memory_key_padding_mask=pad)
+    logp = torch.log_softmax(y @ Wy.T + by[:, 0], dim=-1)      # (m, T_y, V_y)
+    Jt = -logp.gather(-1, torch.tensor(Y)[..., None]).sum() / len(X)
+    Jt.backward()
+    np.testing.assert_allclose(P, logp.exp().permute(2, 0, 1).detach().numpy(), rtol=1e-9, atol=1e-12)
+    assert J == pytest.approx(Jt.item(), rel=1e-10)
+    g = model.grads
+    for ours, theirs in (("source.E", Es.grad), ("target.E", Et.grad), ("output.inner.W", Wy.grad),
+                         ("encoder0.attention.Wq", enc[0].self_attn.in_proj_weight.grad[:d]),
+                         ("encoder1.ffn1.inner.W", enc[1].linear1.weight.grad),
+                         ("decoder0.cross_attention.Wk", dec[0].multihead_attn.in_proj_weight.grad[d:2 * d]),
+                         ("decoder1.self_attention.Wv", dec[1].self_attn.in_proj_weight.grad[2 * d:]),
+                         ("decoder0.norm3.gamma", dec[0].norm3.weight.grad[:, None])):
+        np.testing.assert_allclose(g["d" + ours], theirs.numpy(), rtol=1e-8, atol=1e-11, err_msg=ours)
