@@ -84,6 +84,8 @@ def family_args(family, request) -> list[str]:
         return ["--dataset", "names", "--data-dir", str(request.getfixturevalue("names_dir")), "--layers", "8"]
     if family == "date-attention":
         return ["--dataset", "dates", "--n-examples", "200", "--layers", "4,8", "--batch-size", "32"]
+    if family == "date-transformer":
+        return ["--dataset", "dates", "--n-examples", "200", "--layers", "8,1,2,16", "--batch-size", "32"]
     if family in ("lstm-classifier", "transformer-classifier"):
         return ["--dataset", "fortunes", "--data-dir", str(request.getfixturevalue("fortunes_dir")), "--layers", "8",
                 "--lr", "0.01"]
@@ -117,7 +119,7 @@ def assert_same_run(a, b):
     assert sa == sb
 
 
-FAMILIES = ["char-rnn", "date-attention", "lstm-classifier", "transformer-classifier", "word2vec", "yolo-tiny",
+FAMILIES = ["char-rnn", "date-attention", "date-transformer", "lstm-classifier", "transformer-classifier", "word2vec", "yolo-tiny",
             "lenet5", "resnet"]
 
 

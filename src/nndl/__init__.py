@@ -33,6 +33,7 @@ from .word2vec import Word2Vec  # registers the model for nndl.load (Course 5 we
 from .word_vectors import WordVectors
 from .nmt import AttentionDecoder, DateAttention  # registers the date translator for nndl.load (Course 5 week 3)
 from .backup import BackupAndRestore  # model.fit(..., backup=PATH): a stopped run continues where it stopped
+from .nmt_transformer import DateTransformer  # registers the Transformer date translator for nndl.load (Course 5 week 4)
 
 __version__ = "0.1.0"
 

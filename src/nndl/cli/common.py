@@ -112,18 +112,21 @@ def claim_new_run_dir(run_dir: Path, hint: str = "choose another --out"):
             yield run_dir
 
 
-def load_task_model(run: str, task: str, what: str, check=None):
+def load_task_model(run: str, task: str | tuple[str, ...], what: str, check=None):
     """(model, metadata) of RUN_DIR/model.safetensors (or the file itself) trained by
-    ``nndl train --model TASK``; a CLIError naming ``what`` it should be otherwise."""
+    ``nndl train --model TASK`` (or any of a tuple of tasks); a CLIError naming ``what`` it
+    should be otherwise."""
     from ..io import load_with_extras
+    tasks = (task,) if isinstance(task, str) else tuple(task)
+    hint = " or ".join(f"--model {t}" for t in tasks)
     path = Path(run)
     if path.is_dir():
         path = path / "model.safetensors"
     if not path.is_file():
-        raise CLIError(f"{run}: no model.safetensors (train one with nndl train --model {task})")
+        raise CLIError(f"{run}: no model.safetensors (train one with nndl train {hint})")
     model, meta, _ = load_with_extras(path)
-    if meta.get("task") != task or (check is not None and not check(meta)):
-        raise CLIError(f"{path} is not {what} (nndl train --model {task})")
+    if meta.get("task") not in tasks or (check is not None and not check(meta)):
+        raise CLIError(f"{path} is not {what} (nndl train {hint})")
     return model, meta
 
 

@@ -22,6 +22,7 @@ FAMILIES: dict[str, str | None] = {
     "lstm-classifier": "text_clf:train",
     "transformer-classifier": "text_clf:train",
     "date-attention": "date_attention:train",
+    "date-transformer": "date_transformer:train",
 }
 
 
