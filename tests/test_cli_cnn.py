@@ -92,3 +92,52 @@ def test_cnn_cli_errors(tiny_fashion, tmp_path, capsys):
     assert main(["train", "--dataset", "moons", "--augment", "flip", "--out", str(tmp_path / "c")]) == 2
     assert "lenet5 or resnet" in capsys.readouterr().err
     assert train(tmp_path / "d", tiny_fashion, "--model", "lenet5", "--layers", "784,10") == 2
+
+
+def _readme_recipes() -> dict:
+    """The rows of the README's table of `nndl train --model lenet5 / resnet` defaults."""
+    from pathlib import Path
+    rows = {}
+    for line in (Path(__file__).resolve().parents[1] / "README.md").read_text().splitlines():
+        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        if len(cells) == 7 and cells[0] in ("lenet5", "resnet"):
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+@pytest.mark.parametrize("family", ["lenet5", "resnet"])
+def test_cnn_defaults_are_the_readme_recipe(family):
+    from nndl.cli import build_parser
+    from nndl.cli.train import _config_from_args
+    epochs, batch_size, optimizer, lr_schedule, augment, seed = _readme_recipes()[family]
+    cfg = _config_from_args(build_parser().parse_args(["train", "--model", family, "--dataset", "fashion-mnist"]))
+    assert (cfg["epochs"], cfg["batch_size"], f"{cfg['optimizer']}, {cfg['lr']:g}") == (int(epochs), int(batch_size), optimizer)
+    assert (cfg["lr_schedule"], cfg["augment"] or "none", cfg["seed"]) == (lr_schedule, augment, int(seed))
+
+
+def test_cnn_default_recipe_in_config_and_turned_off(tiny_fashion, tmp_path):
+    run = tmp_path / "lenet"
+    assert train(run, tiny_fashion, "--model", "lenet5", "--no-plots") == 0  # --epochs 1: the cosine spans 1 epoch
+    config = json.loads((run / "config.json").read_text())
+    assert (config["lr_schedule"], config["augment"], config["batch_size"], config["lr"]) == \
+        ("cosine:total_epochs=1", None, 128, 0.005)
+    plain = tmp_path / "plain"
+    assert train(plain, tiny_fashion, "--model", "lenet5", "--no-plots", "--lr-schedule", "none", "--lr", "0.001") == 0
+    config = json.loads((plain / "config.json").read_text())
+    assert config["lr_schedule"] is None and config["augment"] is None and config["lr"] == 0.001
+
+
+def test_cnn_defaults_turned_off_or_replaced():
+    from nndl.cli import build_parser
+    from nndl.cli.train import _config_from_args
+
+    def config(*options):
+        return _config_from_args(build_parser().parse_args(["train", "--dataset", "fashion-mnist", *options]))
+    cfg = config("--model", "resnet", "--augment", "none", "--lr-schedule", "none")
+    assert cfg["augment"] is None and cfg["lr_schedule"] is None
+    cfg = config("--model", "resnet", "--epochs", "20", "--augment", "crop=2")
+    assert (cfg["lr_schedule"], cfg["augment"]) == ("cosine:total_epochs=20", "crop=2")
+    cfg = config("--model", "lenet5", "--lr-schedule", "step:drop=0.5,every=2", "--augment", "flip")
+    assert (cfg["lr_schedule"], cfg["augment"], cfg["lr"]) == ("step:drop=0.5,every=2", "flip", 0.005)
+    cfg = config("--model", "mlp")  # the dense network keeps its plain recipe
+    assert (cfg["lr_schedule"], cfg["augment"], cfg["batch_size"]) == (None, None, 64)

@@ -38,9 +38,14 @@ DEFAULTS = {
     "football": dict(hidden=[16, 16], epochs=150, batch_size=32, lr=0.01),
 }
 FALLBACK = dict(hidden=[16, 16], epochs=20, batch_size=64, lr=0.001)
-# Convolutional networks on images (m, n_H, n_W, n_C): LeNet-5's recipe (Adam, α = 0.001,
-# mini-batches of 128, 10 epochs), also the small ResNet's.
-CNN_DEFAULTS = dict(hidden=[], epochs=10, batch_size=128, lr=0.001)
+# Convolutional networks on images (m, n_H, n_W, n_C), per --model: Adam with mini-batches of
+# 128, α decayed by a cosine over the run's epochs ("cosine:total_epochs=EPOCHS"), and the
+# augmentation of the training mini-batches (an --augment spec, None: none). LeNet-5's was
+# chosen on the dev split (BENCHMARKS.md); the ResNet's is the recipe of its measured run.
+CNN_DEFAULTS = {
+    "lenet5": dict(hidden=[], epochs=10, batch_size=128, lr=0.005, lr_schedule="cosine", augment=None),
+    "resnet": dict(hidden=[], epochs=12, batch_size=128, lr=0.001, lr_schedule="cosine", augment="shift=2,flip"),
+}
 DEFAULT_LR = {"gd": 0.1, "sgd": 0.1, "momentum": 0.1, "rmsprop": 0.001}
 CONFIG_KEYS = ("dataset", "layers", "activation", "init", "epochs", "batch_size", "lr", "optimizer", "beta",
                "beta2", "lambd", "keep_prob", "batch_norm", "lr_schedule", "clip_value", "clip_norm",
@@ -54,6 +59,11 @@ def _per_dataset(key: str, fallback=None) -> str:
         groups.setdefault(d.get(key, fallback), []).append(name)
     return "; ".join(f"{v:g} for {', '.join(names)}" if isinstance(v, float) else f"{v} for {', '.join(names)}"
                      for v, names in groups.items())
+
+
+def _recipe_help(key: str) -> str:
+    """"10 for --model lenet5; 12 for --model resnet" from CNN_DEFAULTS, for --help."""
+    return "; ".join(f"{d[key] or 'none'} for --model {name}" for name, d in CNN_DEFAULTS.items())
 
 
 def add_parser(sub) -> None:
@@ -72,7 +82,8 @@ def add_parser(sub) -> None:
                         "transformer-classifier: text classifiers of --dataset fortunes")
     p.add_argument("--augment", metavar="SPEC",
                    help="data augmentation of training images, e.g. shift=2,flip or crop=3 "
-                        "(random shifts, crops, horizontal flips; convolutional models)")
+                        "(random shifts, crops, horizontal flips; convolutional models; default: "
+                        f"{_recipe_help('augment')}; none: no augmentation)")
     p.add_argument("--dataset", default="digits",
                    help=f"one of: {', '.join(dataset_names())} (default: digits); for the other --model "
                         "families: fashion-boxes (yolo-tiny), names (char-rnn), kjv (word2vec), fortunes "
@@ -83,11 +94,13 @@ def add_parser(sub) -> None:
                    help="hidden activation (default: relu)")
     p.add_argument("--init", choices=["he", "xavier", "glorot_uniform", "random", "zeros"],
                    help="weight initialization (default: he for relu, xavier for tanh/sigmoid)")
-    p.add_argument("--epochs", type=int, help=f"epochs (default: {_per_dataset('epochs')})")
+    p.add_argument("--epochs", type=int, help=f"epochs (default: {_per_dataset('epochs')}; "
+                                              f"{_recipe_help('epochs')})")
     p.add_argument("--batch-size", type=int, help="mini-batch size; 0 = batch gradient descent "
-                                                  f"(default: {_per_dataset('batch_size')})")
+                                                  f"(default: {_per_dataset('batch_size')}; "
+                                                  f"{_recipe_help('batch_size')})")
     p.add_argument("--lr", type=float, help=f"learning rate α (default with adam: {_per_dataset('lr')}; "
-                                            "0.1 with gd and momentum, 0.001 with rmsprop)")
+                                            f"{_recipe_help('lr')}; 0.1 with gd and momentum, 0.001 with rmsprop)")
     p.add_argument("--optimizer", default="adam", choices=["gd", "momentum", "rmsprop", "adam"],
                    help="optimizer (default: adam)")
     p.add_argument("--beta", type=float, help="momentum β, or Adam's β1 (default 0.9)")
@@ -96,7 +109,9 @@ def add_parser(sub) -> None:
     p.add_argument("--keep-prob", type=float, help="dropout keep probability for hidden layers (default: none)")
     p.add_argument("--batch-norm", action="store_true", help="batch normalization in hidden layers")
     p.add_argument("--lr-schedule", help="learning-rate decay, e.g. inverse_time:decay_rate=1, "
-                                         "exponential:decay_rate=0.95, step:drop=0.5,every=10, cosine:total_epochs=20")
+                                         "exponential:decay_rate=0.95, step:drop=0.5,every=10, cosine:total_epochs=20 "
+                                         "(default: none for mlp; cosine over --epochs for lenet5 and resnet; "
+                                         "none: a constant α)")
     p.add_argument("--clip-value", type=float, help="clip each gradient element to ±value")
     p.add_argument("--clip-norm", type=float, help="clip the gradients' global norm")
     p.add_argument("--early-stopping", type=int, metavar="PATIENCE",
@@ -147,11 +162,18 @@ def _ignored_on_resume(args, cfg: dict) -> list[str]:
 
 def _config_from_args(args) -> dict:
     cfg = {k: getattr(args, k) for k in CONFIG_KEYS}
-    defaults = DEFAULTS.get(args.dataset, FALLBACK) if args.model == "mlp" else CNN_DEFAULTS
+    defaults = DEFAULTS.get(args.dataset, FALLBACK) if args.model == "mlp" else CNN_DEFAULTS[args.model]
     cfg["hidden_default"] = defaults["hidden"]
     for key in ("epochs", "batch_size"):
         if cfg[key] is None:
             cfg[key] = defaults[key]
+    for key in ("lr_schedule", "augment"):  # "none" turns a family's default off
+        if cfg[key] is None and defaults.get(key):
+            cfg[key] = defaults[key]
+        elif cfg[key] is not None and cfg[key].strip().lower() == "none":
+            cfg[key] = None
+    if cfg["lr_schedule"] == "cosine" and defaults.get("lr_schedule") == "cosine":  # decay over this run
+        cfg["lr_schedule"] = f"cosine:total_epochs={cfg['epochs']}"
     if cfg["lambd"] is None:
         cfg["lambd"] = defaults.get("lambd", 0.0)
     if cfg["lr"] is None:
