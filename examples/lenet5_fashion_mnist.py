@@ -15,13 +15,15 @@ over the run's epochs (α_t = ½ α (1 + cos(π t / epochs)) in epoch t = 0 … 
 LeNet-5 is CONV 5×5 ×6 "same" ReLU → MAX-POOL 2 → CONV 5×5 ×16 ReLU → MAX-POOL 2 → 120 → 84 →
 10 softmax with He initialization. The last 5,000 training images are the dev set, the
 official 10,000 test images the test set. Prints each epoch's dev accuracy, then the test
-accuracy of the final weights and the wall time. ``--lr-schedule none``, ``--shift 0`` and
+accuracy of the final weights and the wall time; each epoch's line ends with the process's peak
+resident memory so far. ``--lr-schedule none``, ``--shift 0`` and
 ``--no-flip`` with ``--learning-rate 0.001`` give the plain recipe.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import time
 
@@ -42,8 +44,9 @@ class PrintEpoch(Callback):
         self.start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs, model):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
         print(f"  epoch {epoch + 1:2d}: cost {logs['cost']:.4f}   dev accuracy {logs['val_accuracy']:.2%}"
-              f"   {time.perf_counter() - self.start:.0f} s", flush=True)
+              f"   {time.perf_counter() - self.start:.0f} s   peak resident memory {peak:,.0f} MB", flush=True)
 
 
 def run(seed: int, epochs: int, model_name: str, dataset, lr_schedule=None, augment=None,
