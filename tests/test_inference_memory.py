@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import nndl
-from nndl.models import INFERENCE_BUDGET_BYTES, MAX_INFERENCE_BATCH
+from nndl.model_base import INFERENCE_BUDGET_BYTES, MAX_INFERENCE_BATCH
 
 
 def _small_resnet():

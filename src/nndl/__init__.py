@@ -19,7 +19,8 @@ from .layers import (
     GRU, LSTM, Bidirectional, Embedding, LayerNorm, MultiHeadAttention, PositionalEncoding, SimpleRNN,
     TimeDistributed, TransformerDecoderLayer, TransformerEncoderLayer,
 )
-from .models import Model, Sequential, logistic_regression, mlp
+from .model_base import Model
+from .models import Sequential, logistic_regression, mlp
 from .training import TrainingDiverged
 from .model_registry import register_model
 from .optimizers import Adam, GradientDescent, Momentum, RMSprop

@@ -29,7 +29,7 @@ from .initializers import initialize
 from .layers import LSTM, Bidirectional, Dense, Embedding, TimeDistributed
 from .layers.base import Layer
 from .model_registry import register_model
-from .models import Model
+from .model_base import Model
 
 Array = np.ndarray
 INPUT_CHARS = " ,-./0123456789abcdefghijklmnopqrstuvwxyz"

@@ -28,7 +28,7 @@ from .decoding import beam_search, greedy_decode
 from .layers import Dense, Embedding, PositionalEncoding, TimeDistributed, TransformerDecoderLayer, TransformerEncoderLayer
 from .layers.base import Layer
 from .model_registry import register_model
-from .models import Model
+from .model_base import Model
 from .nmt import INPUT_VOCAB, OUTPUT_CHARS, T_X, T_Y, decode_outputs, encode_inputs, encode_outputs
 
 Array = np.ndarray

@@ -23,7 +23,7 @@ from .datasets.text.vocab import Vocabulary
 from .layers import LSTM, Dense, Embedding, MaskedMeanPool, PositionalEncoding, TransformerEncoderLayer
 from .layers.base import Layer
 from .model_registry import register_model
-from .models import Model
+from .model_base import Model
 
 Array = np.ndarray
 ENCODERS = ("lstm", "transformer")

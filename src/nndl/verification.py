@@ -25,7 +25,7 @@ from .functional.triplet import l2_normalize_backward, l2_normalize_forward, tri
 from .layers import Conv2D, Dense, Flatten, Layer, MaxPool2D
 from .layers.base import layer_from_spec, layer_spec, register_layer
 from .losses import Loss
-from .models import Model
+from .model_base import Model
 from .model_registry import register_model
 
 Array = np.ndarray

@@ -32,7 +32,7 @@ from . import functional as F
 from .datasets.text.vocab import SPECIALS, Vocabulary
 from .layers.base import Layer
 from .model_registry import register_model
-from .models import Model
+from .model_base import Model
 from .backup import active_backup
 from .resume import record, take
 
