@@ -61,7 +61,10 @@ class TextClassifier(Model):
 
     vocab_size V (id 0 is padding), n_classes C, encoder "lstm" or "transformer", n_e the
     embedding size (= d_model of the Transformer), units the LSTM's n_a, n_heads and d_ff the
-    encoder layer's. Input: ids (m, T); output: class probabilities (C, m)."""
+    encoder layer's; keep_prob (dropout on the embedded tokens and the pooled vector; 1 = none),
+    class_weights (C,) (the weighted cross-entropy; kept in the model's config), and
+    embedding_weights (n_e, V), the start of E (not kept in the config: the model file holds
+    E). Input: ids (m, T); output: class probabilities (C, m)."""
 
     input_batch_axes = (0,)
     input_kinds = ("int",)
@@ -136,16 +139,21 @@ class TextClassifier(Model):
                 "keep_prob": self.keep_prob, "class_weights": self.class_weights}
 
 
-def lstm_classifier(vocab_size: int, n_classes: int, n_e: int = 64, units: int = 64, **kwargs) -> TextClassifier:
-    """Embedding(V, n_e) → LSTM(units) over all steps → masked mean pool → Dense(C, softmax)."""
-    return TextClassifier(vocab_size, n_classes, "lstm", n_e=n_e, units=units, **kwargs)
+def lstm_classifier(vocab_size: int, n_classes: int, n_e: int = 64, units: int = 64, keep_prob: float = 0.7,
+                    **kwargs) -> TextClassifier:
+    """Embedding(V, n_e) → dropout → LSTM(units) over all steps → masked mean pool → dropout →
+    Dense(C, softmax). The fortunes recipe also passes ``class_weights`` (balanced) and
+    ``embedding_weights`` (``skipgram_embedding``); see ``nndl.cli.text_clf``."""
+    return TextClassifier(vocab_size, n_classes, "lstm", n_e=n_e, units=units, keep_prob=keep_prob, **kwargs)
 
 
 def transformer_classifier(vocab_size: int, n_classes: int, d_model: int = 64, n_heads: int = 4,
-                           d_ff: int = 128, **kwargs) -> TextClassifier:
-    """Embedding(V, d_model) + positional encoding → TransformerEncoderLayer (padding-masked
-    self-attention) → masked mean pool → Dense(C, softmax)."""
-    return TextClassifier(vocab_size, n_classes, "transformer", n_e=d_model, n_heads=n_heads, d_ff=d_ff, **kwargs)
+                           d_ff: int = 128, keep_prob: float = 0.7, **kwargs) -> TextClassifier:
+    """Embedding(V, d_model) + positional encoding → dropout → TransformerEncoderLayer
+    (padding-masked self-attention) → masked mean pool → dropout → Dense(C, softmax); the
+    options as for ``lstm_classifier``."""
+    return TextClassifier(vocab_size, n_classes, "transformer", n_e=d_model, n_heads=n_heads, d_ff=d_ff,
+                          keep_prob=keep_prob, **kwargs)
 
 
 def pretrained_embedding(vocabulary, vectors, rng: np.random.Generator | None = None) -> Array:
