@@ -67,7 +67,8 @@ def network(family, seed, out, extra=()):
               "--json", *extra])
     s = json.loads(buf.getvalue().strip().splitlines()[-1])
     return {"accuracy": s["test_accuracy"], "macro_f1": s["test_macro_f1"], "dev_macro_f1": s["dev_macro_f1"],
-            "epochs": s["epochs"], "seconds": round(s["seconds"], 1), "pretrain_seconds": round(s["pretrain_seconds"], 1)}
+            "epochs": s["epochs"], "seconds": round(s["seconds"], 1),
+            "pretrain_seconds": round(s["pretrain_seconds"], 1)}
 
 
 def main(argv=None):

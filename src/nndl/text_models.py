@@ -181,10 +181,11 @@ def skipgram_embedding(texts: Sequence[str], vocabulary, n_e: int, epochs: int =
                        t: float | None = 1e-4, seed: int = 0, dtype=np.float32) -> Array:
     """E (n_e, V) for ``vocabulary`` from skip-gram vectors trained on ``texts`` themselves
     (``nndl.word2vec.train_word2vec`` on their tokens: window 5, 5 negatives, words seen
-    ``min_count`` times, subsampling threshold ``t``, ``epochs`` passes), mapped by ``pretrained_embedding``: the start of a
-    classifier's Embedding that already places words of similar contexts together."""
+    ``min_count`` times, subsampling threshold ``t``, ``epochs`` passes), mapped by
+    ``pretrained_embedding``: the start of a classifier's Embedding that already places words of
+    similar contexts together."""
     from .word2vec import train_word2vec
-    model, word_vocab = train_word2vec([tokenize(t) for t in texts], n_e=n_e, min_count=min_count,
+    model, word_vocab = train_word2vec([tokenize(text) for text in texts], n_e=n_e, min_count=min_count,
                                        t=t, epochs=epochs, seed=seed, dtype=dtype)
     return pretrained_embedding(vocabulary, (model.E, word_vocab.itos),
                                 np.random.default_rng(seed)).astype(dtype)

@@ -31,7 +31,9 @@ DEFAULTS = {"n_e": 64, "max_len": 128, "epochs": 12, "batch_size": 64, "lr": 0.0
 def add_options(p) -> None:
     """The options only the text classifiers read (besides the train command's --epochs,
     --batch-size, --lr, --keep-prob, --early-stopping, --seed, --layers, --data-dir)."""
-    g = p.add_argument_group("text classifiers (--model lstm-classifier, transformer-classifier)")
+    g = p.add_argument_group("text classifiers (--model lstm-classifier, transformer-classifier)",
+                             "--keep-prob defaults to 0.7 (dropout on the embedded tokens and the pooled "
+                             "vector), --lr to 0.002, --epochs to 12; --early-stopping watches the dev macro-F1")
     g.add_argument("--max-len", type=int, help=f"tokens kept per text (default {DEFAULTS['max_len']})")
     g.add_argument("--class-weights", choices=["balanced", "none"],
                    help="cross-entropy weights per class: balanced (m / (C·m_c), the default) or none")
@@ -98,7 +100,8 @@ def train(args) -> int:
         start = time.perf_counter()
         model.fit(X, Y, epochs=cfg["epochs"], batch_size=cfg["batch_size"], optimizer="adam",
                   learning_rate=cfg["lr"], validation_data=(Xd, Yd),
-                  callbacks=[EarlyStopping(cfg["monitor"], patience=cfg["early_stopping"])] if cfg["early_stopping"] else [],
+                  callbacks=([EarlyStopping(cfg["monitor"], patience=cfg["early_stopping"])]
+                             if cfg["early_stopping"] else []),
                   verbose=0 if args.no_progress or args.json else 1)
         seconds = time.perf_counter() - start
         dev = precision_recall_f1(confusion_matrix(Yd[0], model.predict(Xd)[0], C))
