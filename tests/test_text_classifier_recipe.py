@@ -166,6 +166,8 @@ def test_dropout_class_weights_and_pretrained_start_survive_a_model_file(tmp_pat
         TextClassifier(20, 3, class_weights=[1.0, 2.0])
     with pytest.raises(ValueError, match="weighted cross-entropy"):
         TextClassifier(20, 3, class_weights=W, loss="mse")
+    with pytest.raises(ValueError, match="keep_prob"):
+        TextClassifier(20, 3, keep_prob=1.5)
 
 
 def test_pretrained_embedding_maps_words_to_columns():
@@ -179,6 +181,9 @@ def test_pretrained_embedding_maps_words_to_columns():
     assert np.all(np.abs(E[:, [1, 3]]) < 0.05)  # <unk> and a missing word: small random columns
     with pytest.raises(ValueError, match="none of the 2"):
         pretrained_embedding(["<pad>", "bird"], vectors)
+    # a plain word list without <pad>: column 0 is a word like any other; "<" is a token, not a special
+    E = pretrained_embedding(["dog", "<"], (np.ones((2, 2)), ["dog", "<"]))
+    np.testing.assert_array_equal(E, np.ones((2, 2)))
 
 
 def test_skipgram_embedding_of_a_tiny_corpus():

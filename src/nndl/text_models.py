@@ -26,7 +26,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .datasets.text.vocab import Vocabulary
+from .datasets.text.vocab import PAD, SPECIALS, Vocabulary
 from .layers import LSTM, Dense, Dropout, Embedding, MaskedMeanPool, PositionalEncoding, TransformerEncoderLayer
 from .layers.base import Layer
 from .losses import WeightedCategoricalCrossEntropy
@@ -82,6 +82,8 @@ class TextClassifier(Model):
             raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, got {encoder!r}")
         if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
             raise ValueError(f"n_classes must be an integer ≥ 2, got {n_classes!r}")
+        if not 0.0 < float(keep_prob) <= 1.0:
+            raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob}")
         if class_weights is not None and len(class_weights) != n_classes:
             raise ValueError(f"class_weights must hold n_classes = {n_classes} numbers, got {len(class_weights)}")
         self.vocab_size, self.n_classes, self.encoder_kind = int(vocab_size), int(n_classes), encoder
@@ -159,7 +161,8 @@ def transformer_classifier(vocab_size: int, n_classes: int, d_model: int = 64, n
 def pretrained_embedding(vocabulary, vectors, rng: np.random.Generator | None = None) -> Array:
     """E (n_e, V) for ``vocabulary`` (a ``Vocabulary`` or a sequence of words): column v is the
     vector of word v in ``vectors`` (``WordVectors``, or any (E, words) pair); words it lacks
-    get N(0, 1)·0.01 columns, as a fresh ``Embedding`` would; the padding id 0 gets zeros."""
+    and the special tokens (<unk>, …) get N(0, 1)·0.01 columns, as a fresh ``Embedding`` would;
+    <pad> gets zeros."""
     words = list(getattr(vocabulary, "itos", vocabulary))
     E_src, src_words = vectors
     E_src = np.asarray(E_src)
@@ -168,12 +171,13 @@ def pretrained_embedding(vocabulary, vectors, rng: np.random.Generator | None = 
     index = {w: i for i, w in enumerate(src_words)}
     rng = rng if rng is not None else np.random.default_rng(0)
     E = 0.01 * rng.standard_normal((E_src.shape[0], len(words)))
-    found = [(v, index[w]) for v, w in enumerate(words) if w in index and not w.startswith("<")]
+    found = [(v, index[w]) for v, w in enumerate(words) if w in index and w not in SPECIALS]
     if not found:
         raise ValueError(f"none of the {len(words)} vocabulary words has a vector")
     rows, cols = zip(*found)
     E[:, list(rows)] = E_src[:, list(cols)]
-    E[:, 0] = 0.0
+    if PAD in words:
+        E[:, words.index(PAD)] = 0.0
     return E
 
 
