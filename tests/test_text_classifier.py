@@ -144,7 +144,8 @@ def fortunes_dir(tmp_path):
 def test_train_text_classifier_through_the_cli(family, fortunes_dir, tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "--model", family, "--dataset", "fortunes", "--data-dir", str(fortunes_dir),
-                 "--epochs", "3", "--layers", "8", "--lr", "0.01", "--out", str(run), "--no-progress", "--json"]) == 0
+                 "--epochs", "3", "--layers", "8", "--lr", "0.01", "--max-len", "8", "--out", str(run),
+                 "--no-progress", "--json"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["model"] == family and summary["classes"] == ["cats", "code"]
     assert summary["last_cost"] < summary["first_cost"]

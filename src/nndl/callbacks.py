@@ -64,10 +64,10 @@ class History(Callback):
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` (default dev cost) has not improved by ``min_delta`` for
-    ``patience`` epochs in a row (``patience=0``: at the first epoch without improvement); with
-    ``restore_best_weights``, when it stops training, the best epoch's weights come back (a run
-    that ends without stopping keeps its last weights)."""
+    """Stop when ``monitor`` (default dev cost; an accuracy or an F1 improves upwards) has not
+    improved by ``min_delta`` for ``patience`` epochs in a row (``patience=0``: at the first
+    epoch without improvement); with ``restore_best_weights``, when it stops training, the best
+    epoch's weights come back (a run that ends without stopping keeps its last weights)."""
 
     def __init__(self, monitor: str = "val_cost", patience: int = 5, min_delta: float = 0.0,
                  restore_best_weights: bool = True):
@@ -75,7 +75,7 @@ class EarlyStopping(Callback):
             raise ValueError(f"patience must be >= 0, got {patience}")
         self.monitor, self.patience, self.min_delta = monitor, int(patience), float(min_delta)
         self.restore_best_weights = restore_best_weights
-        self.mode = "max" if "accuracy" in monitor else "min"
+        self.mode = "max" if "accuracy" in monitor or monitor.endswith("f1") else "min"
 
     def on_train_begin(self, model):
         self.best = math.inf if self.mode == "min" else -math.inf

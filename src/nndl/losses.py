@@ -150,6 +150,65 @@ class CategoricalCrossEntropy(Loss):
         return super().n_correct(A, Y, mask)
 
 
+class WeightedCategoricalCrossEntropy(CategoricalCrossEntropy):
+    """Categorical cross-entropy with a weight per class (``class_weights`` w, (C,)):
+
+        J = −(1/m) Σ_i w_{y_i} Σ_classes Y·log(A)        dZ = w_{y_i}·(A − Y)
+
+    where y_i is example i's class, so a rare class can count as much as a frequent one (with
+    ``balanced_class_weights`` every class carries the same total weight). The per-example
+    weight w·Y (summed over the class axis) enters the functional cross-entropy as its
+    ``mask`` argument, multiplied by any padding mask; the accuracy stays unweighted.
+    Like PyTorch's ``cross_entropy(weight=w, reduction="sum")`` divided by m."""
+
+    name = "weighted_categorical_crossentropy"
+
+    def __init__(self, class_weights):
+        w = np.asarray(class_weights, dtype=np.float64)
+        if w.ndim != 1 or w.size < 2 or not np.all(np.isfinite(w)) or np.any(w <= 0):
+            raise ValueError(f"class_weights must be C ≥ 2 positive finite numbers, got {class_weights!r}")
+        self.class_weights = w
+
+    def targets(self, Y, output_shape, output_axis, m, dtype=np.float32):
+        """As the plain categorical cross-entropy converts them (integer labels → one-hot)."""
+        return CategoricalCrossEntropy().targets(Y, output_shape, output_axis, m, dtype)
+
+    def example_weights(self, Y: Array, mask: Array | None = None) -> Array:
+        """w_{y_i} for every example (and time step): Σ_classes w·Y, keeping a class axis of 1
+        ((1, m) or (1, m, T_y)), times ``mask`` when given."""
+        if Y.shape[0] != self.class_weights.size:
+            raise ValueError(f"Y has {Y.shape[0]} classes on axis 0 but there are "
+                             f"{self.class_weights.size} class weights")
+        w = self.class_weights.astype(Y.dtype).reshape((-1,) + (1,) * (Y.ndim - 1))
+        weights = (w * Y).sum(axis=0, keepdims=True)
+        return weights if mask is None else weights * np.asarray(mask, dtype=Y.dtype)
+
+    def cost(self, A, Y, m=None, mask=None):
+        return F.categorical_cross_entropy(A, Y, m, self.example_weights(Y, mask))
+
+    def cost_from_logits(self, Z, Y, m=None, mask=None):
+        return F.categorical_cross_entropy_from_logits(Z, Y, m, self.example_weights(Y, mask))
+
+    def gradient(self, A, Y, mask=None):
+        return _masked(F.categorical_cross_entropy_backward(A, Y), self.example_weights(Y, mask))
+
+    def delta(self, A, Y, out=None, mask=None):
+        return F.output_delta(A, Y, out=out, mask=self.example_weights(Y, mask))
+
+
+def balanced_class_weights(labels, n_classes: int) -> Array:
+    """w_c = m / (C·m_c) for integer labels of m examples, m_c of them in class c: every class
+    then weighs m / C in total (scikit-learn's "balanced"). Raises if a class has no example."""
+    labels = np.asarray(labels).reshape(-1)
+    if labels.size == 0 or labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(f"labels must be integers in [0, {n_classes - 1}], got {labels.size} labels"
+                         + (f" from {labels.min()} to {labels.max()}" if labels.size else ""))
+    counts = np.bincount(labels.astype(np.int64), minlength=n_classes)
+    if np.any(counts == 0):
+        raise ValueError(f"class(es) {np.flatnonzero(counts == 0).tolist()} have no example")
+    return labels.size / (n_classes * counts)
+
+
 class MeanSquaredError(Loss):
     """J = (1/2m) Σ (A − Y)²; no decision rule (regression)."""
 

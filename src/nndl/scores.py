@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .functional.average_precision import mean_average_precision
+from .metrics import confusion_matrix, precision_recall_f1
 
 Array = np.ndarray
 
@@ -152,10 +153,31 @@ class ExactMatch(Metric):
             right |= np.broadcast_to(np.asarray(mask), right.shape) == 0
         self.total += float(right.all(axis=1).sum())
         self.count += A.shape[1]
+class MacroF1(Metric):
+    """Macro-averaged F1 of a classifier over the epoch (or evaluation): the confusion matrix
+    of the loss's decisions accumulates over the batches, then F1_c = 2·P_c·R_c / (P_c + R_c)
+    per class c, averaged over the classes (``nndl.metrics.precision_recall_f1``), so every
+    class counts the same however few examples it has. Outputs (C, m) of C ≥ 2 classes."""
+
+    name = "macro_f1"
+
+    def reset(self) -> None:
+        self.cm = None
+
+    def update(self, loss, A, Y, m, mask=None):
+        if A.ndim != 2 or A.shape[0] < 2 or A.shape != Y.shape:
+            raise ValueError(f"macro_f1 takes class outputs A and one-hot targets Y (C, m), C ≥ 2, of one shape, "
+                             f"got {A.shape} and {Y.shape}")
+        C = A.shape[0]
+        cm = confusion_matrix(Y.argmax(axis=0), A.argmax(axis=0), C)
+        self.cm = cm if self.cm is None else self.cm + cm
+
+    def result(self) -> float:
+        return float("nan") if self.cm is None else float(precision_recall_f1(self.cm).macro_f1)
 
 
 METRICS: dict[str, type[Metric]] = {c.name: c for c in (Accuracy, TokenCrossEntropy, MeanAveragePrecision,
-                                                         ExactMatch)}
+                                                         ExactMatch, MacroF1)}
 
 
 def get_metrics(metrics, loss, output_ndim: int) -> list[Metric]:

@@ -132,6 +132,8 @@ def add_parser(sub) -> None:
     p.add_argument("--no-plots", action="store_true", help="do not write cost.png")
     from .train_word2vec import add_options as add_word2vec_options
     add_word2vec_options(p)
+    from .text_clf import add_options as add_text_classifier_options
+    add_text_classifier_options(p)
     p.set_defaults(handler=run, parser_defaults=vars(p.parse_args([])), parser_types=_option_types(p))
 
 
