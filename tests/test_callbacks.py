@@ -176,3 +176,16 @@ def test_model_checkpoint_every_n_epochs(data, tmp_path):
     assert load_checkpoint(path).epochs_done == 4
     with pytest.raises(ValueError, match="checkpoint interval"):
         ModelCheckpoint(path, every=0)
+
+
+@pytest.mark.parametrize("monitor, mode", [("val_cost", "min"), ("cost", "min"), ("val_token_cost", "min"),
+                                           ("val_accuracy", "max"), ("val_mAP", "max"),
+                                           ("val_exact_match", "max"), ("val_macro_f1", "max")])
+def test_early_stopping_knows_which_way_each_metric_improves(monitor, mode):
+    assert EarlyStopping(monitor).mode == mode
+    assert EarlyStopping(monitor, mode="min").mode == "min"
+
+
+def test_early_stopping_refuses_an_unknown_mode():
+    with pytest.raises(ValueError, match="mode must be"):
+        EarlyStopping("val_mAP", mode="up")

@@ -64,18 +64,24 @@ class History(Callback):
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` (default dev cost; an accuracy or an F1 improves upwards) has not
-    improved by ``min_delta`` for ``patience`` epochs in a row (``patience=0``: at the first
-    epoch without improvement); with ``restore_best_weights``, when it stops training, the best
-    epoch's weights come back (a run that ends without stopping keeps its last weights)."""
+    """Stop when ``monitor`` (default dev cost) has not improved by ``min_delta`` for
+    ``patience`` epochs in a row (``patience=0``: at the first epoch without improvement); with
+    ``restore_best_weights``, when it stops training, the best epoch's weights come back (a run
+    that ends without stopping keeps its last weights). ``mode`` "auto": a cost or loss
+    (``val_cost``, ``val_token_cost``) improves downwards, every other metric (accuracy, mAP,
+    exact match, macro-F1) upwards; "min" or "max" say it outright."""
 
     def __init__(self, monitor: str = "val_cost", patience: int = 5, min_delta: float = 0.0,
-                 restore_best_weights: bool = True):
+                 restore_best_weights: bool = True, mode: str = "auto"):
         if patience < 0:
             raise ValueError(f"patience must be >= 0, got {patience}")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
         self.monitor, self.patience, self.min_delta = monitor, int(patience), float(min_delta)
         self.restore_best_weights = restore_best_weights
-        self.mode = "max" if "accuracy" in monitor or monitor.endswith("f1") else "min"
+        if mode == "auto":
+            mode = "min" if monitor.endswith(("cost", "loss")) else "max"
+        self.mode = mode
 
     def on_train_begin(self, model):
         self.best = math.inf if self.mode == "min" else -math.inf
