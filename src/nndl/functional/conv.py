@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ._batch_threads import over_batch
+
 Array = np.ndarray
 Pads = tuple[tuple[int, int], tuple[int, int]]
 
@@ -108,11 +110,12 @@ def im2col(A_pad: Array, f: int, stride: int, n_H: int, n_W: int, dilation: int 
     windows = window_view(A_pad, f, stride, n_H, n_W, dilation)  # (m, n_H, n_W, f, f, n_C)
     if (f * n_C if dilation == 1 else n_C) >= n_W:
         cols = buffer(workspace, "cols", (m, n_H, n_W, f, f, n_C), A_pad.dtype)
-        np.copyto(cols, windows)
+        over_batch(lambda i, j: np.copyto(cols[i:j], windows[i:j]), m, cols.size)
         return cols.reshape(m * n_H * n_W, f * f * n_C)
     order = (3, 4, 5, 0, 1, 2)  # (f, f, n_C, m, n_H, n_W) in memory
     cols = buffer(workspace, "cols_T", [windows.shape[i] for i in order], A_pad.dtype)
-    np.copyto(cols, windows.transpose(order))
+    windows_T = windows.transpose(order)
+    over_batch(lambda i, j: np.copyto(cols[:, :, :, i:j], windows_T[:, :, :, i:j]), m, cols.size)
     return cols.reshape(f * f * n_C, m * n_H * n_W).T
 
 
@@ -146,12 +149,16 @@ def col2im(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: int, n_H
     if f == 1 and stride == 1 and padded_shape[1:3] == (n_H, n_W):
         return d6.reshape(padded_shape)
     dA_pad = buffer(workspace, "dA_pad", padded_shape, dcols.dtype)
-    dA_pad.fill(0)
     h_end, w_end = stride * (n_H - 1) + 1, stride * (n_W - 1) + 1
-    for p in range(f):
-        for q in range(f):
-            h0, w0 = p * dilation, q * dilation
-            dA_pad[:, h0:h0 + h_end:stride, w0:w0 + w_end:stride, :] += d6[:, :, :, p, q, :]
+
+    def scatter_add(i: int, j: int) -> None:  # examples i..j−1
+        dA_pad[i:j].fill(0)
+        for p in range(f):
+            for q in range(f):
+                h0, w0 = p * dilation, q * dilation
+                dA_pad[i:j, h0:h0 + h_end:stride, w0:w0 + w_end:stride, :] += d6[i:j, :, :, p, q, :]
+
+    over_batch(scatter_add, m, d6.size)  # the examples split over the cores (see _batch_threads)
     return dA_pad
 
 
