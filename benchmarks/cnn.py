@@ -39,6 +39,9 @@ def add_parser(sub) -> None:
     p.add_argument("--steps", type=int, default=10, help="timed calls per framework and round (default 10)")
     p.add_argument("--threads", type=int, default=2, help="BLAS/PyTorch threads (default 2)")
     p.add_argument("--quick", action="store_true", help="2 rounds of 3 calls: a smoke test, not a measurement")
+    p.add_argument("--cases", default="ops,lenet,resnet",
+                   help="comma-separated: ops (single ops), lenet (LeNet-5 step, inference, profile), "
+                        "resnet (ResNet step); default all")
     p.set_defaults(handler=run)
 
 
@@ -126,6 +129,67 @@ def torch_lenet(P: dict):
             net[i].weight.copy_(torch.from_numpy(np.ascontiguousarray(W)))
             net[i].bias.copy_(torch.from_numpy(P[f"b{l}"].ravel()))
     return net
+
+
+def torch_resnet(model):
+    """The same ResNet as ``nndl.models.resnet()`` in plain PyTorch (NCHW, nn.Conv2d with bias,
+    nn.BatchNorm2d), holding the nndl model's weights: stem CONV 3×3 → BN → ReLU; per block
+    relu(BN3(CONV3 1×1) ∘ ReLU ∘ BN2(CONV2 3×3) ∘ ReLU ∘ BN1(CONV1 1×1, stride s) (x) + shortcut(x));
+    global average pooling → Linear (the softmax is in the loss)."""
+    import torch
+    from torch import nn
+
+    def conv(layer):
+        W = layer.params["W"]
+        f, _, n_C_prev, n_C = W.shape
+        c = nn.Conv2d(n_C_prev, n_C, f, stride=layer.strides, padding=(f - 1) // 2 if layer.padding == "same" else 0)
+        with torch.no_grad():
+            c.weight.copy_(torch.from_numpy(np.ascontiguousarray(W.transpose(3, 2, 0, 1))))
+            c.bias.copy_(torch.from_numpy(layer.params["b"].ravel().copy()))
+        return c
+
+    def bn(layer):
+        b = nn.BatchNorm2d(layer.params["gamma"].size, eps=layer.eps, momentum=1 - layer.momentum)
+        with torch.no_grad():
+            b.weight.copy_(torch.from_numpy(layer.params["gamma"].ravel().copy()))
+            b.bias.copy_(torch.from_numpy(layer.params["beta"].ravel().copy()))
+        return b
+
+    def chain(layers):
+        mods = []
+        for layer in layers:
+            kind = type(layer).__name__
+            mods.append(conv(layer) if kind == "Conv2D" else bn(layer) if kind == "BatchNorm" else nn.ReLU())
+        return nn.Sequential(*mods)
+
+    class Block(nn.Module):
+        def __init__(self, block):
+            super().__init__()
+            self.main, self.shortcut = chain(block.main.values()), chain(block.shortcut.values())
+
+        def forward(self, x):
+            return torch.relu(self.main(x) + self.shortcut(x))
+
+    class GlobalAvgPool(nn.Module):
+        def forward(self, x):
+            return x.mean(dim=(2, 3))
+
+    mods = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind in ("IdentityBlock", "ConvolutionalBlock"):
+            mods.append(Block(layer))
+        elif kind == "GlobalAvgPool2D":
+            mods.append(GlobalAvgPool())
+        elif kind == "Dense":
+            lin = nn.Linear(layer.params["W"].shape[1], layer.params["W"].shape[0])
+            with torch.no_grad():
+                lin.weight.copy_(torch.from_numpy(layer.params["W"].copy()))
+                lin.bias.copy_(torch.from_numpy(layer.params["b"].ravel().copy()))
+            mods.append(lin)
+        else:
+            mods.append(chain([layer]))
+    return nn.Sequential(*mods)
 
 
 # ---------------------------------------------------------------- timing
@@ -264,6 +328,44 @@ def _lenet(out, rounds, steps) -> dict:
     return {"step": t, "inference": ti}
 
 
+def _resnet(out, rounds, steps) -> dict:
+    """One training step of ``nndl.models.resnet()`` (3 stages, widths 16/32/64, batch 64 of
+    28×28×1 images, Adam) against the same network in PyTorch from the same weights."""
+    import torch
+    from nndl.models import resnet
+    from nndl.optimizers import Adam
+    m = 64
+    rng = np.random.default_rng(1)
+    model = resnet(seed=0)
+    net = torch_resnet(model).train()
+    X = rng.standard_normal((m, 28, 28, 1)).astype(F32)
+    y = rng.integers(0, 10, m)
+    Y = np.eye(10, dtype=F32)[:, y]
+    Xt, yt = torch.from_numpy(X.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y)
+    opt_t = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    opt_m = Adam(1e-3)
+
+    def torch_step():
+        opt_t.zero_grad()
+        loss = loss_fn(net(Xt), yt)
+        loss.backward()
+        opt_t.step()
+
+    def model_step():
+        model.compute_cost_and_grads(X, Y)
+        opt_m.update(model.params, model.grads)
+
+    c0m, _ = model.compute_cost_and_grads(X, Y)
+    c0t = loss_fn(net(Xt), yt).item()
+    out(f"\n== ResNet training step (nndl.models.resnet(): 3 stages × 2 blocks, widths 16/32/64), batch {m} "
+        f"of 28×28×1, Adam α=1e-3 (first cost: nndl {c0m:.5f}, torch {c0t:.5f})")
+    t = _interleaved({"model": model_step, "torch": torch_step}, rounds, max(1, steps // 2))
+    out(f"  nndl.models.resnet (Sequential) {1e3 * t['model']:.2f} ms   torch {1e3 * t['torch']:.2f} ms")
+    out(f"  nndl/torch = {t['model'] / t['torch']:.2f}× (target ≤ 1.5×)")
+    return t
+
+
 def _profile(out, P, X, Y, step_s, repeats) -> None:
     """Each part of nndl's step timed alone on the step's own arrays."""
     from nndl import functional as F
@@ -316,6 +418,8 @@ def run(args) -> int:
         print("PyTorch is not installed: `pip install torch` (CPU) to compare against it")
         return 2
     limiter = limit_threads(args.threads)  # noqa: F841 (kept alive for the whole run)
+    from nndl.functional._batch_threads import set_threads
+    set_threads(args.threads)  # nndl's copies and pooling split the batch over as many threads
     rounds, steps = (2, 3) if args.quick else (args.rounds, args.steps)
 
     def out(text: str = "") -> None:
@@ -325,7 +429,16 @@ def run(args) -> int:
     for line in header_lines(args.threads) + blas_lines():
         out(line)
     out(f"{rounds} interleaved rounds × {steps} calls per framework; the garbage collector is paused while timing")
-    _ops(out, rounds, steps)
-    _lenet(out, rounds, steps)
+    cases = {c.strip() for c in args.cases.split(",")}
+    unknown = cases - {"ops", "lenet", "resnet"}
+    if unknown:
+        print(f"unknown case(s) {', '.join(sorted(unknown))}: choose from ops, lenet, resnet")
+        return 2
+    if "ops" in cases:
+        _ops(out, rounds, steps)
+    if "lenet" in cases:
+        _lenet(out, rounds, steps)
+    if "resnet" in cases:
+        _resnet(out, rounds, steps)
     out(f"\nload average at end: {load_average()}")
     return 0
