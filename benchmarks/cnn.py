@@ -111,6 +111,20 @@ def lenet5_model(P: dict):
     return model
 
 
+def fit_step(model, X, Y, optimizer):
+    """One step of ``model.fit``'s loop as a function: forward, cost, backward, update, with
+    the layers writing their per-batch arrays into the arrays kept between steps, as they do
+    inside ``fit``."""
+    from nndl.training import _reusing_buffers
+    buffers: dict = {}
+
+    def step():
+        with _reusing_buffers(model, buffers):
+            model.compute_cost_and_grads(X, Y)
+        optimizer.update(model.params, model.grads)
+    return step
+
+
 # ---------------------------------------------------------------- PyTorch
 
 def torch_lenet(P: dict):
@@ -298,10 +312,7 @@ def _lenet(out, rounds, steps) -> dict:
 
     model = lenet5_model(P)
     opt_m = Adam(1e-3)
-
-    def model_step():
-        model.compute_cost_and_grads(X, Y)
-        opt_m.update(model.params, model.grads)
+    model_step = fit_step(model, X, Y, opt_m)
 
     c0n = lenet_step(P, X, Y, opt_n)
     c0t = loss_fn(net(Xt), yt).item()
@@ -352,9 +363,7 @@ def _resnet(out, rounds, steps) -> dict:
         loss.backward()
         opt_t.step()
 
-    def model_step():
-        model.compute_cost_and_grads(X, Y)
-        opt_m.update(model.params, model.grads)
+    model_step = fit_step(model, X, Y, opt_m)
 
     c0m, _ = model.compute_cost_and_grads(X, Y)
     c0t = loss_fn(net(Xt), yt).item()
