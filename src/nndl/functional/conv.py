@@ -204,7 +204,8 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
     if dZ.shape != (in_shape[0], n_H, n_W, n_C):
         raise ValueError(f"dZ must have the output's shape {(in_shape[0], n_H, n_W, n_C)}, got {dZ.shape}")
     dZ2 = np.ascontiguousarray(dZ).reshape(-1, n_C)
-    dW = (cols.T @ dZ2).reshape(W.shape)
+    # with cols stored row by row, (dZᵀ·cols)ᵀ (a wide result) suits BLAS better than colsᵀ·dZ
+    dW = ((dZ2.T @ cols).T if cols.flags.c_contiguous else cols.T @ dZ2).reshape(W.shape)
     db = sum_channels(dZ2).reshape(b.shape)
     if not compute_dA_prev:
         return None, dW, db
