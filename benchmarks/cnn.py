@@ -62,11 +62,15 @@ def lenet_forward(P: dict, X: np.ndarray, ws: dict | None = None):
     """LeNet-5 forward with nndl.functional; returns (softmax output (10, m), caches).
     ws: per-layer workspaces (dicts) for the training step, None for inference."""
     from nndl import functional as F
-    ws = ws if ws is not None else {}
-    Z1, c1 = F.conv_forward(X, P["W1"], P["b1"], 1, "same", workspace=ws.get("conv1"))
+    if ws is None:  # inference: no caches, the convolutions over blocks of examples
+        conv = (lambda A, W, b, pad, _: (F.conv_inference(A, W, b, 1, pad), None))
+        ws = {}
+    else:
+        conv = (lambda A, W, b, pad, work: F.conv_forward(A, W, b, 1, pad, workspace=work))
+    Z1, c1 = conv(X, P["W1"], P["b1"], "same", ws.get("conv1"))
     A1, _ = F.relu(Z1, out=Z1)
     P1, p1 = F.pool_forward(A1, 2, workspace=ws.get("pool1"))
-    Z2, c2 = F.conv_forward(P1, P["W2"], P["b2"], 1, "valid", workspace=ws.get("conv2"))
+    Z2, c2 = conv(P1, P["W2"], P["b2"], "valid", ws.get("conv2"))
     A2, _ = F.relu(Z2, out=Z2)
     P2, p2 = F.pool_forward(A2, 2, workspace=ws.get("pool2"))
     A = P2.reshape(P2.shape[0], -1).T  # Flatten: (400, m)

@@ -190,6 +190,30 @@ def conv_forward(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="va
     return Z.reshape(m, n_H, n_W, n_C), (cols, W, b, geometry)
 
 
+def conv_inference(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="valid", dilation: int = 1,
+                   block_bytes: int = 4 << 20) -> Array:
+    """Z = conv(A_prev, W) + b as ``conv_forward`` computes it, without a cache (no backward
+    pass follows), over blocks of examples: each block's im2col matrix (at most about
+    ``block_bytes``) is reused by the next block while it is still in the CPU's cache, instead
+    of one matrix for the whole batch streaming through memory. Returns Z (m, n_H, n_W, n_C)."""
+    _check_images("A_prev", A_prev)
+    f, n_C = _check_filters(W, A_prev.shape[3], b)
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    pads = resolve_padding(padding, n_H_prev, n_W_prev, f, _positive("stride", stride),
+                           _positive("dilation", dilation))
+    n_H = output_size(n_H_prev, f, stride, pads[0], dilation)
+    n_W = output_size(n_W_prev, f, stride, pads[1], dilation)
+    per_example = max(1, n_H * n_W * f * f * n_C_prev * A_prev.dtype.itemsize)
+    block = max(1, min(m, block_bytes // per_example))
+    if block >= m or n_H < 1 or n_W < 1:
+        return conv_forward(A_prev, W, b, stride, padding, dilation)[0]
+    Z = np.empty((m, n_H, n_W, n_C), A_prev.dtype)
+    work: dict = {}  # the padded block, its im2col matrix and its output, reused block after block
+    for lo in range(0, m, block):
+        Z[lo:lo + block] = conv_forward(A_prev[lo:lo + block], W, b, stride, padding, dilation, workspace=work)[0]
+    return Z
+
+
 def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
                   workspace: dict | None = None) -> tuple[Array | None, Array, Array]:
     """Gradients of the convolution (sums over the examples, as the course computes them):
