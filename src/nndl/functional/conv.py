@@ -249,7 +249,12 @@ def add_channel_bias(Z2: Array, b: Array) -> Array:
     k = max(1, 256 // n_C)
     while M % k:
         k -= 1
-    Z2.reshape(M // k, k * n_C)[...] += np.tile(b.reshape(1, n_C), (1, k))
+    rows, b_wide = Z2.reshape(M // k, k * n_C), np.tile(b.reshape(1, n_C), (1, k))
+
+    def add(i: int, j: int) -> None:
+        rows[i:j] += b_wide
+
+    over_batch(add, M // k, Z2.size)  # the rows split over threads (see _batch_threads)
     return Z2
 
 
