@@ -239,9 +239,15 @@ def run(args) -> int:
         theirs = TorchLSTM(functional, V, n_a)
         J0, J1 = ours.step(), theirs.step()
         print(f"\nfirst-step cross-entropy from the same weights: nndl layers {J0 / T:.6f} per step, torch {J1:.6f}")
+        runners = {"nndl": ours, "torch": theirs}
+        if "lstm" in cases:  # the functional step in the same interleaved rounds: layers vs functional directly
+            runners["func"] = NndlLSTM(V, n_a, T, m)
+        times = _interleaved(runners, args.steps)
         _report(f"LSTM LM training step as layers: Sequential([LSTM, TimeDistributed(Dense softmax)]) "
-                f"(one-hot {V}, hidden {n_a}, {T} steps, batch {m}, Adam, float32)",
-                _interleaved({"nndl": ours, "torch": theirs}, args.steps))
+                f"(one-hot {V}, hidden {n_a}, {T} steps, batch {m}, Adam, float32)", times)
+        if "func" in times:
+            print(f"  layers/functional = {statistics.median(times['nndl']) / statistics.median(times['func']):.2f}×, "
+                  f"functional/torch = {statistics.median(times['func']) / statistics.median(times['torch']):.2f}×")
     if "encoder" in cases:
         d, h, d_ff, T, m = 128, 4, 512, 64, 32
         ours = NndlEncoder(d, h, d_ff, T, m)
