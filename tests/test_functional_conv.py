@@ -23,7 +23,8 @@ CASES = [
     (2, 5, 5, 4, 3, 1, 1, "valid", 1),     # 1×1: a plain product
     (2, 6, 5, 3, 2, 1, 2, 0, 1),           # 1×1 with stride
     (3, 4, 30, 1, 2, 3, 1, "same", 1),     # wide images, one channel: the column-major gather
-    (1, 6, 6, 40, 3, 3, 1, 1, 1),          # many channels: one plain product for dcols
+    (1, 6, 6, 40, 3, 3, 1, 1, 1),          # 40 channels: dcols per kernel offset
+    (1, 5, 5, 130, 2, 3, 1, 1, 1),         # many channels: one plain product for dcols
 ]
 
 
