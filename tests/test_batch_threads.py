@@ -97,3 +97,24 @@ def test_split_results_are_bitwise_the_one_thread_results(split, dtype):
     for a, b in zip(one, three):
         assert a.dtype == b.dtype == dtype
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_forked_child_gets_its_own_threads(split):
+    """After fork the parent's pool threads do not exist in the child: it must not wait on them."""
+    import multiprocessing
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    split(2)
+    _batch_threads.over_batch(lambda i, j: None, 4, 10 ** 6)  # the parent's pool exists now
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        result = pool.apply_async(_split_sum_in_child)
+        assert result.get(timeout=60) == 4
+    split(2)
+
+
+def _split_sum_in_child() -> int:
+    _batch_threads.MIN_SIZE = 0
+    seen = []
+    _batch_threads.over_batch(lambda i, j: seen.append(j - i), 4, 10)
+    return sum(seen)

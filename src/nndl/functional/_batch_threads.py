@@ -22,6 +22,16 @@ MIN_SIZE = 1 << 16
 _pool: ThreadPoolExecutor | None = None
 
 
+def _forget_pool() -> None:
+    """A forked child has none of its parent's threads: it starts its own pool when needed."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def set_threads(n: int) -> None:
     """Split the batch over n threads from now on (n ≥ 1)."""
     global THREADS, _pool
