@@ -68,9 +68,10 @@ def lenet_forward(P: dict, X: np.ndarray, ws: dict | None = None):
     """LeNet-5 forward with nndl.functional; returns (softmax output (10, m), caches).
     ws: per-layer workspaces (dicts) for the training step, None for inference."""
     from nndl import functional as F
-    if ws is None:  # inference: no caches, the convolutions over blocks of examples
+    inference = ws is None
+    ws = {} if ws is None else ws
+    if inference and hasattr(F, "conv_inference"):  # no caches: the convolutions over blocks of examples
         conv = (lambda A, W, b, pad, _: (F.conv_inference(A, W, b, 1, pad), None))
-        ws = {}
     else:
         conv = (lambda A, W, b, pad, work: F.conv_forward(A, W, b, 1, pad, workspace=work))
     Z1, c1 = conv(X, P["W1"], P["b1"], "same", ws.get("conv1"))
@@ -442,8 +443,11 @@ def run(args) -> int:
     limiter = limit_threads(args.threads)  # noqa: F841 (kept alive for the whole run)
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
-    from nndl.functional._batch_threads import set_threads
-    set_threads(args.threads)  # nndl's copies and pooling split the batch over as many threads
+    try:  # nndl's copies and pooling split the batch over as many threads
+        from nndl.functional import set_batch_threads
+        set_batch_threads(args.threads)
+    except ImportError:  # an nndl from before the split (comparing versions)
+        pass
     rounds, steps = (2, 3) if args.quick else (args.rounds, args.steps)
 
     def out(text: str = "") -> None:
