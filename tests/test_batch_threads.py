@@ -1,6 +1,7 @@
 """The batch split over threads (nndl.functional._batch_threads): every example's numbers are
-bitwise those of the one-thread code, for the convolution's copies and scatter-adds, pooling
-and ReLU, with slices of unequal size; the split really runs on several threads."""
+bitwise those of the one-thread code, for the convolution's copies and scatter-adds, pooling,
+ReLU and batch norm on images, with slices of unequal size; the split really runs on several
+threads."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import threading
 import numpy as np
 import pytest
 
-from nndl.functional import _batch_threads, conv_backward, conv_forward, pool_backward, pool_forward, relu, \
-    relu_backward
+from nndl.functional import _batch_threads, batchnorm_backward, batchnorm_forward, conv_backward, conv_forward, \
+    pool_backward, pool_forward, relu, relu_backward
 
 
 @pytest.fixture
@@ -74,6 +75,9 @@ def _conv_and_pool(rng, dtype):
         W = rng.standard_normal((f, f, shape[3], 4)).astype(dtype)
         b = rng.standard_normal((1, 1, 1, 4)).astype(dtype)
         Z, cache = conv_forward(A, W, b, stride, pad, dilation)
+        gamma, beta = rng.uniform(0.5, 2, (1, 1, 1, 4)).astype(dtype), rng.standard_normal((1, 1, 1, 4)).astype(dtype)
+        N, bn_cache, mu, var = batchnorm_forward(Z, gamma, beta, axis=(0, 1, 2))
+        out += [N.copy(), mu, var, *batchnorm_backward(rng.standard_normal(Z.shape).astype(dtype), bn_cache)]
         R, _ = relu(Z)
         for pf, ps, mode in [(2, 2, "max"), (3, 2, "max"), (2, 3, "max"), (2, 2, "average"), (3, 1, "average")]:
             if min(R.shape[1:3]) < pf:

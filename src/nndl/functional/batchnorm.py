@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._batch_threads import over_batch
 from .conv import buffer, sum_channels
 
 Array = np.ndarray
@@ -82,18 +83,31 @@ def _forward_channels_last(Z, gamma, beta, eps, axis, workspace):
     N = Z2.shape[0]
     k = _wide(N, n_C)
     wide = (N // k, k * n_C)
+    rows = wide[0]
     inv_N = Z.dtype.type(1.0 / N)
     mu = sum_channels(Z2) * inv_N
-    Z_hat = buffer(workspace, "bn_Z_hat", Z.shape, Z.dtype)
-    out = buffer(workspace, "bn_out", Z.shape, Z.dtype)
-    Zc = np.subtract(Z2.reshape(wide), np.tile(mu, k), out=Z_hat.reshape(wide))  # Z − μ
-    var = sum_channels(np.square(Zc, out=out.reshape(wide)).reshape(N, n_C)) * inv_N
+    Z_hat = buffer(workspace, "bn_Z_hat", Z.shape, Z.dtype).reshape(wide)
+    out = buffer(workspace, "bn_out", Z.shape, Z.dtype).reshape(wide)
+    Zw, mu_w = Z2.reshape(wide), np.tile(mu, k)
+
+    def center(i: int, j: int) -> None:  # Z − μ, and its square (in out) for the variance
+        np.subtract(Zw[i:j], mu_w, out=Z_hat[i:j])
+        np.square(Z_hat[i:j], out=out[i:j])
+
+    over_batch(center, rows, Z.size)  # the rows split over threads (see _batch_threads)
+    var = sum_channels(out.reshape(N, n_C)) * inv_N
     inv_std = 1.0 / np.sqrt(var + Z.dtype.type(eps))
-    Zc *= np.tile(inv_std, k)  # Ẑ
-    np.multiply(Zc, np.tile(gamma.ravel(), k), out=out.reshape(wide))
-    out.reshape(wide)[...] += np.tile(beta.ravel(), k)
+    inv_std_w, gamma_w, beta_w = np.tile(inv_std, k), np.tile(gamma.ravel(), k), np.tile(beta.ravel(), k)
+
+    def scale(i: int, j: int) -> None:  # Ẑ, then γ·Ẑ + β
+        Z_hat[i:j] *= inv_std_w
+        np.multiply(Z_hat[i:j], gamma_w, out=out[i:j])
+        out[i:j] += beta_w
+
+    over_batch(scale, rows, Z.size)
     shape = gamma.shape
-    return out, (Z_hat, inv_std.reshape(shape), gamma, axis), mu.reshape(shape), var.reshape(shape)
+    return (out.reshape(Z.shape), (Z_hat.reshape(Z.shape), inv_std.reshape(shape), gamma, axis),
+            mu.reshape(shape), var.reshape(shape))
 
 
 def _backward_channels_last(dZ_tilde, cache, workspace):
@@ -103,15 +117,23 @@ def _backward_channels_last(dZ_tilde, cache, workspace):
     N = dZt2.shape[0]
     k = _wide(N, n_C)
     wide = (N // k, k * n_C)
+    rows = wide[0]
     dbeta = sum_channels(dZt2)
     tmp = buffer(workspace, "bn_tmp", Z_hat.shape, Z_hat.dtype).reshape(wide)
-    dgamma = sum_channels(np.multiply(dZt2.reshape(wide), Z_hat.reshape(wide), out=tmp).reshape(N, n_C))
+    dZt_w, Z_hat_w = dZt2.reshape(wide), Z_hat.reshape(wide)
+    over_batch(lambda i, j: np.multiply(dZt_w[i:j], Z_hat_w[i:j], out=tmp[i:j]), rows, Z_hat.size)
+    dgamma = sum_channels(tmp.reshape(N, n_C))
     # dZ = (γ/σ̂)/N · (N·dZ̃ − dβ − Ẑ·dγ) = a·dZ̃ − (Ẑ·a·dγ/N + a·dβ/N), a = γ/σ̂
     a = gamma.ravel() * inv_std.ravel()
     inv_N = Z_hat.dtype.type(1.0 / N)
-    np.multiply(Z_hat.reshape(wide), np.tile(a * dgamma * inv_N, k), out=tmp)
-    tmp += np.tile(a * dbeta * inv_N, k)
-    dZ = buffer(workspace, "bn_dZ", Z_hat.shape, Z_hat.dtype)
-    np.multiply(dZt2.reshape(wide), np.tile(a, k), out=dZ.reshape(wide))
-    dZ.reshape(wide)[...] -= tmp
-    return dZ, dgamma.reshape(gamma.shape), dbeta.reshape(gamma.shape)
+    c1, c2, a_w = np.tile(a * dgamma * inv_N, k), np.tile(a * dbeta * inv_N, k), np.tile(a, k)
+    dZ = buffer(workspace, "bn_dZ", Z_hat.shape, Z_hat.dtype).reshape(wide)
+
+    def combine(i: int, j: int) -> None:
+        np.multiply(Z_hat_w[i:j], c1, out=tmp[i:j])
+        tmp[i:j] += c2
+        np.multiply(dZt_w[i:j], a_w, out=dZ[i:j])
+        dZ[i:j] -= tmp[i:j]
+
+    over_batch(combine, rows, Z_hat.size)  # the rows split over threads
+    return dZ.reshape(Z_hat.shape), dgamma.reshape(gamma.shape), dbeta.reshape(gamma.shape)
