@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 THREADS = max(1, min(os.cpu_count() or 1, 8))
-MIN_SIZE = 1 << 16
+MIN_SIZE = 1 << 18  # 262,144 numbers (1 MB of float32): below, a pass takes ~0.1 ms and a hand-off ~0.02 ms
 _pool: ThreadPoolExecutor | None = None
 
 
