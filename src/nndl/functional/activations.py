@@ -66,7 +66,7 @@ def tanh_backward(dA: Array, cache: Array, out: Array | None = None) -> Array:
 
 def relu(Z: Array, out: Array | None = None) -> tuple[Array, Array]:
     """A = max(0, Z). Returns (A, cache=A). ``out``, if given, receives A (Z's shape)."""
-    if np.ndim(Z) == 0 or (out is not None and out.shape != np.shape(Z)):
+    if not isinstance(Z, np.ndarray) or Z.ndim == 0 or (out is not None and out.shape != Z.shape):
         A = np.maximum(Z, 0, out=out)
         return A, A
     A = np.empty_like(Z) if out is None else out
