@@ -21,7 +21,7 @@ def split(monkeypatch):
         _batch_threads.set_threads(threads)
         monkeypatch.setattr(_batch_threads, "MIN_SIZE", 0)
     yield run
-    _batch_threads.set_threads(max(1, min(__import__("os").cpu_count() or 1, 8)))
+    _batch_threads.set_threads(_batch_threads.default_threads())
 
 
 def test_slices_cover_the_batch_once_on_several_threads(split):
@@ -122,3 +122,11 @@ def _split_sum_in_child() -> int:
     seen = []
     _batch_threads.over_batch(lambda i, j: seen.append(j - i), 4, 10)
     return sum(seen)
+
+
+def test_the_default_follows_the_blas_thread_limit():
+    cores = max(1, min(__import__("os").cpu_count() or 1, 8))
+    assert _batch_threads.default_threads({}) == cores
+    assert _batch_threads.default_threads({"OPENBLAS_NUM_THREADS": "1"}) == 1
+    assert _batch_threads.default_threads({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "64"}) == 1
+    assert _batch_threads.default_threads({"OPENBLAS_NUM_THREADS": "junk"}) == cores

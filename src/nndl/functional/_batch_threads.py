@@ -7,8 +7,9 @@ slices of the batch, [0, m/2) on this thread and [m/2, m) on another, uses two c
 element sees the very same operations, so the result is bitwise the one-thread result.
 
 ``set_threads(n)`` chooses the number of threads (1: everything on the calling thread, as
-before); arrays under ``MIN_SIZE`` numbers always stay on one thread, where handing work to
-another costs more than it saves.
+before; the default follows the BLAS thread limit of the environment, see ``default_threads``);
+arrays under ``MIN_SIZE`` numbers always stay on one thread, where handing work to another
+costs more than it saves.
 """
 
 from __future__ import annotations
@@ -17,7 +18,21 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-THREADS = max(1, min(os.cpu_count() or 1, 8))
+
+
+def default_threads(environ=os.environ) -> int:
+    """The cores (at most 8), or fewer when the BLAS/OpenMP thread count is limited in the
+    environment (``OPENBLAS_NUM_THREADS=1 python …`` keeps these passes on one thread too)."""
+    n = max(1, min(os.cpu_count() or 1, 8))
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        try:
+            n = min(n, max(1, int(environ.get(name, ""))))
+        except ValueError:
+            pass
+    return n
+
+
+THREADS = default_threads()
 MIN_SIZE = 1 << 18  # 262,144 numbers (1 MB of float32): below, a pass takes ~0.1 ms and a hand-off ~0.02 ms
 _pool: ThreadPoolExecutor | None = None
 
