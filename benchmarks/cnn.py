@@ -32,6 +32,9 @@ B = 128
 F32 = np.float32
 
 
+CLOCK = time.perf_counter  # --clock cpu: time.process_time (the CPU time of this process)
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("cnn", help="convolution, pooling and a LeNet-5 step: nndl vs PyTorch",
                        description=__doc__.split("\n\n")[0])
@@ -39,6 +42,12 @@ def add_parser(sub) -> None:
     p.add_argument("--steps", type=int, default=10, help="timed calls per framework and round (default 10)")
     p.add_argument("--threads", type=int, default=2, help="BLAS/PyTorch threads (default 2)")
     p.add_argument("--quick", action="store_true", help="2 rounds of 3 calls: a smoke test, not a measurement")
+    p.add_argument("--cases", default="ops,lenet,resnet",
+                   help="comma-separated: ops (single ops), lenet (LeNet-5 step, inference, profile), "
+                        "resnet (ResNet step); default all")
+    p.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                   help="wall: elapsed time (default); cpu: this process's CPU time, which other processes' "
+                        "load does not inflate (with --threads 1 it is the work a step does)")
     p.set_defaults(handler=run)
 
 
@@ -59,11 +68,16 @@ def lenet_forward(P: dict, X: np.ndarray, ws: dict | None = None):
     """LeNet-5 forward with nndl.functional; returns (softmax output (10, m), caches).
     ws: per-layer workspaces (dicts) for the training step, None for inference."""
     from nndl import functional as F
-    ws = ws if ws is not None else {}
-    Z1, c1 = F.conv_forward(X, P["W1"], P["b1"], 1, "same", workspace=ws.get("conv1"))
+    inference = ws is None
+    ws = {} if ws is None else ws
+    if inference and hasattr(F, "conv_inference"):  # no caches: the convolutions over blocks of examples
+        conv = (lambda A, W, b, pad, _: (F.conv_inference(A, W, b, 1, pad), None))
+    else:
+        conv = (lambda A, W, b, pad, work: F.conv_forward(A, W, b, 1, pad, workspace=work))
+    Z1, c1 = conv(X, P["W1"], P["b1"], "same", ws.get("conv1"))
     A1, _ = F.relu(Z1, out=Z1)
     P1, p1 = F.pool_forward(A1, 2, workspace=ws.get("pool1"))
-    Z2, c2 = F.conv_forward(P1, P["W2"], P["b2"], 1, "valid", workspace=ws.get("conv2"))
+    Z2, c2 = conv(P1, P["W2"], P["b2"], "valid", ws.get("conv2"))
     A2, _ = F.relu(Z2, out=Z2)
     P2, p2 = F.pool_forward(A2, 2, workspace=ws.get("pool2"))
     A = P2.reshape(P2.shape[0], -1).T  # Flatten: (400, m)
@@ -108,6 +122,20 @@ def lenet5_model(P: dict):
     return model
 
 
+def fit_step(model, X, Y, optimizer):
+    """One step of ``model.fit``'s loop as a function: forward, cost, backward, update, with
+    the layers writing their per-batch arrays into the arrays kept between steps, as they do
+    inside ``fit``."""
+    from nndl.training import _reusing_buffers
+    buffers: dict = {}
+
+    def step():
+        with _reusing_buffers(model, buffers):
+            model.compute_cost_and_grads(X, Y)
+        optimizer.update(model.params, model.grads)
+    return step
+
+
 # ---------------------------------------------------------------- PyTorch
 
 def torch_lenet(P: dict):
@@ -128,6 +156,67 @@ def torch_lenet(P: dict):
     return net
 
 
+def torch_resnet(model):
+    """The same ResNet as ``nndl.models.resnet()`` in plain PyTorch (NCHW, nn.Conv2d with bias,
+    nn.BatchNorm2d), holding the nndl model's weights: stem CONV 3×3 → BN → ReLU; per block
+    relu(BN3(CONV3 1×1) ∘ ReLU ∘ BN2(CONV2 3×3) ∘ ReLU ∘ BN1(CONV1 1×1, stride s) (x) + shortcut(x));
+    global average pooling → Linear (the softmax is in the loss)."""
+    import torch
+    from torch import nn
+
+    def conv(layer):
+        W = layer.params["W"]
+        f, _, n_C_prev, n_C = W.shape
+        c = nn.Conv2d(n_C_prev, n_C, f, stride=layer.strides, padding=(f - 1) // 2 if layer.padding == "same" else 0)
+        with torch.no_grad():
+            c.weight.copy_(torch.from_numpy(np.ascontiguousarray(W.transpose(3, 2, 0, 1))))
+            c.bias.copy_(torch.from_numpy(layer.params["b"].ravel().copy()))
+        return c
+
+    def bn(layer):
+        b = nn.BatchNorm2d(layer.params["gamma"].size, eps=layer.eps, momentum=1 - layer.momentum)
+        with torch.no_grad():
+            b.weight.copy_(torch.from_numpy(layer.params["gamma"].ravel().copy()))
+            b.bias.copy_(torch.from_numpy(layer.params["beta"].ravel().copy()))
+        return b
+
+    def chain(layers):
+        mods = []
+        for layer in layers:
+            kind = type(layer).__name__
+            mods.append(conv(layer) if kind == "Conv2D" else bn(layer) if kind == "BatchNorm" else nn.ReLU())
+        return nn.Sequential(*mods)
+
+    class Block(nn.Module):
+        def __init__(self, block):
+            super().__init__()
+            self.main, self.shortcut = chain(block.main.values()), chain(block.shortcut.values())
+
+        def forward(self, x):
+            return torch.relu(self.main(x) + self.shortcut(x))
+
+    class GlobalAvgPool(nn.Module):
+        def forward(self, x):
+            return x.mean(dim=(2, 3))
+
+    mods = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind in ("IdentityBlock", "ConvolutionalBlock"):
+            mods.append(Block(layer))
+        elif kind == "GlobalAvgPool2D":
+            mods.append(GlobalAvgPool())
+        elif kind == "Dense":
+            lin = nn.Linear(layer.params["W"].shape[1], layer.params["W"].shape[0])
+            with torch.no_grad():
+                lin.weight.copy_(torch.from_numpy(layer.params["W"].copy()))
+                lin.bias.copy_(torch.from_numpy(layer.params["b"].ravel().copy()))
+            mods.append(lin)
+        else:
+            mods.append(chain([layer]))
+    return nn.Sequential(*mods)
+
+
 # ---------------------------------------------------------------- timing
 
 def _interleaved(fns: dict, rounds: int, steps: int) -> dict[str, float]:
@@ -143,9 +232,9 @@ def _interleaved(fns: dict, rounds: int, steps: int) -> dict[str, float]:
             gc.disable()
             try:
                 for _ in range(steps):
-                    t0 = time.perf_counter()
+                    t0 = CLOCK()
                     fns[name]()
-                    times[name].append(time.perf_counter() - t0)
+                    times[name].append(CLOCK() - t0)
             finally:
                 gc.enable()
     return {n: statistics.median(t) for n, t in times.items()}
@@ -234,10 +323,7 @@ def _lenet(out, rounds, steps) -> dict:
 
     model = lenet5_model(P)
     opt_m = Adam(1e-3)
-
-    def model_step():
-        model.compute_cost_and_grads(X, Y)
-        opt_m.update(model.params, model.grads)
+    model_step = fit_step(model, X, Y, opt_m)
 
     c0n = lenet_step(P, X, Y, opt_n)
     c0t = loss_fn(net(Xt), yt).item()
@@ -264,6 +350,42 @@ def _lenet(out, rounds, steps) -> dict:
     return {"step": t, "inference": ti}
 
 
+def _resnet(out, rounds, steps) -> dict:
+    """One training step of ``nndl.models.resnet()`` (3 stages, widths 16/32/64, batch 64 of
+    28×28×1 images, Adam) against the same network in PyTorch from the same weights."""
+    import torch
+    from nndl.models import resnet
+    from nndl.optimizers import Adam
+    m = 64
+    rng = np.random.default_rng(1)
+    model = resnet(seed=0)
+    net = torch_resnet(model).train()
+    X = rng.standard_normal((m, 28, 28, 1)).astype(F32)
+    y = rng.integers(0, 10, m)
+    Y = np.eye(10, dtype=F32)[:, y]
+    Xt, yt = torch.from_numpy(X.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y)
+    opt_t = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    opt_m = Adam(1e-3)
+
+    def torch_step():
+        opt_t.zero_grad()
+        loss = loss_fn(net(Xt), yt)
+        loss.backward()
+        opt_t.step()
+
+    model_step = fit_step(model, X, Y, opt_m)
+
+    c0m, _ = model.compute_cost_and_grads(X, Y)
+    c0t = loss_fn(net(Xt), yt).item()
+    out(f"\n== ResNet training step (nndl.models.resnet(): 3 stages × 2 blocks, widths 16/32/64), batch {m} "
+        f"of 28×28×1, Adam α=1e-3 (first cost: nndl {c0m:.5f}, torch {c0t:.5f})")
+    t = _interleaved({"model": model_step, "torch": torch_step}, rounds, max(1, steps // 2))
+    out(f"  nndl.models.resnet (Sequential) {1e3 * t['model']:.2f} ms   torch {1e3 * t['torch']:.2f} ms")
+    out(f"  nndl/torch = {t['model'] / t['torch']:.2f}× (target ≤ 1.5×)")
+    return t
+
+
 def _profile(out, P, X, Y, step_s, repeats) -> None:
     """Each part of nndl's step timed alone on the step's own arrays."""
     from nndl import functional as F
@@ -274,14 +396,14 @@ def _profile(out, P, X, Y, step_s, repeats) -> None:
         ts = []
         fn()
         for _ in range(max(5, repeats // 2)):
-            t0 = time.perf_counter()
+            t0 = CLOCK()
             fn()
-            ts.append(time.perf_counter() - t0)
+            ts.append(CLOCK() - t0)
         return statistics.median(ts)
 
     parts: dict[str, float] = {"im2col (gather windows)": 0.0, "matrix products (forward, dW, dcols)": 0.0,
                                "col2im (scatter-add)": 0.0, "bias add and db sum": 0.0,
-                               "max pooling forward + backward": 0.0}
+                               "max pooling forward + backward": 0.0, "ReLU forward + backward": 0.0}
     A = X
     for W, b, pad, dx in ((P["W1"], P["b1"], "same", False), (P["W2"], P["b2"], "valid", True)):
         Z, (cols, _, _, geom) = F.conv_forward(A, W, b, 1, pad)
@@ -290,14 +412,17 @@ def _profile(out, P, X, Y, step_s, repeats) -> None:
         Wr = W.reshape(-1, W.shape[3])
         dZ2 = np.ascontiguousarray(Z).reshape(-1, W.shape[3])
         parts["im2col (gather windows)"] += med(lambda: C.im2col(A_pad, f, s, n_H, n_W, d))
-        parts["matrix products (forward, dW, dcols)"] += med(lambda: cols @ Wr) + med(lambda: cols.T @ dZ2)
+        dW = (lambda: (dZ2.T @ cols).T) if cols.flags.c_contiguous else (lambda: cols.T @ dZ2)  # as conv_backward
+        parts["matrix products (forward, dW, dcols)"] += med(lambda: cols @ Wr) + med(dW)
         parts["bias add and db sum"] += med(lambda: C.add_channel_bias(dZ2.copy(), b)) + med(
             lambda: C.sum_channels(dZ2))
         if dx:
             parts["matrix products (forward, dW, dcols)"] += med(lambda: C.backward_columns(dZ2, W))
             dcols = C.backward_columns(dZ2, W)
             parts["col2im (scatter-add)"] += med(lambda: C.col2im(dcols, pad_shape, f, s, n_H, n_W, d))
-        Ar = np.maximum(Z, 0)
+        Ar, dZr = np.maximum(Z, 0), np.empty_like(Z)
+        parts["ReLU forward + backward"] += med(lambda: F.relu(Z, out=Ar)) + med(
+            lambda: F.relu_backward(Ar, Ar, out=dZr))
         Ap, pc = pool_forward(Ar, 2)
         parts["max pooling forward + backward"] += med(lambda: pool_forward(Ar, 2)) + med(
             lambda: pool_backward(Ap, pc))
@@ -306,7 +431,7 @@ def _profile(out, P, X, Y, step_s, repeats) -> None:
     for label, t in parts.items():
         out(f"  {label:<40} {1e3 * t:7.3f} ms  {100 * t / step_s:5.1f}%")
     rest = step_s - sum(parts.values())
-    out(f"  {'the rest (dense layers, ReLU, Adam, Python)':<40} {1e3 * rest:7.3f} ms  {100 * rest / step_s:5.1f}%")
+    out(f"  {'the rest (dense layers, Adam, Python)':<40} {1e3 * rest:7.3f} ms  {100 * rest / step_s:5.1f}%")
 
 
 def run(args) -> int:
@@ -316,6 +441,13 @@ def run(args) -> int:
         print("PyTorch is not installed: `pip install torch` (CPU) to compare against it")
         return 2
     limiter = limit_threads(args.threads)  # noqa: F841 (kept alive for the whole run)
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    try:  # nndl's copies and pooling split the batch over as many threads
+        from nndl.functional import set_batch_threads
+        set_batch_threads(args.threads)
+    except ImportError:  # an nndl from before the split (comparing versions)
+        pass
     rounds, steps = (2, 3) if args.quick else (args.rounds, args.steps)
 
     def out(text: str = "") -> None:
@@ -324,8 +456,18 @@ def run(args) -> int:
     out("== environment")
     for line in header_lines(args.threads) + blas_lines():
         out(line)
-    out(f"{rounds} interleaved rounds × {steps} calls per framework; the garbage collector is paused while timing")
-    _ops(out, rounds, steps)
-    _lenet(out, rounds, steps)
+    out(f"{rounds} interleaved rounds × {steps} calls per framework; the garbage collector is paused while timing; "
+        f"clock: {args.clock} ({'CPU time of this process' if args.clock == 'cpu' else 'elapsed time'})")
+    cases = {c.strip() for c in args.cases.split(",")}
+    unknown = cases - {"ops", "lenet", "resnet"}
+    if unknown:
+        print(f"unknown case(s) {', '.join(sorted(unknown))}: choose from ops, lenet, resnet")
+        return 2
+    if "ops" in cases:
+        _ops(out, rounds, steps)
+    if "lenet" in cases:
+        _lenet(out, rounds, steps)
+    if "resnet" in cases:
+        _resnet(out, rounds, steps)
     out(f"\nload average at end: {load_average()}")
     return 0

@@ -103,3 +103,26 @@ def test_dtype_is_preserved(dtype, rng):
     dZ, dgamma, dbeta = batchnorm_backward(G, cache)
     inf = batchnorm_inference(Z, gamma, beta, mu, var)
     assert {a.dtype for a in (out, mu, var, dZ, dgamma, dbeta, inf)} == {np.dtype(dtype)}
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
+def test_images_fast_path_equals_the_general_equations(rng, dtype, tol):
+    """Contiguous channels-last images take the BLAS-sum path (with reused arrays when given a
+    workspace); a non-contiguous batch takes the plain broadcasting code: the same numbers."""
+    Z = (rng.standard_normal((4, 6, 5, 3)) * 2 + 1).astype(dtype)
+    gamma = rng.uniform(0.5, 2.0, (1, 1, 1, 3)).astype(dtype)
+    beta = rng.standard_normal((1, 1, 1, 3)).astype(dtype)
+    G = rng.standard_normal(Z.shape).astype(dtype)
+    Z_strided = np.asfortranarray(Z)  # same values, not C-contiguous: the general code
+    assert not Z_strided.flags.c_contiguous
+    ref_out, ref_cache, ref_mu, ref_var = batchnorm_forward(Z_strided, gamma, beta, axis=(0, 1, 2))
+    ref = batchnorm_backward(np.asfortranarray(G), ref_cache)
+    work: dict = {}
+    for _ in range(2):  # the second call reuses the workspace's arrays
+        out, cache, mu, var = batchnorm_forward(Z, gamma, beta, axis=(0, 1, 2), workspace=work)
+        dZ, dgamma, dbeta = batchnorm_backward(G, cache, workspace=work)
+        assert out.dtype == dZ.dtype == dgamma.dtype == dtype and mu.shape == var.shape == (1, 1, 1, 3)
+        for got, want in ((out, ref_out), (mu, ref_mu), (var, ref_var), (dZ, ref[0]), (dgamma, ref[1]),
+                          (dbeta, ref[2])):
+            np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    assert any(key[0] == "bn_dZ" for key in work)

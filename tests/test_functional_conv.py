@@ -23,7 +23,8 @@ CASES = [
     (2, 5, 5, 4, 3, 1, 1, "valid", 1),     # 1×1: a plain product
     (2, 6, 5, 3, 2, 1, 2, 0, 1),           # 1×1 with stride
     (3, 4, 30, 1, 2, 3, 1, "same", 1),     # wide images, one channel: the column-major gather
-    (1, 6, 6, 40, 3, 3, 1, 1, 1),          # many channels: one plain product for dcols
+    (1, 6, 6, 40, 3, 3, 1, 1, 1),          # 40 channels: dcols per kernel offset
+    (1, 5, 5, 130, 2, 3, 1, 1, 1),         # many channels: one plain product for dcols
 ]
 
 
@@ -164,3 +165,23 @@ def test_errors_name_the_shapes(rng):
         conv_forward(A, W, b, stride=0)
     with pytest.raises(ValueError, match=r"dZ must have the output's shape \(2, 3, 3, 4\)"):
         conv_backward(np.ones((2, 3, 3, 5)), conv_forward(A, W, b)[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("block_bytes", [1, 3000, 1 << 30])
+def test_inference_over_blocks_of_examples_equals_the_forward_pass(rng, dtype, block_bytes):
+    """conv_inference computes Z block by block (one example per block when block_bytes is
+    tiny, the whole batch when it is huge): the same Z as conv_forward and the naive loops."""
+    from nndl.functional import conv_inference
+    for shape, W_shape, stride, padding, dilation in [((7, 9, 8, 2), (3, 3, 2, 4), 1, "same", 1),
+                                                      ((5, 11, 10, 3), (2, 2, 3, 5), 2, 1, 2)]:
+        A = rng.standard_normal(shape).astype(dtype)
+        W = rng.standard_normal(W_shape).astype(dtype)
+        b = rng.standard_normal((1, 1, 1, W_shape[3])).astype(dtype)
+        Z = conv_inference(A, W, b, stride, padding, dilation, block_bytes=block_bytes)
+        Z_ref, _ = conv_forward(A, W, b, stride, padding, dilation)
+        assert Z.dtype == dtype and Z.shape == Z_ref.shape
+        np.testing.assert_allclose(Z, Z_ref, rtol=1e-5 if dtype == np.float32 else 1e-13, atol=1e-5 if dtype == np.float32 else 1e-13)
+        pads = resolve_padding(padding, shape[1], shape[2], W_shape[0], stride, dilation)
+        if dtype == np.float64:
+            np.testing.assert_allclose(Z, naive_conv(A, W, b, stride, pads, dilation), rtol=1e-12, atol=1e-12)

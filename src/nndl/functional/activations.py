@@ -16,6 +16,8 @@ from typing import Callable
 
 import numpy as np
 
+from ._batch_threads import over_batch
+
 Array = np.ndarray
 
 
@@ -64,7 +66,11 @@ def tanh_backward(dA: Array, cache: Array, out: Array | None = None) -> Array:
 
 def relu(Z: Array, out: Array | None = None) -> tuple[Array, Array]:
     """A = max(0, Z). Returns (A, cache=A). ``out``, if given, receives A (Z's shape)."""
-    A = np.maximum(Z, 0, out=out)
+    if not isinstance(Z, np.ndarray) or Z.ndim == 0 or (out is not None and out.shape != Z.shape):
+        A = np.maximum(Z, 0, out=out)
+        return A, A
+    A = np.empty_like(Z) if out is None else out
+    over_batch(lambda i, j: np.maximum(Z[i:j], 0, out=A[i:j]), Z.shape[0], Z.size)  # rows split over threads
     return A, A
 
 
@@ -74,7 +80,12 @@ def relu_backward(dA: Array, cache: Array, out: Array | None = None) -> Array:
     ``out``, if given, is an array of dA's shape that receives dZ.
     """
     A = cache
-    return np.multiply(dA, A > 0, out=out)
+    if not isinstance(dA, np.ndarray) or dA.ndim == 0 or dA.shape != np.shape(A) or (
+            out is not None and out.shape != dA.shape):
+        return np.multiply(dA, A > 0, out=out)
+    dZ = np.empty_like(dA) if out is None else out
+    over_batch(lambda i, j: np.multiply(dA[i:j], A[i:j] > 0, out=dZ[i:j]), dA.shape[0], dA.size)  # rows split
+    return dZ
 
 
 def leaky_relu(Z: Array, slope: float = 0.01) -> tuple[Array, Array]:

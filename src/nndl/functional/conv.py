@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ._batch_threads import over_batch
+
 Array = np.ndarray
 Pads = tuple[tuple[int, int], tuple[int, int]]
 
@@ -108,11 +110,12 @@ def im2col(A_pad: Array, f: int, stride: int, n_H: int, n_W: int, dilation: int 
     windows = window_view(A_pad, f, stride, n_H, n_W, dilation)  # (m, n_H, n_W, f, f, n_C)
     if (f * n_C if dilation == 1 else n_C) >= n_W:
         cols = buffer(workspace, "cols", (m, n_H, n_W, f, f, n_C), A_pad.dtype)
-        np.copyto(cols, windows)
+        over_batch(lambda i, j: np.copyto(cols[i:j], windows[i:j]), m, cols.size)
         return cols.reshape(m * n_H * n_W, f * f * n_C)
     order = (3, 4, 5, 0, 1, 2)  # (f, f, n_C, m, n_H, n_W) in memory
     cols = buffer(workspace, "cols_T", [windows.shape[i] for i in order], A_pad.dtype)
-    np.copyto(cols, windows.transpose(order))
+    windows_T = windows.transpose(order)
+    over_batch(lambda i, j: np.copyto(cols[:, :, :, i:j], windows_T[:, :, :, i:j]), m, cols.size)
     return cols.reshape(f * f * n_C, m * n_H * n_W).T
 
 
@@ -146,12 +149,16 @@ def col2im(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: int, n_H
     if f == 1 and stride == 1 and padded_shape[1:3] == (n_H, n_W):
         return d6.reshape(padded_shape)
     dA_pad = buffer(workspace, "dA_pad", padded_shape, dcols.dtype)
-    dA_pad.fill(0)
     h_end, w_end = stride * (n_H - 1) + 1, stride * (n_W - 1) + 1
-    for p in range(f):
-        for q in range(f):
-            h0, w0 = p * dilation, q * dilation
-            dA_pad[:, h0:h0 + h_end:stride, w0:w0 + w_end:stride, :] += d6[:, :, :, p, q, :]
+
+    def scatter_add(i: int, j: int) -> None:  # examples i..j−1
+        dA_pad[i:j].fill(0)
+        for p in range(f):
+            for q in range(f):
+                h0, w0 = p * dilation, q * dilation
+                dA_pad[i:j, h0:h0 + h_end:stride, w0:w0 + w_end:stride, :] += d6[i:j, :, :, p, q, :]
+
+    over_batch(scatter_add, m, d6.size)  # the examples split over the cores (see _batch_threads)
     return dA_pad
 
 
@@ -183,6 +190,30 @@ def conv_forward(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="va
     return Z.reshape(m, n_H, n_W, n_C), (cols, W, b, geometry)
 
 
+def conv_inference(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="valid", dilation: int = 1,
+                   block_bytes: int = 4 << 20) -> Array:
+    """Z = conv(A_prev, W) + b as ``conv_forward`` computes it, without a cache (no backward
+    pass follows), over blocks of examples: each block's im2col matrix (at most about
+    ``block_bytes``) is reused by the next block while it is still in the CPU's cache, instead
+    of one matrix for the whole batch streaming through memory. Returns Z (m, n_H, n_W, n_C)."""
+    _check_images("A_prev", A_prev)
+    f, n_C = _check_filters(W, A_prev.shape[3], b)
+    m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
+    pads = resolve_padding(padding, n_H_prev, n_W_prev, f, _positive("stride", stride),
+                           _positive("dilation", dilation))
+    n_H = output_size(n_H_prev, f, stride, pads[0], dilation)
+    n_W = output_size(n_W_prev, f, stride, pads[1], dilation)
+    per_example = max(1, n_H * n_W * f * f * n_C_prev * A_prev.dtype.itemsize)
+    block = max(1, min(m, block_bytes // per_example))
+    if block >= m or n_H < 1 or n_W < 1:
+        return conv_forward(A_prev, W, b, stride, padding, dilation)[0]
+    Z = np.empty((m, n_H, n_W, n_C), A_prev.dtype)
+    work: dict = {}  # the padded block, its im2col matrix and its output, reused block after block
+    for lo in range(0, m, block):
+        Z[lo:lo + block] = conv_forward(A_prev[lo:lo + block], W, b, stride, padding, dilation, workspace=work)[0]
+    return Z
+
+
 def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
                   workspace: dict | None = None) -> tuple[Array | None, Array, Array]:
     """Gradients of the convolution (sums over the examples, as the course computes them):
@@ -197,7 +228,8 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
     if dZ.shape != (in_shape[0], n_H, n_W, n_C):
         raise ValueError(f"dZ must have the output's shape {(in_shape[0], n_H, n_W, n_C)}, got {dZ.shape}")
     dZ2 = np.ascontiguousarray(dZ).reshape(-1, n_C)
-    dW = (cols.T @ dZ2).reshape(W.shape)
+    # with cols stored row by row, (dZᵀ·cols)ᵀ (a wide result) suits BLAS better than colsᵀ·dZ
+    dW = ((dZ2.T @ cols).T if cols.flags.c_contiguous else cols.T @ dZ2).reshape(W.shape)
     db = sum_channels(dZ2).reshape(b.shape)
     if not compute_dA_prev:
         return None, dW, db
@@ -217,7 +249,12 @@ def add_channel_bias(Z2: Array, b: Array) -> Array:
     k = max(1, 256 // n_C)
     while M % k:
         k -= 1
-    Z2.reshape(M // k, k * n_C)[...] += np.tile(b.reshape(1, n_C), (1, k))
+    rows, b_wide = Z2.reshape(M // k, k * n_C), np.tile(b.reshape(1, n_C), (1, k))
+
+    def add(i: int, j: int) -> None:
+        rows[i:j] += b_wide
+
+    over_batch(add, M // k, Z2.size)  # the rows split over threads (see _batch_threads)
     return Z2
 
 

@@ -39,5 +39,10 @@ def linear_backward(dZ: Array, cache: tuple, out: tuple[Array, Array] | None = N
         dW *= dW.dtype.type(1.0 / m)
         db = dZ.sum(axis=1, keepdims=True, out=db_out)
         db *= db.dtype.type(1.0 / m)
-    dA_prev = W.T @ dZ if compute_dA_prev else None
-    return dA_prev, dW, db
+    if not compute_dA_prev:
+        return None, dW, db
+    if A_prev.flags.f_contiguous and not A_prev.flags.c_contiguous:
+        # A_prev is stored example by example (a view of (m, n[l-1]) rows, as a recurrent
+        # layer's time-major output): dA_prev gets the same layout, (dZᵀ·W)ᵀ
+        return (dZ.T @ W).T, dW, db
+    return W.T @ dZ, dW, db

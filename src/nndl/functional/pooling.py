@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._batch_threads import over_batch
 from .conv import _check_images, _positive, buffer
 
 Array = np.ndarray
@@ -46,14 +47,19 @@ def pool_forward(A_prev: Array, f: int, stride: int | None = None, mode: str = "
     out_shape = pool_output_shape(A_prev.shape, f, stride)
     _, n_H, n_W, _ = out_shape
     A = buffer(workspace, "A", out_shape, A_prev.dtype)
-    np.copyto(A, _offset(A_prev, 0, 0, stride, n_H, n_W))
     combine = np.maximum if mode == "max" else np.add
-    for p in range(f):
-        for q in range(f):
-            if p or q:
-                combine(A, _offset(A_prev, p, q, stride, n_H, n_W), out=A)
-    if mode == "average":
-        A *= A.dtype.type(1.0 / (f * f))
+
+    def pool(i: int, j: int) -> None:  # examples i..j−1
+        A_i, X_i = A[i:j], A_prev[i:j]
+        np.copyto(A_i, _offset(X_i, 0, 0, stride, n_H, n_W))
+        for p in range(f):
+            for q in range(f):
+                if p or q:
+                    combine(A_i, _offset(X_i, p, q, stride, n_H, n_W), out=A_i)
+        if mode == "average":
+            A_i *= A.dtype.type(1.0 / (f * f))
+
+    over_batch(pool, A.shape[0], A_prev.size)  # the examples split over the cores (see _batch_threads)
     return A, (A_prev, A, f, stride, mode)
 
 
@@ -73,37 +79,44 @@ def pool_backward(dA: Array, cache: tuple, workspace: dict | None = None) -> Arr
     tiles = stride == f and A_prev.shape[1] == n_H * f and A_prev.shape[2] == n_W * f
     # windows that tile the input write every position once; otherwise start from zeros
     dA_prev = buffer(workspace, "dA_prev", A_prev.shape, dA.dtype)
-    if not tiles:
-        dA_prev.fill(0)
-    if mode == "average":
-        share = dA * dA.dtype.type(1.0 / (f * f))
-        for p in range(f):
-            for q in range(f):
-                target = _offset(dA_prev, p, q, stride, n_H, n_W)
-                if disjoint:
-                    np.copyto(target, share)
-                else:
-                    target += share
-        return dA_prev
-    # Offsets are visited in row-major order; ``pending`` marks the windows whose maximum
-    # has not been met yet, so each window's gradient goes to its first maximum only.
-    hit, pending, last = buffer(workspace, "hit", A.shape, bool), None, f * f - 1
-    for k in range(f * f):
-        p, q = divmod(k, f)
-        if k == last:  # whatever is still pending has its maximum here
-            hit = pending if pending is not None else np.ones(A.shape, dtype=bool)
-        else:
-            np.equal(_offset(A_prev, p, q, stride, n_H, n_W), A, out=hit)
-            if pending is None:
-                pending = np.logical_not(hit, out=buffer(workspace, "pending", A.shape, bool))
+    hit_all = buffer(workspace, "hit", A.shape, bool) if mode == "max" else None
+    pending_all = buffer(workspace, "pending", A.shape, bool) if mode == "max" else None
+
+    def route(i: int, j: int) -> None:  # examples i..j−1
+        dA_i, dA_prev_i, X_i = dA[i:j], dA_prev[i:j], A_prev[i:j]
+        if not tiles:
+            dA_prev_i.fill(0)
+        if mode == "average":
+            share = dA_i * dA.dtype.type(1.0 / (f * f))
+            for p in range(f):
+                for q in range(f):
+                    target = _offset(dA_prev_i, p, q, stride, n_H, n_W)
+                    if disjoint:
+                        np.copyto(target, share)
+                    else:
+                        target += share
+            return
+        # Offsets are visited in row-major order; ``pending`` marks the windows whose maximum
+        # has not been met yet, so each window's gradient goes to its first maximum only.
+        hit, pending, last = hit_all[i:j], None, f * f - 1
+        for k in range(f * f):
+            p, q = divmod(k, f)
+            if k == last:  # whatever is still pending has its maximum here
+                hit = pending if pending is not None else np.ones(dA_i.shape, dtype=bool)
             else:
-                hit &= pending
-                pending ^= hit
-        target = _offset(dA_prev, p, q, stride, n_H, n_W)
-        if disjoint:
-            np.multiply(dA, hit, out=target)  # writes the whole offset: dA where the maximum is, else 0
-        else:
-            target += dA * hit
+                np.equal(_offset(X_i, p, q, stride, n_H, n_W), A[i:j], out=hit)
+                if pending is None:
+                    pending = np.logical_not(hit, out=pending_all[i:j])
+                else:
+                    hit &= pending
+                    pending ^= hit
+            target = _offset(dA_prev_i, p, q, stride, n_H, n_W)
+            if disjoint:
+                np.multiply(dA_i, hit, out=target)  # writes the whole offset: dA where the maximum is, else 0
+            else:
+                target += dA_i * hit
+
+    over_batch(route, A.shape[0], A_prev.size)  # the examples split over the cores (see _batch_threads)
     return dA_prev
 
 

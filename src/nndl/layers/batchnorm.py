@@ -6,6 +6,7 @@ import numpy as np
 
 from ..functional.batchnorm import batchnorm_backward, batchnorm_forward, batchnorm_inference
 from .base import Array, Layer, register_layer
+from .conv import functional_workspace
 
 
 @register_layer
@@ -21,6 +22,7 @@ class BatchNorm(Layer):
 
     batch_axis = None  # any layout: dense, images, sequences
     min_batch_size = 2  # the statistics of one example normalize it to β: nothing to learn
+    workspace: dict | None = None  # the contract's per-batch arrays (images: Ẑ, Z̃, dZ), reused while a model trains
 
     def __init__(self, momentum: float = 0.9, eps: float = 1e-5, name: str | None = None):
         super().__init__(name)
@@ -62,7 +64,8 @@ class BatchNorm(Layer):
             self.cache = None
             return batchnorm_inference(A_prev, gamma, beta, self.state["running_mean"],
                                        self.state["running_var"], self.eps)
-        out, self.cache, mu, var = batchnorm_forward(A_prev, gamma, beta, self.eps, axis=self._axis)
+        out, self.cache, mu, var = batchnorm_forward(A_prev, gamma, beta, self.eps, axis=self._axis,
+                                                     workspace=functional_workspace(self, A_prev, training))
         mom = A_prev.dtype.type(self.momentum)
         self.state["running_mean"][...] = mom * self.state["running_mean"] + (1 - mom) * mu
         self.state["running_var"][...] = mom * self.state["running_var"] + (1 - mom) * var
@@ -71,7 +74,7 @@ class BatchNorm(Layer):
     def backward(self, dA: Array) -> Array:
         if self.cache is None:
             raise RuntimeError("BatchNorm.backward called without a training forward pass")
-        dZ, dgamma, dbeta = batchnorm_backward(dA, self.cache)
+        dZ, dgamma, dbeta = batchnorm_backward(dA, self.cache, workspace=functional_workspace(self, dA, True))
         # dA is per example (m·∂J/∂A), so the mean cost's gradients are the sums / m:
         # m counts examples only, not the positions of an image.
         m = self.cache[0].shape[self.batch_axis]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..functional.activations import get_activation
-from ..functional.conv import buffer, conv_backward, conv_forward, resolve_padding
+from ..functional.conv import buffer, conv_backward, conv_forward, conv_inference, resolve_padding
 from ..functional.regularization import l2_cost, l2_grad
 from ..initializers import DEFAULT_INIT, initialize
 from .base import Array, Layer, register_layer
@@ -90,6 +90,10 @@ class Conv2D(Layer):
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
         self.check_input(A_prev)
+        if not training:  # no cache: blocks of examples, each im2col matrix staying in cache
+            Z = conv_inference(A_prev, self.params["W"], self.params["b"], self.strides, self.padding, self.dilation)
+            self.cache = None
+            return _call(get_activation(self.activation)[0], Z, out=Z)[0]
         ws = functional_workspace(self, A_prev, training)
         Z, conv_cache = conv_forward(A_prev, self.params["W"], self.params["b"], self.strides, self.padding,
                                      self.dilation, workspace=ws)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..functional._batch_threads import over_batch
+from ..functional.activations import relu_backward
 from .activation import Activation
 from .base import Array, Layer, register_layer
 from .batchnorm import BatchNorm
@@ -76,8 +78,14 @@ class _ResidualBlock(Layer):
         S = A_prev
         for layer in self.shortcut.values():
             S = layer.forward(S, training)
-        A = np.add(Z, S, out=self._buffer("A", Z.shape, Z, training))
-        np.maximum(A, 0, out=A)
+        A = self._buffer("A", Z.shape, Z, training)
+        A = np.empty(np.broadcast_shapes(Z.shape, S.shape), np.result_type(Z, S)) if A is None else A
+
+        def add_relu(i: int, j: int) -> None:  # A = ReLU(Z + S) for examples i..j−1
+            np.add(Z[i:j], S[i:j], out=A[i:j])
+            np.maximum(A[i:j], 0, out=A[i:j])
+
+        over_batch(add_relu, A.shape[0], A.size)  # the examples split over threads
         self.cache = A if training else None
         return A
 
@@ -85,14 +93,17 @@ class _ResidualBlock(Layer):
         if self.cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward needs a forward pass with training=True first")
         A = self.cache
-        dZ = np.multiply(dA, A > 0, out=self._buffer("dZ", dA.shape, dA))
+        dZ = relu_backward(dA, A, out=self._buffer("dZ", dA.shape, dA))
         dX = dZ
         for layer in reversed(self.main.values()):
             dX = layer.backward(dX)
         dS = dZ
         for layer in reversed(self.shortcut.values()):
             dS = layer.backward(dS)
-        return np.add(dX, dS, out=self._buffer("dA_prev", dX.shape, dX))
+        dA_prev = self._buffer("dA_prev", dX.shape, dX)
+        dA_prev = np.empty(np.broadcast_shapes(dX.shape, dS.shape), np.result_type(dX, dS)) if dA_prev is None else dA_prev
+        over_batch(lambda i, j: np.add(dX[i:j], dS[i:j], out=dA_prev[i:j]), dA_prev.shape[0], dA_prev.size)
+        return dA_prev
 
     def get_config(self):
         return {"f": self.f, "filters": list(self.filters), "strides": self.strides, "momentum": self.momentum,

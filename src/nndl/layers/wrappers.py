@@ -58,28 +58,42 @@ class TimeDistributed(Layer):
         self.check_input(A_prev)
         n, m, T = A_prev.shape
         self._mT = (m, T)
-        A = self.inner.forward(A_prev.reshape(n, m * T), training)
+        # A recurrent layer's output is a view of time-major memory (T, m, n): its columns are
+        # then taken in (t, i) order, which is a view too; otherwise in (i, t) order.
+        self._time_major = (not A_prev.flags.c_contiguous) and np.transpose(A_prev, (2, 1, 0)).flags.c_contiguous
+        return self._sequence(self.inner.forward(self._columns(A_prev), training))
+
+    def _columns(self, X: Array) -> Array:
+        """(n, m, T) → (n, m·T), one column per example and time step, in the forward's order."""
+        if self._time_major:
+            return X.transpose(0, 2, 1).reshape(X.shape[0], -1)
+        return X.reshape(X.shape[0], -1)
+
+    def _sequence(self, A: Array) -> Array:
+        """(n', m·T) → (n', m, T), undoing ``_columns``."""
+        m, T = self._mT
+        if self._time_major:
+            return A.reshape(A.shape[0], T, m).transpose(0, 2, 1)
         return A.reshape(A.shape[0], m, T)
 
     @property
     def Z(self) -> Array:
         """The inner layer's logits as a sequence (n', m, T)."""
-        Z = self.inner.Z
-        return Z.reshape(Z.shape[0], *self._mT)
+        return self._sequence(self.inner.Z)
 
     def _finish(self, dA_prev: Array | None) -> Array | None:
-        m, T = self._mT
+        T = self._mT[1]
         for g in self.inner.grads.values():
             g *= T
-        return None if dA_prev is None else dA_prev.reshape(dA_prev.shape[0], m, T)
+        return None if dA_prev is None else self._sequence(dA_prev)
 
     def backward(self, dA: Array) -> Array | None:
         self.inner.needs_input_grad = self.needs_input_grad
-        return self._finish(self.inner.backward(dA.reshape(dA.shape[0], -1)))
+        return self._finish(self.inner.backward(self._columns(dA)))
 
     def backward_from_logits(self, dZ: Array) -> Array | None:
         self.inner.needs_input_grad = self.needs_input_grad
-        return self._finish(self.inner.backward_from_logits(dZ.reshape(dZ.shape[0], -1)))
+        return self._finish(self.inner.backward_from_logits(self._columns(dZ)))
 
     def get_config(self):
         return {"layer": layer_spec(self.inner), "name": self.name}

@@ -1,0 +1,132 @@
+"""The batch split over threads (nndl.functional._batch_threads): every example's numbers are
+bitwise those of the one-thread code, for the convolution's copies and scatter-adds, pooling,
+ReLU and batch norm on images, with slices of unequal size; the split really runs on several
+threads."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from nndl.functional import _batch_threads, batchnorm_backward, batchnorm_forward, conv_backward, conv_forward, \
+    pool_backward, pool_forward, relu, relu_backward
+
+
+@pytest.fixture
+def split(monkeypatch):
+    """Run the code under test on 3 threads, splitting even the small arrays of a test."""
+    def run(threads: int):
+        _batch_threads.set_threads(threads)
+        monkeypatch.setattr(_batch_threads, "MIN_SIZE", 0)
+    yield run
+    _batch_threads.set_threads(_batch_threads.default_threads())
+
+
+def test_slices_cover_the_batch_once_on_several_threads(split):
+    split(3)
+    seen, names = [], set()
+    lock = threading.Lock()
+
+    def record(i, j):
+        with lock:
+            seen.append((i, j))
+            names.add(threading.current_thread().name)
+
+    _batch_threads.over_batch(record, 7, 10 ** 6)
+    assert sorted(seen) == [(0, 2), (2, 4), (4, 7)]
+    assert len(names) >= 2  # the calling thread and a pool thread
+    seen.clear()
+    _batch_threads.over_batch(record, 2, 10 ** 6)  # fewer examples than threads
+    assert sorted(seen) == [(0, 1), (1, 2)]
+
+
+def test_small_arrays_stay_on_the_calling_thread(split):
+    split(3)
+    _batch_threads.MIN_SIZE = 100
+    seen = []
+    _batch_threads.over_batch(lambda i, j: seen.append((i, j, threading.current_thread().name)), 7, 99)
+    assert seen == [(0, 7, threading.current_thread().name)]
+
+
+def test_an_error_in_a_slice_reaches_the_caller(split):
+    split(2)
+
+    def fail(i, j):
+        if i > 0:
+            raise ValueError("second slice")
+
+    with pytest.raises(ValueError, match="second slice"):
+        _batch_threads.over_batch(fail, 4, 10 ** 6)
+
+
+def test_bad_thread_count():
+    with pytest.raises(ValueError, match="positive integer"):
+        _batch_threads.set_threads(0)
+
+
+def _conv_and_pool(rng, dtype):
+    """Every output of a conv → relu → pool → backward chain, with fresh arrays."""
+    out = []
+    for (shape, f, stride, pad, dilation) in [((5, 9, 8, 2), 3, 1, "same", 1), ((5, 7, 7, 3), 2, 2, 1, 1),
+                                              ((4, 9, 9, 6), 3, 1, "valid", 2)]:
+        A = rng.standard_normal(shape).astype(dtype)
+        W = rng.standard_normal((f, f, shape[3], 4)).astype(dtype)
+        b = rng.standard_normal((1, 1, 1, 4)).astype(dtype)
+        Z, cache = conv_forward(A, W, b, stride, pad, dilation)
+        gamma, beta = rng.uniform(0.5, 2, (1, 1, 1, 4)).astype(dtype), rng.standard_normal((1, 1, 1, 4)).astype(dtype)
+        N, bn_cache, mu, var = batchnorm_forward(Z, gamma, beta, axis=(0, 1, 2))
+        out += [N.copy(), mu, var, *batchnorm_backward(rng.standard_normal(Z.shape).astype(dtype), bn_cache)]
+        R, _ = relu(Z)
+        for pf, ps, mode in [(2, 2, "max"), (3, 2, "max"), (2, 3, "max"), (2, 2, "average"), (3, 1, "average")]:
+            if min(R.shape[1:3]) < pf:
+                continue
+            P, pc = pool_forward(R, pf, ps, mode)
+            dR = pool_backward(rng.standard_normal(P.shape).astype(dtype), pc)
+            out += [P, dR]
+        dZ = relu_backward(dR, R)
+        dA, dW, db = conv_backward(dZ, cache)
+        out += [Z.copy(), R, dZ, dA.copy(), dW, db]
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_split_results_are_bitwise_the_one_thread_results(split, dtype):
+    split(1)
+    one = _conv_and_pool(np.random.default_rng(3), dtype)
+    split(3)
+    three = _conv_and_pool(np.random.default_rng(3), dtype)
+    assert len(one) == len(three) > 20
+    for a, b in zip(one, three):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_forked_child_gets_its_own_threads(split):
+    """After fork the parent's pool threads do not exist in the child: it must not wait on them."""
+    import multiprocessing
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    split(2)
+    _batch_threads.over_batch(lambda i, j: None, 4, 10 ** 6)  # the parent's pool exists now
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        result = pool.apply_async(_split_sum_in_child)
+        assert result.get(timeout=60) == 4
+    split(2)
+
+
+def _split_sum_in_child() -> int:
+    _batch_threads.MIN_SIZE = 0
+    seen = []
+    _batch_threads.over_batch(lambda i, j: seen.append(j - i), 4, 10)
+    return sum(seen)
+
+
+def test_the_default_follows_the_blas_thread_limit():
+    cores = max(1, min(__import__("os").cpu_count() or 1, 8))
+    assert _batch_threads.default_threads({}) == cores
+    assert _batch_threads.default_threads({"OPENBLAS_NUM_THREADS": "1"}) == 1
+    assert _batch_threads.default_threads({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "64"}) == 1
+    assert _batch_threads.default_threads({"OPENBLAS_NUM_THREADS": "junk"}) == cores
