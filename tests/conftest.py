@@ -1,9 +1,11 @@
 """Shared helpers: a seeded Generator, an independent central-difference gradient, the
-relative error used for gradient checks, and PyTorch as an optional oracle (with the course's
-deep binary classifier written in PyTorch)."""
+relative error used for gradient checks, PyTorch as an optional oracle (with the course's
+deep binary classifier written in PyTorch), and the tiny data sets the command-line tests
+train on (names, fortunes, Fashion-MNIST IDX files, fashion-boxes)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Callable
 
 import numpy as np
@@ -74,3 +76,70 @@ def torch_relu_sigmoid_net(torch, params: dict, X: np.ndarray, Y: np.ndarray):
         A = torch.sigmoid(Z) if l == L else torch.relu(Z)
     J = torch.nn.functional.binary_cross_entropy(A, torch.tensor(Y, dtype=torch.float64))
     return leaves, A, J
+
+
+# ---------------------------------------------------------------- tiny data for CLI runs
+NAMES = ["anna", "bob", "carl", "dora", "emma", "fred", "gina", "hugo", "ida", "jack", "kim", "leo",
+         "mia", "ned", "olga", "paul", "quin", "rosa", "sam", "tina", "ulf", "vera", "walt", "xena",
+         "yuri", "zoe", "adam", "beth", "cole", "dana"]
+
+
+@pytest.fixture
+def names_dir(tmp_path):
+    """The names package's two first-name files, 15 names each."""
+    d = tmp_path / "names"
+    d.mkdir()
+    (d / "dist.male.first").write_text("".join(f"{n.upper()} 1.0 1.0 {i}\n" for i, n in enumerate(NAMES[:15])))
+    (d / "dist.female.first").write_text("".join(f"{n.upper()} 1.0 1.0 {i}\n" for i, n in enumerate(NAMES[15:])))
+    return d
+
+
+def write_fortunes(d, seed: int = 5):
+    """Two tiny categories of 300 entries each: one speaks of cats, the other of code."""
+    d.mkdir()
+    rng = np.random.default_rng(seed)
+    for name, words in (("cats", "cat purr meow whiskers nap"), ("code", "bug compile linux kernel patch")):
+        entries = [" ".join(rng.choice(words.split() + "the a is of and".split(), 5)) for _ in range(300)]
+        (d / name).write_text("\n%\n".join(entries) + "\n")
+    return d
+
+
+@pytest.fixture
+def fortunes_dir(tmp_path):
+    return write_fortunes(tmp_path / "fortunes")
+
+
+@pytest.fixture
+def make_tiny_fashion(tmp_path, monkeypatch):
+    """make(m_train, m_dev, m_test): a folder of Fashion-MNIST IDX files of random pixels, the
+    last m_dev training images being the dev set."""
+    from nndl.datasets import registry
+    from nndl.datasets.idx import write_idx
+
+    def make(m_train: int, m_dev: int, m_test: int):
+        rng = np.random.default_rng(0)
+        folder = tmp_path / "fashion"
+        folder.mkdir()
+        for base, m in (("train", m_train), ("t10k", m_test)):
+            write_idx(folder / f"{base}-images-idx3-ubyte", rng.integers(0, 256, (m, 28, 28), dtype=np.uint8))
+            write_idx(folder / f"{base}-labels-idx1-ubyte", rng.integers(0, 10, m, dtype=np.uint8))
+        monkeypatch.setattr(registry, "MNIST_DEV", m_dev)
+        return folder
+    return make
+
+
+@pytest.fixture
+def small_boxes(monkeypatch):
+    """fashion-boxes of 32 train, 8 dev and 8 test canvases made of random rectangles."""
+    from nndl.datasets import fashion_boxes, mnist
+    rng = np.random.default_rng(0)
+    images = np.zeros((60, 28, 28), np.float32)
+    for i in range(60):
+        t, l = rng.integers(0, 8, 2)
+        images[i, t:t + rng.integers(12, 20), l:l + rng.integers(12, 20)] = rng.uniform(0.2, 1.0)
+    labels = rng.integers(0, 10, 60)
+    X = images.reshape(60, -1).T
+    fake = (np.tile(X, 1000)[:, :60_000], np.tile(labels, 1000)[None, :60_000], X, labels[None])
+    monkeypatch.setattr(mnist, "load_mnist", lambda *a, **k: fake)
+    monkeypatch.setattr(fashion_boxes, "load_fashion_boxes",
+                        functools.partial(fashion_boxes.load_fashion_boxes, n_train=32, n_dev=8, n_test=8))

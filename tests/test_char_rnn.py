@@ -11,10 +11,6 @@ import pytest
 from nndl.charlm import alphabet_of, bigram_cross_entropy, cross_entropy_per_char, encode_words
 from nndl.cli import main
 
-NAMES = ["anna", "bob", "carl", "dora", "emma", "fred", "gina", "hugo", "ida", "jack", "kim", "leo",
-         "mia", "ned", "olga", "paul", "quin", "rosa", "sam", "tina", "ulf", "vera", "walt", "xena",
-         "yuri", "zoe", "adam", "beth", "cole", "dana"]
-
 
 def test_encoding_shifts_targets_by_one_and_masks_the_padding():
     alphabet = alphabet_of(["ab", "b"])
@@ -36,15 +32,6 @@ def test_bigram_baseline_by_hand():
     assert ce == pytest.approx(-np.log(2 / 4))
     P = np.full((3, 1, 3), 1 / 3)
     assert cross_entropy_per_char(P, np.array([[1, 2, 0]]), np.array([[1, 1, 0]])) == pytest.approx(np.log(3))
-
-
-@pytest.fixture
-def names_dir(tmp_path):
-    d = tmp_path / "names"
-    d.mkdir()
-    (d / "dist.male.first").write_text("".join(f"{n.upper()} 1.0 1.0 {i}\n" for i, n in enumerate(NAMES[:15])))
-    (d / "dist.female.first").write_text("".join(f"{n.upper()} 1.0 1.0 {i}\n" for i, n in enumerate(NAMES[15:])))
-    return d
 
 
 def test_train_char_rnn_then_sample_through_the_cli(names_dir, tmp_path, capsys):

@@ -10,21 +10,12 @@ import pytest
 
 import nndl
 from nndl.cli import main
-from nndl.datasets import registry
-from nndl.datasets.idx import write_idx
 
 
 @pytest.fixture
-def tiny_fashion(tmp_path, monkeypatch):
+def tiny_fashion(make_tiny_fashion):
     """400 training images (the last 100 are dev) and 50 test images, random pixels."""
-    rng = np.random.default_rng(0)
-    folder = tmp_path / "fashion"
-    folder.mkdir()
-    for base, m in (("train", 400), ("t10k", 50)):
-        write_idx(folder / f"{base}-images-idx3-ubyte", rng.integers(0, 256, (m, 28, 28), dtype=np.uint8))
-        write_idx(folder / f"{base}-labels-idx1-ubyte", rng.integers(0, 10, m, dtype=np.uint8))
-    monkeypatch.setattr(registry, "MNIST_DEV", 100)
-    return folder
+    return make_tiny_fashion(400, 100, 50)
 
 
 def train(run, data, *extra):

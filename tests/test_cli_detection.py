@@ -2,29 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
 
-import numpy as np
-import pytest
-
 from nndl.cli import main
-from nndl.datasets import fashion_boxes, mnist
-
-
-@pytest.fixture
-def small_boxes(monkeypatch):
-    rng = np.random.default_rng(0)
-    images = np.zeros((60, 28, 28), np.float32)
-    for i in range(60):
-        t, l = rng.integers(0, 8, 2)
-        images[i, t:t + rng.integers(12, 20), l:l + rng.integers(12, 20)] = rng.uniform(0.2, 1.0)
-    labels = rng.integers(0, 10, 60)
-    X = images.reshape(60, -1).T
-    fake = (np.tile(X, 1000)[:, :60_000], np.tile(labels, 1000)[None, :60_000], X, labels[None])
-    monkeypatch.setattr(mnist, "load_mnist", lambda *a, **k: fake)
-    small = functools.partial(fashion_boxes.load_fashion_boxes, n_train=32, n_dev=8, n_test=8)
-    monkeypatch.setattr(fashion_boxes, "load_fashion_boxes", small)
 
 
 def test_train_resume_and_summary(small_boxes, tmp_path, capsys):

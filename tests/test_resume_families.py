@@ -18,64 +18,16 @@ import nndl
 from nndl.backup import BackupAndRestore, backing_up
 from nndl.callbacks import EarlyStopping
 from nndl.cli import main
-from nndl.datasets import fashion_boxes, mnist, registry
-from nndl.datasets.idx import write_idx
 from nndl.files import lock_run_dir
 from nndl.io import ModelFileError, load_checkpoint, read_file
 
 QUIET = ["--no-progress", "--no-plots", "--json"]
-NAMES = ["anna", "bob", "carl", "dora", "emma", "fred", "gina", "hugo", "ida", "jack", "kim", "leo", "mia", "ned",
-         "olga", "paul", "quin", "rosa", "sam", "tina", "ulf", "vera", "walt", "xena", "yuri", "zoe", "adam", "beth",
-         "cole", "dana"]
 
 
 @pytest.fixture
-def names_dir(tmp_path):
-    d = tmp_path / "names"
-    d.mkdir()
-    (d / "dist.male.first").write_text("".join(f"{n.upper()} 1.0 1.0 {i}\n" for i, n in enumerate(NAMES[:15])))
-    (d / "dist.female.first").write_text("".join(f"{n.upper()} 1.0 1.0 {i}\n" for i, n in enumerate(NAMES[15:])))
-    return d
-
-
-@pytest.fixture
-def fortunes_dir(tmp_path):
-    d = tmp_path / "fortunes"
-    d.mkdir()
-    rng = np.random.default_rng(5)
-    for name, words in (("cats", "cat purr meow whiskers nap"), ("code", "bug compile linux kernel patch")):
-        entries = [" ".join(rng.choice(words.split() + "the a is of and".split(), 5)) for _ in range(300)]
-        (d / name).write_text("\n%\n".join(entries) + "\n")
-    return d
-
-
-@pytest.fixture
-def small_boxes(monkeypatch):
-    """fashion-boxes of 32 train, 8 dev and 8 test canvases made of random rectangles."""
-    rng = np.random.default_rng(0)
-    images = np.zeros((60, 28, 28), np.float32)
-    for i in range(60):
-        t, l = rng.integers(0, 8, 2)
-        images[i, t:t + rng.integers(12, 20), l:l + rng.integers(12, 20)] = rng.uniform(0.2, 1.0)
-    labels = rng.integers(0, 10, 60)
-    X = images.reshape(60, -1).T
-    fake = (np.tile(X, 1000)[:, :60_000], np.tile(labels, 1000)[None, :60_000], X, labels[None])
-    monkeypatch.setattr(mnist, "load_mnist", lambda *a, **k: fake)
-    monkeypatch.setattr(fashion_boxes, "load_fashion_boxes",
-                        functools.partial(fashion_boxes.load_fashion_boxes, n_train=32, n_dev=8, n_test=8))
-
-
-@pytest.fixture
-def tiny_fashion(tmp_path, monkeypatch):
+def tiny_fashion(make_tiny_fashion):
     """64 training images (the last 16 are dev) and 16 test images, random pixels."""
-    rng = np.random.default_rng(0)
-    folder = tmp_path / "fashion"
-    folder.mkdir()
-    for base, m in (("train", 64), ("t10k", 16)):
-        write_idx(folder / f"{base}-images-idx3-ubyte", rng.integers(0, 256, (m, 28, 28), dtype=np.uint8))
-        write_idx(folder / f"{base}-labels-idx1-ubyte", rng.integers(0, 10, m, dtype=np.uint8))
-    monkeypatch.setattr(registry, "MNIST_DEV", 16)
-    return folder
+    return make_tiny_fashion(64, 16, 16)
 
 
 def family_args(family, request) -> list[str]:

@@ -127,19 +127,6 @@ def test_tokenize_and_encode():
         TextClassifier(10, 2, "gru")
 
 
-@pytest.fixture
-def fortunes_dir(tmp_path):
-    """Two tiny categories of 300 entries each: one speaks of cats, the other of code."""
-    d = tmp_path / "fortunes"
-    d.mkdir()
-    rng = np.random.default_rng(5)
-    for name, words in (("cats", "cat purr meow whiskers nap"), ("code", "bug compile linux kernel patch")):
-        common = "the a is of and".split()
-        entries = [" ".join(rng.choice(words.split() + common, 5)) for _ in range(300)]
-        (d / name).write_text("\n%\n".join(entries) + "\n")
-    return d
-
-
 @pytest.mark.parametrize("family", ["lstm-classifier", "transformer-classifier"])
 def test_train_text_classifier_through_the_cli(family, fortunes_dir, tmp_path, capsys):
     run = tmp_path / "run"

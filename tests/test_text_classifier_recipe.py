@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import write_fortunes
 
 from nndl import gradcheck
 from nndl.callbacks import EarlyStopping
@@ -199,13 +200,7 @@ def test_skipgram_embedding_of_a_tiny_corpus():
 
 @pytest.fixture
 def fortunes_dir(tmp_path):
-    d = tmp_path / "fortunes"
-    d.mkdir()
-    rng = np.random.default_rng(7)
-    for name, words in (("cats", "cat purr meow whiskers nap"), ("code", "bug compile linux kernel patch")):
-        entries = [" ".join(rng.choice(words.split() + "the a is of and".split(), 5)) for _ in range(300)]
-        (d / name).write_text("\n%\n".join(entries) + "\n")
-    return d
+    return write_fortunes(tmp_path / "fortunes", seed=7)
 
 
 @pytest.mark.parametrize("options", [[], ["--pretrain", "none", "--class-weights", "none", "--keep-prob", "1",
