@@ -29,7 +29,7 @@ DEFAULTS = dict(epochs=20, batch_size=64, lr=0.005, n_a=32, n_s=64, n_examples=2
 def train(args) -> int:
     from ..callbacks import EarlyStopping
     from ..datasets.text import load_text_dataset
-    from ..io import save
+    from .dates_run import write_date_run
     from ..nmt import T_X, DateAttention, encode_inputs, encode_outputs
 
     if args.dataset != "dates":
@@ -72,22 +72,7 @@ def train(args) -> int:
                   verbose=0 if args.no_progress or args.json else 1)
         seconds = time.perf_counter() - start
         test = model.evaluate(Xt, Yt)
-        example = data.test[0][0]
-        translation = model.translate([example])[0]
-        summary = {"model": "date-attention", "dataset": "dates", "n_a": n_a, "n_s": n_s,
-                   "epochs": model.epochs_done, "seconds": round(seconds, 3),
-                   "train_examples": len(data.train), "test_examples": len(data.test),
-                   "test_exact_match": test["exact_match"], "test_char_accuracy": test["accuracy"],
-                   "example": {"input": example, "output": translation, "expected": data.test[0][1]},
-                   "run_dir": str(run_dir)}
-        save(model, run_dir / "model.safetensors", extra_metadata={"task": "date-attention"})
-        model.history.write_csv(run_dir / "history.csv")
-        if not args.no_plots:
-            from ..plots import plot_attention
-            plot_attention(model.attention_weights(example), example, translation, path=run_dir / "attention.png")
-        atomic_write(run_dir / "summary.json", json.dumps(summary, indent=2))
-    emit(args, f"test exact match {test['exact_match']:.2%} ({len(data.test)} held-out dates), "
-               f"characters {test['accuracy']:.2%}\n"
-               f"{example!r} → {translation} (expected {data.test[0][1]})\n"
-               f"{model.epochs_done} epochs in {seconds:.1f} s; run directory: {run_dir}", summary)
+        summary, message = write_date_run(args, model, "date-attention", run_dir, data, {"n_a": n_a, "n_s": n_s},
+                                          test["exact_match"], test["accuracy"], seconds)
+    emit(args, message, summary)
     return 0

@@ -50,7 +50,7 @@ def _sizes(spec: str | None) -> tuple[int, int, int, int]:
 def train(args) -> int:
     from ..callbacks import EarlyStopping
     from ..datasets.text import load_text_dataset
-    from ..io import save
+    from .dates_run import write_date_run
     from ..nmt import T_X, encode_inputs, encode_outputs
     from ..nmt_transformer import DateTransformer, shift_right
     from ..schedules import get_schedule
@@ -98,23 +98,8 @@ def train(args) -> int:
                   verbose=0 if args.no_progress or args.json else 1)
         seconds = time.perf_counter() - start
         exact, chars = model.exact_match([h for h, _ in data.test], [iso for _, iso in data.test])
-        example = data.test[0][0]
-        translation = model.translate([example])[0]
-        summary = {"model": "date-transformer", "dataset": "dates", "d_model": d_model, "n_layers": n_layers,
-                   "n_heads": n_heads, "d_ff": d_ff, "epochs": model.epochs_done, "seconds": round(seconds, 3),
-                   "train_examples": len(data.train), "test_examples": len(data.test),
-                   "test_exact_match": exact, "test_char_accuracy": chars, "decoding": "greedy",
-                   "example": {"input": example, "output": translation, "expected": data.test[0][1]},
-                   "run_dir": str(run_dir)}
-        save(model, run_dir / "model.safetensors", extra_metadata={"task": "date-transformer"})
-        model.history.write_csv(run_dir / "history.csv")
-        if not args.no_plots:
-            from ..plots import plot_attention
-            plot_attention(model.attention_weights(example), example, translation, path=run_dir / "attention.png",
-                           title=f"Cross-attention (last decoder layer): {example!r} → {translation}")
-        atomic_write(run_dir / "summary.json", json.dumps(summary, indent=2))
-    emit(args, f"test exact match {exact:.2%} ({len(data.test)} held-out dates, greedy decoding), "
-               f"characters {chars:.2%}\n"
-               f"{example!r} → {translation} (expected {data.test[0][1]})\n"
-               f"{model.epochs_done} epochs in {seconds:.1f} s; run directory: {run_dir}", summary)
+        sizes = {"d_model": d_model, "n_layers": n_layers, "n_heads": n_heads, "d_ff": d_ff}
+        summary, message = write_date_run(args, model, "date-transformer", run_dir, data, sizes, exact, chars, seconds,
+                                          decoding="greedy", title="Cross-attention (last decoder layer)")
+    emit(args, message, summary)
     return 0
