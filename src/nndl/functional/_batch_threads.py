@@ -19,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 
-
 def default_threads(environ=os.environ) -> int:
     """The cores (at most 8), or fewer when the BLAS/OpenMP thread count is limited in the
     environment (``OPENBLAS_NUM_THREADS=1 python …`` keeps these passes on one thread too)."""
