@@ -128,16 +128,20 @@ def make_tiny_fashion(tmp_path, monkeypatch):
     return make
 
 
+def fake_items(rng: np.random.Generator, n: int = 40):
+    """n 28×28 "items" with a known footprint (a filled rectangle inside the frame) and labels."""
+    images = np.zeros((n, 28, 28), np.float32)
+    for i in range(n):
+        t, l = rng.integers(0, 8, 2)
+        images[i, t:t + rng.integers(12, 20), l:l + rng.integers(12, 20)] = rng.uniform(0.2, 1.0)
+    return images, rng.integers(0, 10, n)
+
+
 @pytest.fixture
 def small_boxes(monkeypatch):
     """fashion-boxes of 32 train, 8 dev and 8 test canvases made of random rectangles."""
     from nndl.datasets import fashion_boxes, mnist
-    rng = np.random.default_rng(0)
-    images = np.zeros((60, 28, 28), np.float32)
-    for i in range(60):
-        t, l = rng.integers(0, 8, 2)
-        images[i, t:t + rng.integers(12, 20), l:l + rng.integers(12, 20)] = rng.uniform(0.2, 1.0)
-    labels = rng.integers(0, 10, 60)
+    images, labels = fake_items(np.random.default_rng(0), 60)
     X = images.reshape(60, -1).T
     fake = (np.tile(X, 1000)[:, :60_000], np.tile(labels, 1000)[None, :60_000], X, labels[None])
     monkeypatch.setattr(mnist, "load_mnist", lambda *a, **k: fake)

@@ -7,6 +7,7 @@ import functools
 
 import numpy as np
 import pytest
+from conftest import fake_items
 
 from nndl.datasets import fashion_boxes, load_dataset
 from nndl.datasets.fashion_boxes import (
@@ -15,17 +16,8 @@ from nndl.datasets.fashion_boxes import (
 from nndl.functional import iou
 
 
-def _fake_items(rng, n=40):
-    """Blobs with a known footprint: a filled rectangle inside the 28×28 frame."""
-    images = np.zeros((n, 28, 28), np.float32)
-    for i in range(n):
-        t, l = rng.integers(0, 8, 2)
-        images[i, t:t + rng.integers(12, 20), l:l + rng.integers(12, 20)] = rng.uniform(0.2, 1.0)
-    return images, rng.integers(0, 10, n)
-
-
 def test_canvases_follow_the_specification(rng):
-    images, labels = _fake_items(rng)
+    images, labels = fake_items(rng)
     X, boxes, classes = make_canvases(images, labels, 300, np.random.default_rng(3))
     assert X.shape == (300, CANVAS, CANVAS, 1) and X.dtype == np.float32
     assert boxes.shape == (300, 4, 4) and classes.shape == (300, 4)
@@ -58,7 +50,7 @@ def test_item_sizes_and_tight_boxes(rng):
 
 
 def test_seeded():
-    images, labels = _fake_items(np.random.default_rng(1))
+    images, labels = fake_items(np.random.default_rng(1))
     a = make_canvases(images, labels, 50, np.random.default_rng(7))
     b = make_canvases(images, labels, 50, np.random.default_rng(7))
     c = make_canvases(images, labels, 50, np.random.default_rng(8))
@@ -80,7 +72,7 @@ def test_bad_source_images():
 
 
 def test_registry_loads_the_generated_set(monkeypatch, rng):
-    images, labels = _fake_items(rng, 60)
+    images, labels = fake_items(rng, 60)
     X = images.reshape(60, -1).T
     fake = (np.tile(X, 1000)[:, :60_000], np.tile(labels, 1000)[None, :60_000], X, labels[None])
     monkeypatch.setattr(mnist, "load_mnist", lambda *a, **k: fake)

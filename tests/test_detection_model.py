@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import fake_items
 
 import nndl
 from nndl.datasets.fashion_boxes import make_canvases
@@ -13,18 +14,10 @@ from nndl.functional import yolo_loss
 from nndl.scores import MeanAveragePrecision
 
 
-def _fake_items(rng, n=40):
-    images = np.zeros((n, 28, 28), np.float32)
-    for i in range(n):
-        t, l = rng.integers(0, 8, 2)
-        images[i, t:t + rng.integers(12, 20), l:l + rng.integers(12, 20)] = rng.uniform(0.2, 1.0)
-    return images, rng.integers(0, 10, n)
-
-
 @pytest.fixture(scope="module")
 def canvases():
     rng = np.random.default_rng(0)
-    images, labels = _fake_items(rng)
+    images, labels = fake_items(rng)
     return make_canvases(images, labels, 48, np.random.default_rng(1))
 
 
