@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from .env import blas_lines, header_lines, limit_threads, load_average
+from .env import blas_lines, clock_named, header_lines, limit_threads, load_average
 
 B = 128
 F32 = np.float32
@@ -297,6 +297,31 @@ def _ops(out, rounds, steps) -> None:
         _row(out, label + " fwd+bwd", _interleaved({"nndl": nndl_pb, "torch": torch_pb}, rounds, steps))
 
 
+def _image_batch(rng: np.random.Generator, m: int):
+    """m random 28×28×1 images and labels: X (m, 28, 28, 1), one-hot Y (10, m) for nndl; the
+    same images NCHW and the labels as tensors for PyTorch."""
+    import torch
+    X = rng.standard_normal((m, 28, 28, 1)).astype(F32)
+    y = rng.integers(0, 10, m)
+    Y = np.eye(10, dtype=F32)[:, y]
+    return X, Y, torch.from_numpy(X.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y)
+
+
+def _torch_adam_step(net, Xt, yt):
+    """(step, cost): one Adam step (α = 1e-3) of ``net`` on the cross-entropy of (Xt, yt), and
+    the current cost without a step."""
+    import torch
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(net(Xt), yt).backward()
+        opt.step()
+
+    return step, lambda: loss_fn(net(Xt), yt).item()
+
+
 def _row(out, label, t) -> None:
     out(f"  {label:<52} {1e3 * t['nndl']:8.3f} {1e3 * t['torch']:8.3f} {t['nndl'] / t['torch']:6.2f}×")
 
@@ -307,26 +332,15 @@ def _lenet(out, rounds, steps) -> dict:
     rng = np.random.default_rng(0)
     P = lenet_params(rng)
     net = torch_lenet(P)
-    X = rng.standard_normal((B, 28, 28, 1)).astype(F32)
-    y = rng.integers(0, 10, B)
-    Y = np.eye(10, dtype=F32)[:, y]
-    Xt, yt = torch.from_numpy(X.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y)
-    opt_t = torch.optim.Adam(net.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
+    X, Y, Xt, yt = _image_batch(rng, B)
+    torch_step, torch_cost = _torch_adam_step(net, Xt, yt)
     opt_n = Adam(1e-3)
-
-    def torch_step():
-        opt_t.zero_grad()
-        loss = loss_fn(net(Xt), yt)
-        loss.backward()
-        opt_t.step()
-
     model = lenet5_model(P)
     opt_m = Adam(1e-3)
     model_step = fit_step(model, X, Y, opt_m)
 
     c0n = lenet_step(P, X, Y, opt_n)
-    c0t = loss_fn(net(Xt), yt).item()
+    c0t = torch_cost()
     c0m, _ = model.compute_cost_and_grads(X, Y)
     out(f"\n== LeNet-5 training step, batch {B}, Adam α=1e-3 (first cost: nndl {c0n:.5f}, "
         f"nndl Sequential {c0m:.5f}, torch {c0t:.5f})")
@@ -353,31 +367,18 @@ def _lenet(out, rounds, steps) -> dict:
 def _resnet(out, rounds, steps) -> dict:
     """One training step of ``nndl.models.resnet()`` (3 stages, widths 16/32/64, batch 64 of
     28×28×1 images, Adam) against the same network in PyTorch from the same weights."""
-    import torch
     from nndl.models import resnet
     from nndl.optimizers import Adam
     m = 64
     rng = np.random.default_rng(1)
     model = resnet(seed=0)
     net = torch_resnet(model).train()
-    X = rng.standard_normal((m, 28, 28, 1)).astype(F32)
-    y = rng.integers(0, 10, m)
-    Y = np.eye(10, dtype=F32)[:, y]
-    Xt, yt = torch.from_numpy(X.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y)
-    opt_t = torch.optim.Adam(net.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    opt_m = Adam(1e-3)
-
-    def torch_step():
-        opt_t.zero_grad()
-        loss = loss_fn(net(Xt), yt)
-        loss.backward()
-        opt_t.step()
-
-    model_step = fit_step(model, X, Y, opt_m)
+    X, Y, Xt, yt = _image_batch(rng, m)
+    torch_step, torch_cost = _torch_adam_step(net, Xt, yt)
+    model_step = fit_step(model, X, Y, Adam(1e-3))
 
     c0m, _ = model.compute_cost_and_grads(X, Y)
-    c0t = loss_fn(net(Xt), yt).item()
+    c0t = torch_cost()
     out(f"\n== ResNet training step (nndl.models.resnet(): 3 stages × 2 blocks, widths 16/32/64), batch {m} "
         f"of 28×28×1, Adam α=1e-3 (first cost: nndl {c0m:.5f}, torch {c0t:.5f})")
     t = _interleaved({"model": model_step, "torch": torch_step}, rounds, max(1, steps // 2))
@@ -442,12 +443,7 @@ def run(args) -> int:
         return 2
     limiter = limit_threads(args.threads)  # noqa: F841 (kept alive for the whole run)
     global CLOCK
-    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
-    try:  # nndl's copies and pooling split the batch over as many threads
-        from nndl.functional import set_batch_threads
-        set_batch_threads(args.threads)
-    except ImportError:  # an nndl from before the split (comparing versions)
-        pass
+    CLOCK = clock_named(args.clock)
     rounds, steps = (2, 3) if args.quick else (args.rounds, args.steps)
 
     def out(text: str = "") -> None:

@@ -12,7 +12,8 @@ import numpy as np
 
 
 def limit_threads(threads: int):
-    """Pin every BLAS/OpenMP pool (NumPy's OpenBLAS, PyTorch's) to ``threads`` threads.
+    """Pin every pool to ``threads`` threads: NumPy's OpenBLAS, PyTorch's, and the threads over
+    which nndl splits a batch's memory-bound passes (``nndl.functional.set_batch_threads``).
 
     Returns the threadpoolctl limiter (keep a reference), or None without threadpoolctl.
     """
@@ -22,10 +23,20 @@ def limit_threads(threads: int):
     except ImportError:
         pass
     try:
+        from nndl.functional import set_batch_threads
+        set_batch_threads(threads)
+    except ImportError:  # an nndl from before the batch split (comparing versions)
+        pass
+    try:
         from threadpoolctl import threadpool_limits
     except ImportError:
         return None
     return threadpool_limits(limits=threads)
+
+
+def clock_named(name: str) -> Callable[[], float]:
+    """``--clock``: "cpu" → the CPU time of this process, "wall" → elapsed time."""
+    return time.process_time if name == "cpu" else time.perf_counter
 
 
 def blas_lines() -> list[str]:

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from .env import blas_lines, header_lines, limit_threads, load_average
+from .env import blas_lines, clock_named, header_lines, limit_threads, load_average
 
 
 CLOCK = time.perf_counter  # --clock cpu: time.process_time (the CPU time of this process)
@@ -227,7 +227,7 @@ def run(args) -> int:
         return 2
     limiter = limit_threads(args.threads)  # noqa: F841 (kept alive for the whole run)
     global CLOCK
-    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    CLOCK = clock_named(args.clock)
     print("== environment")
     for line in header_lines(args.threads) + blas_lines():
         print(line)
