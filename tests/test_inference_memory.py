@@ -56,3 +56,12 @@ def test_peak_memory_follows_the_chunk_not_the_data():
             tracemalloc.stop()
 
     assert peak(20) < peak(400) / 5
+
+
+@pytest.mark.parametrize("batch_size", [0, -3, 1.5, "64"])
+def test_a_bad_inference_batch_size_is_one_clear_error(batch_size):
+    model = nndl.Sequential([nndl.Dense(4), nndl.Dense(3, "softmax")], input_shape=(5,))
+    X, Y = np.ones((5, 7), np.float32), np.zeros((1, 7), np.int64)
+    for call in (lambda: model.predict(X, batch_size=batch_size), lambda: model.evaluate(X, Y, batch_size=batch_size)):
+        with pytest.raises(ValueError, match="batch_size must be a positive integer or None"):
+            call()

@@ -26,6 +26,13 @@ COPIES = 3
 _budget: ContextVar[list | None] = ContextVar("nndl_allocation_budget", default=None)
 
 
+def check_batch_size(batch_size) -> None:
+    """ValueError unless ``batch_size`` is a positive integer or None (fit: the whole set;
+    predict/evaluate: ``Model.inference_batch_size()``)."""
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+
+
 def check_hyperparameter(name: str, value, low: float | None = None, high: float | None = None,
                          low_open: bool = False, high_open: bool = False) -> float:
     """``value`` as a float, or ValueError unless it is a finite real number in the range

@@ -46,6 +46,7 @@ from .display import summary_html
 from .export.onnx import to_onnx
 from .layers import Layer
 from .layers.base import default_batch_axis, walk_layers
+from .limits import check_batch_size
 from .losses import Loss, get_loss
 from .params import FlatParams
 from .scores import get_metrics
@@ -334,6 +335,7 @@ class Model:
         """(lo, A of examples lo … lo+batch_size−1) for inputs in model layout, inference mode
         (batch_size None: ``inference_batch_size()``). The layers' caches are let go after
         each chunk, so nothing of an inference pass stays allocated."""
+        check_batch_size(batch_size)
         if batch_size is None:
             batch_size = self.inference_batch_size()
         try:
@@ -372,6 +374,7 @@ class Model:
         inputs = self._as_inputs(X)
         axis = self.output_batch_axis
         m = Y.shape[axis]
+        check_batch_size(batch_size)
         batch_size = self.inference_batch_size() if batch_size is None else batch_size
         cost = 0.0
         for metric in self.metrics:

@@ -27,7 +27,7 @@ from .backup import as_backup
 from .batches import Batches, examples_first, to_axis
 from .callbacks import Callback, LearningRateScheduler
 from .functional.regularization import clip_by_global_norm, clip_by_value
-from .limits import check_epoch_range, check_training_options
+from .limits import check_batch_size, check_epoch_range, check_training_options
 from .optimizers import Optimizer, check_learning_rate, get_optimizer
 
 
@@ -68,8 +68,7 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     inputs = model._as_inputs(X)
     out_axis = model.output_batch_axis
     m = Y.shape[out_axis]
-    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+    check_batch_size(batch_size)
     batch_size = m if batch_size is None else min(int(batch_size), m)
     check_training_options(model.all_layers(), batch_size, clip_value, clip_norm)
     val = None
