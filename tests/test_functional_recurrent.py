@@ -236,3 +236,52 @@ def test_lstm_fused_backward_equals_numpy_reference(rng, dtype, tol):
         assert v.dtype == dtype
     for k in r1[3]:
         np.testing.assert_allclose(r2[3][k], r1[3][k], rtol=10 * tol, atol=10 * tol)
+
+
+def test_one_hot_ids_finds_only_one_hot_rows():
+    from nndl.functional._input_projection import one_hot_ids
+    eye = np.eye(4, dtype=np.float32)[[2, 0, 3, 3]]
+    np.testing.assert_array_equal(one_hot_ids(eye), [2, 0, 3, 3])
+    for bad_value in (2.0, -1.0, 0.5, np.nan):
+        X = eye.copy()
+        X[1, 0] = bad_value
+        assert one_hot_ids(X) is None, bad_value
+    two_ones_and_an_empty_row = eye.copy()
+    two_ones_and_an_empty_row[0, 1] = 1
+    two_ones_and_an_empty_row[1, 0] = 0
+    assert one_hot_ids(two_ones_and_an_empty_row) is None
+    assert one_hot_ids(np.zeros((3, 4))) is None
+    assert one_hot_ids(np.zeros((0, 4))) is None
+
+
+@pytest.mark.parametrize("numba_kernel", [True, False])
+@pytest.mark.parametrize("kind,reset_after", CASES)
+def test_one_hot_inputs_take_the_gather_path_with_the_same_results(rng, monkeypatch, kind, reset_after,
+                                                                    numba_kernel):
+    """One-hot sequences are projected by a gather and their input-weight gradient summed by
+    id; forward values and every gradient equal those of the plain products."""
+    from nndl.functional import _input_projection
+    if numba_kernel:
+        pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
+    monkeypatch.setattr(_input_projection, "_HAS_NUMBA", numba_kernel)
+    n_x, n_a, m, T = 5, 4, 3, 6
+    x = np.eye(n_x)[rng.integers(0, n_x, (m, T))].transpose(2, 0, 1)     # (n_x, m, T) one-hot
+    a0 = rng.standard_normal((n_a, m))
+    p = _params(rng, kind, n_x, n_a, reset_after=reset_after)
+    G = rng.standard_normal((n_a, m, T))
+
+    def forward_backward():
+        a, _, cache = _run(kind, x, a0, p, None, reset_after)
+        grads = (lstm_backward(G, cache)[3] if kind == "lstm"
+                 else (rnn_backward if kind == "rnn" else gru_backward)(G, cache)[2])
+        return a, cache, grads
+
+    a1, cache, grads1 = forward_backward()
+    assert cache[-1] is not None                                   # the one-hot ids were found
+    with monkeypatch.context() as mp:
+        mp.setattr(_input_projection, "one_hot_ids", lambda X: None)
+        a2, cache2, grads2 = forward_backward()
+    assert cache2[-1] is None
+    np.testing.assert_array_equal(a1, a2)
+    for k in grads2:
+        np.testing.assert_allclose(grads1[k], grads2[k], rtol=1e-12, atol=1e-12, err_msg=k)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _input_projection
 from ._sequence import (
     check_param, check_sequence, from_rows, initial_state, sigmoid_, to_rows, upstream_rows,
 )
@@ -55,7 +56,8 @@ def gru_forward(x: Array, a0: Array | None, params: dict,
     n, W, b, bch = _stacked(params, n_x, dtype, reset_after)
     Wa, Wx = W[:, :n], W[:, n:]
     X = to_rows(x)
-    G = (X.reshape(T * m, n_x) @ Wx.T).reshape(T, m, 3 * n)         # x-parts of all steps, one product
+    G, ids = _input_projection.project(X.reshape(T * m, n_x), Wx.T)   # x-parts of all steps at once
+    G = G.reshape(T, m, 3 * n)
     G += b
     A = np.empty((T, m, n), dtype=dtype)
     R = np.empty_like(A)          # course: Γr ⊙ c⟨t−1⟩;  reset_after: Wc_c·c⟨t−1⟩ + bch
@@ -83,7 +85,7 @@ def gru_forward(x: Array, a0: Array | None, params: dict,
         A[t] *= u
         A[t] += a_prev
         a_prev = A[t]
-    return from_rows(A), (X, G, A, R, a0_rows, Wa, Wx, reset_after)
+    return from_rows(A), (X, G, A, R, a0_rows, Wa, Wx, reset_after, ids)
 
 
 def gru_backward(da: Array, cache: tuple) -> tuple[Array, Array, dict]:
@@ -97,7 +99,7 @@ def gru_backward(da: Array, cache: tuple) -> tuple[Array, Array, dict]:
 
     da: (n_a, m, T_x). Returns (dx (n_x, m, T_x), da0 (n_a, m), grads with the params' keys).
     """
-    X, G, A, R, a0_rows, Wa, Wx, reset_after = cache
+    X, G, A, R, a0_rows, Wa, Wx, reset_after, ids = cache
     T, m, n = A.shape
     n_x = X.shape[2]
     dtype = A.dtype
@@ -142,7 +144,7 @@ def gru_backward(da: Array, cache: tuple) -> tuple[Array, Array, dict]:
     else:
         dWa = np.concatenate([dG2[:, :2 * n].T @ P,
                               dG2[:, 2 * n:].T @ R.reshape(T * m, n)])
-    dWx = dG2.T @ X.reshape(T * m, n_x)
+    dWx = _input_projection.weight_gradient(dG2, X.reshape(T * m, n_x), ids)
     db = dG2.sum(axis=0)
     dx = from_rows((dG2 @ Wx).reshape(T, m, n_x))
     grads = {}

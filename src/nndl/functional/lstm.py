@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _lstm_fused
+from . import _input_projection, _lstm_fused
 from ._sequence import (
     check_param, check_sequence, from_rows, initial_state, to_rows, upstream_rows,
 )
@@ -82,7 +82,8 @@ def lstm_forward(x: Array, a0: Array | None, params: dict,
     Wa, Wx = W[:, :n_a], W[:, n_a:]
     Wh, bh = _halved(W, b, n_a)
     X = to_rows(x)                                                  # (T, m, n_x)
-    G = (X.reshape(T * m, n_x) @ Wh[:, n_a:].T).reshape(T, m, 4 * n_a)   # all steps in one product
+    G, ids = _input_projection.project(X.reshape(T * m, n_x), Wh[:, n_a:].T)   # all steps at once
+    G = G.reshape(T, m, 4 * n_a)
     G += bh
     C = np.empty((T, m, n_a), dtype=dtype)
     TC = np.empty_like(C)
@@ -105,7 +106,7 @@ def lstm_forward(x: Array, a0: Array | None, params: dict,
         np.tanh(C[t], out=TC[t])
         np.multiply(o, TC[t], out=A[t])
         a_prev, c_prev = A[t], C[t]
-    cache = (X, G, C, TC, A, a0_rows, c0_rows, Wa, Wx)
+    cache = (X, G, C, TC, A, a0_rows, c0_rows, Wa, Wx, ids)
     return from_rows(A), from_rows(C), cache
 
 
@@ -126,7 +127,7 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
     a first layer fed with data needs no dx (``compute_dx=False`` returns None for it).
     ``fused``: run each step's elementwise work as one kernel (default: when numba is installed).
     """
-    X, G, C, TC, A, a0_rows, c0_rows, Wa, Wx = cache
+    X, G, C, TC, A, a0_rows, c0_rows, Wa, Wx, ids = cache
     T, m, n = A.shape
     n_x = X.shape[2]
     dtype = A.dtype
@@ -140,7 +141,7 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
     dWa = dG[0].T @ a0_rows
     if T > 1:
         dWa += dG[1:].reshape(-1, 4 * n).T @ A[:-1].reshape(-1, n)
-    dWx = dG2.T @ X.reshape(T * m, n_x)
+    dWx = _input_projection.weight_gradient(dG2, X.reshape(T * m, n_x), ids)
     db = dG2.sum(axis=0)
     dx = from_rows((dG2 @ Wx).reshape(T, m, n_x)) if compute_dx else None
     grads = {}

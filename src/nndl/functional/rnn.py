@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _input_projection
 from ._sequence import check_param, check_sequence, from_rows, initial_state, to_rows, upstream_rows
 
 Array = np.ndarray
@@ -35,7 +36,8 @@ def rnn_forward(x: Array, a0: Array | None, params: dict) -> tuple[Array, tuple]
     ba = check_param(params, "ba", (n_a, 1))
     dtype = x.dtype
     X = to_rows(x)                                                   # (T, m, n_x)
-    A = (X.reshape(T * m, n_x) @ Wax.T.astype(dtype, copy=False)).reshape(T, m, n_a)
+    A, ids = _input_projection.project(X.reshape(T * m, n_x), Wax.T.astype(dtype, copy=False))
+    A = A.reshape(T, m, n_a)                                         # Wax·x⟨t⟩ for all t at once
     A += ba.T.astype(dtype, copy=False)                              # Wax·x⟨t⟩ + ba, all t
     a_prev = initial_state(a0, n_a, m, dtype)
     WaaT = Waa.T.astype(dtype, copy=False)
@@ -45,7 +47,7 @@ def rnn_forward(x: Array, a0: Array | None, params: dict) -> tuple[Array, tuple]
         np.tanh(A[t], out=A[t])
         a_prev = A[t]
     a0_rows = initial_state(a0, n_a, m, dtype)
-    return from_rows(A), (X, A, a0_rows, Wax, Waa)
+    return from_rows(A), (X, A, a0_rows, Wax, Waa, ids)
 
 
 def rnn_backward(da: Array, cache: tuple) -> tuple[Array, Array, dict]:
@@ -57,7 +59,7 @@ def rnn_backward(da: Array, cache: tuple) -> tuple[Array, Array, dict]:
     da: (n_a, m, T_x), ∂J/∂a at every step. Returns (dx (n_x, m, T_x), da0 (n_a, m),
     grads {Wax, Waa, ba}).
     """
-    X, A, a0_rows, Wax, Waa = cache
+    X, A, a0_rows, Wax, Waa, ids = cache
     T, m, n_a = A.shape
     n_x = X.shape[2]
     dZ = upstream_rows(da, (n_a, m, T), A.dtype)                     # (T, m, n_a), a copy we own
@@ -69,7 +71,7 @@ def rnn_backward(da: Array, cache: tuple) -> tuple[Array, Array, dict]:
         g *= 1 - A[t] * A[t]                                        # through tanh
         da_next = g @ Waa_
     dZ2 = dZ.reshape(T * m, n_a)
-    dWax = dZ2.T @ X.reshape(T * m, n_x)
+    dWax = _input_projection.weight_gradient(dZ2, X.reshape(T * m, n_x), ids)
     dWaa = dZ[0].T @ a0_rows
     if T > 1:
         dWaa += dZ[1:].reshape(-1, n_a).T @ A[:-1].reshape(-1, n_a)
