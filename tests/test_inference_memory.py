@@ -65,3 +65,25 @@ def test_a_bad_inference_batch_size_is_one_clear_error(batch_size):
     for call in (lambda: model.predict(X, batch_size=batch_size), lambda: model.evaluate(X, Y, batch_size=batch_size)):
         with pytest.raises(ValueError, match="batch_size must be a positive integer or None"):
             call()
+
+
+def _training_peak(model, m, batch_size):
+    rng = np.random.default_rng(2)
+    X = rng.random((m, 16, 16, 1), dtype=np.float32)
+    Y = rng.integers(0, 10, (1, m))
+    model.fit(X[:batch_size], Y[:, :batch_size], epochs=1, batch_size=batch_size, optimizer="adam", verbose=0)
+    tracemalloc.start()
+    try:
+        model.fit(X, Y, epochs=1, batch_size=batch_size, verbose=0)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_smaller_last_mini_batch_does_not_add_a_second_set_of_work_arrays():
+    """The per-batch arrays that training steps reuse are kept once per name: an epoch whose
+    last mini-batch is smaller (188 = 2·64 + 60) peaks no higher than one of whole batches
+    (it held both sizes, nearly twice the memory, before)."""
+    whole = _training_peak(_small_resnet(), 128, 64)
+    with_remainder = _training_peak(_small_resnet(), 188, 64)
+    assert with_remainder < 1.15 * whole

@@ -24,16 +24,19 @@ Pads = tuple[tuple[int, int], tuple[int, int]]
 
 def buffer(workspace: dict | None, name: str, shape, dtype, zeros: bool = False) -> Array:
     """A work array for a hot path: ``np.empty`` (or ``np.zeros``) without a workspace; with one
-    (a dict a layer keeps between training steps), the array stored under (name, shape, dtype),
-    created on first use and reused afterwards, so a step touches no fresh memory. A reused
-    ``zeros`` array keeps whatever its owner left in it: only ask for one whose zeros are never
-    overwritten (the border of a padded image) or that the caller clears."""
+    (a dict a layer keeps between training steps), the array stored under (name, dtype),
+    created on first use and reused afterwards, so a step touches no fresh memory; a request of
+    another shape (the smaller last mini-batch of an epoch) replaces it, so a workspace never
+    holds two sizes of one array. A reused ``zeros`` array keeps whatever its owner left in it:
+    only ask for one whose zeros are never overwritten (the border of a padded image) or that
+    the caller clears."""
     shape = tuple(int(n) for n in shape)
     if workspace is None:
         return np.zeros(shape, dtype) if zeros else np.empty(shape, dtype)
-    key = (name, shape, np.dtype(dtype).str)
+    key = (name, np.dtype(dtype).str)
     array = workspace.get(key)
-    if array is None:
+    if array is None or array.shape != shape:
+        workspace.pop(key, None)                   # let the old size go before the new one is made
         array = workspace[key] = np.zeros(shape, dtype)
     return array
 

@@ -273,13 +273,15 @@ class Layer:
         """The reusable array ``name`` of this shape while the model trains on inputs of its
         dtype (``like``'s), else None: the functions then allocate their result, as a plain
         forward pass does. A layer looping over time names per-step arrays per step; a layer
-        used several times in one pass (``call``) gets one set of arrays per call."""
+        used several times in one pass (``call``) gets one set of arrays per call. One array per
+        name: a request of another shape (the smaller last mini-batch) replaces it."""
         workspace = getattr(self, "workspace", None)
         if workspace is None or not training or like.dtype != self._dtype:
             return None
-        key = (name, shape, len(self._calls)) if self._calls else (name, shape)  # one set per call
+        key = (name, len(self._calls)) if self._calls else name  # one set per call
         buffer = workspace.get(key)
-        if buffer is None:
+        if buffer is None or buffer.shape != tuple(shape):
+            workspace.pop(key, None)                   # let the old size go before the new one is made
             buffer = workspace[key] = np.empty(shape, like.dtype)
         return buffer
 
