@@ -6,7 +6,7 @@ test). ``yolo_tiny()`` predicts, on an 8×8 grid with 3 anchors, objectness, box
 all-point AP per class, averaged over the 10 classes) on the test canvases. A plot of the
 predicted boxes on test canvases is written to docs/detections.png.
 
-    python examples/yolo_fashion_boxes.py                      # the full run (20,000 canvases, 8 epochs)
+    python examples/yolo_fashion_boxes.py                      # the full run (20,000 canvases, 12 epochs)
     python examples/yolo_fashion_boxes.py --train 2000 --epochs 2   # a quick look
 """
 
@@ -28,10 +28,10 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--train", type=int, default=20_000, help="training canvases used")
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--learning-rate", type=float, default=1e-3)
+    ap.add_argument("--learning-rate", type=float, default=2e-3)
     ap.add_argument("--schedule", choices=("cosine", "constant"), default="cosine",
                     help="α per epoch: cosine decay from --learning-rate to 0 over the epochs, or constant")
     ap.add_argument("--seed", type=int, default=0)

@@ -93,13 +93,26 @@ def test_gradcheck_of_a_tiny_detector(canvases):
 
 def test_training_lowers_the_cost_and_logs_map(canvases):
     X, boxes, classes = canvases
-    model = yolo_tiny(widths=(8, 8, 16, 16), seed=0)
+    model = yolo_tiny(widths=(8, 8, 16, 16), convs=(1, 1, 1, 1), batch_norm=False, seed=0)
     Y = model.loss_fn.encode(boxes, classes, 64)
     before = model.evaluate(X, Y)["cost"]
     history = model.fit(X, Y, epochs=2, batch_size=16, optimizer="adam", learning_rate=3e-3, verbose=0)
     after = model.evaluate(X, Y)
     assert after["cost"] < 0.9 * before and history.history["cost"][1] < history.history["cost"][0]
     assert 0.0 <= history.history["mAP"][-1] <= 1.0 and 0.0 <= after["mAP"] <= 1.0
+
+
+def test_default_detector_has_batch_norm_stages_and_trains(canvases):
+    X, boxes, classes = canvases
+    model = yolo_tiny(widths=(4, 4, 8, 8), seed=0)             # the default convs (1, 1, 2, 2), batch norm
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds.count("Conv2D") == 7 and kinds.count("BatchNorm") == 6 and kinds.count("MaxPool2D") == 3
+    assert model.predict_proba(X[:2]).shape == (2, 8, 8, model.loss_fn.depth)
+    Y = model.loss_fn.encode(boxes, classes, 64)
+    history = model.fit(X, Y, epochs=3, batch_size=16, optimizer="adam", learning_rate=3e-3, verbose=0)
+    assert history.history["cost"][2] < 0.9 * history.history["cost"][0]
+    with pytest.raises(ValueError, match="convs"):
+        yolo_tiny(convs=(1, 1, 0, 2))
 
 
 def test_model_file_round_trip(tmp_path, canvases):

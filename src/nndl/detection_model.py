@@ -20,7 +20,7 @@ import numpy as np
 
 from .functional.detection import centers_to_corners, corners_to_centers, non_max_suppression
 from .functional.yolo import assign_targets, decode, yolo_loss
-from .layers import Conv2D, MaxPool2D
+from .layers import Activation, BatchNorm, Conv2D, MaxPool2D
 from .losses import LOSSES, Loss
 from .models import Sequential
 from .scores import MeanAveragePrecision
@@ -158,21 +158,28 @@ def detect(P: Array, anchors, score_threshold: float = 0.01, iou_threshold: floa
     return {k: np.concatenate(v) if v else empty[k] for k, v in out.items()}
 
 
-def yolo_tiny(input_shape=(64, 64, 1), n_classes: int = 10, anchors=DEFAULT_ANCHORS, widths=(16, 32, 64, 128),
-              seed: int = 0, dtype=np.float32) -> Sequential:
-    """A small YOLO detector: for each width w, CONV 3×3 w "same" ReLU → MAXPOOL 2 (three
-    times, so the grid is the input's size / 8), then CONV 3×3 widths[-1] ReLU and a linear
-    1×1 CONV with A·(5 + C) filters (objectness biases start at σ⁻¹(0.01)). Input
+def yolo_tiny(input_shape=(64, 64, 1), n_classes: int = 10, anchors=DEFAULT_ANCHORS, widths=(16, 32, 64, 192),
+              convs=(1, 1, 2, 2), batch_norm: bool = True, seed: int = 0, dtype=np.float32) -> Sequential:
+    """A small YOLO detector in four stages: stage k is ``convs[k]`` × (CONV 3×3 ``widths[k]``
+    "same" → BN → ReLU; without ``batch_norm`` the convolution has its bias and ReLU), each
+    stage but the last followed by MAXPOOL 2, so the grid is the input's size / 8; then a
+    linear 1×1 CONV with A·(5 + C) filters (objectness biases start at σ⁻¹(0.01)). Input
     (m, 64, 64, 1) → output (m, 8, 8, A·(5 + C)).
     Loss ``YoloLoss(anchors, n_classes)``; metric mAP@0.5 (``MeanAveragePrecision``)."""
-    if len(widths) != 4:
-        raise ValueError(f"widths must list 4 filter counts, got {widths}")
+    if len(widths) != 4 or len(convs) != 4 or min(convs) < 1 or min(widths) < 1:
+        raise ValueError(f"widths and convs must list 4 positive numbers each (one per stage), "
+                         f"got widths={widths}, convs={convs}")
     loss = YoloLoss(anchors, n_classes)
     layers = []
-    for w in widths[:3]:
-        layers += [Conv2D(int(w), 3, padding="same"), MaxPool2D(2)]
-    layers += [Conv2D(int(widths[3]), 3, padding="same"),
-               Conv2D(loss.depth, 1, activation="linear", init="xavier")]
+    for stage, (w, n_convs) in enumerate(zip(widths, convs)):
+        for _ in range(int(n_convs)):
+            if batch_norm:
+                layers += [Conv2D(int(w), 3, padding="same", activation="linear"), BatchNorm(), Activation("relu")]
+            else:
+                layers.append(Conv2D(int(w), 3, padding="same"))
+        if stage < 3:
+            layers.append(MaxPool2D(2))
+    layers.append(Conv2D(loss.depth, 1, activation="linear", init="xavier"))
     model = Sequential(layers, loss=loss, metrics=[MeanAveragePrecision()], seed=seed, dtype=dtype,
                        input_shape=tuple(input_shape))
     # objectness starts at p_o = σ(b) = 0.01: most slots hold no object, so the first steps
