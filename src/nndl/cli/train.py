@@ -110,7 +110,7 @@ def add_parser(sub) -> None:
     p.add_argument("--batch-norm", action="store_true", help="batch normalization in hidden layers")
     p.add_argument("--lr-schedule", help="learning-rate decay, e.g. inverse_time:decay_rate=1, "
                                          "exponential:decay_rate=0.95, step:drop=0.5,every=10, cosine:total_epochs=20 "
-                                         "(default: none for mlp; cosine over --epochs for lenet5 and resnet; "
+                                         "(default: none for mlp; cosine over --epochs for lenet5, resnet and yolo-tiny; "
                                          "none: a constant α)")
     p.add_argument("--clip-value", type=float, help="clip each gradient element to ±value")
     p.add_argument("--clip-norm", type=float, help="clip the gradients' global norm")
