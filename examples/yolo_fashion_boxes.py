@@ -8,6 +8,10 @@ predicted boxes on test canvases is written to docs/detections.png.
 
     python examples/yolo_fashion_boxes.py                      # the full run (20,000 canvases, 12 epochs)
     python examples/yolo_fashion_boxes.py --train 2000 --epochs 2   # a quick look
+    python examples/yolo_fashion_boxes.py --load yolo.safetensors   # measure a saved detector
+
+mAP counts every box as a detection of each class whose score p_o·p(class) reaches 0.01 (as
+VOC's detectors report); the test line also gives the mAP with each box's best class only.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+import nndl
 from nndl.datasets import load_dataset
 from nndl.detection_model import yolo_tiny
 from nndl.plots import plot_detections
+from nndl.scores import MeanAveragePrecision
 from nndl.schedules import CosineDecay, Schedule
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -37,15 +43,16 @@ def main(argv=None) -> dict:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--plot", default=str(DOCS / "detections.png"))
     ap.add_argument("--save", default=None, help="write the model to this .safetensors file after every epoch")
+    ap.add_argument("--load", default=None, help="measure this saved detector instead of training one")
     args = ap.parse_args(argv)
     start = time.perf_counter()
     data = load_dataset("fashion-boxes")
-    model = yolo_tiny(seed=args.seed)
+    model = nndl.load(args.load) if args.load else yolo_tiny(seed=args.seed)
     encode = lambda boxes, classes: model.loss_fn.encode(boxes, classes, 64)  # noqa: E731
     X, Y = data.X_train[:args.train], encode(data.boxes_train[:args.train], data.classes_train[:args.train])
     Y_dev = encode(data.boxes_dev, data.classes_dev)
     schedule = CosineDecay(total_epochs=args.epochs) if args.schedule == "cosine" else Schedule()
-    for epoch in range(args.epochs):
+    for epoch in range(0 if args.load else args.epochs):
         history = model.fit(X, Y, epochs=1, batch_size=args.batch_size, optimizer="adam" if epoch == 0 else None,
                             learning_rate=schedule(epoch, args.learning_rate), seed=args.seed + epoch, verbose=0)
         if args.save:
@@ -53,9 +60,13 @@ def main(argv=None) -> dict:
         dev = model.evaluate(data.X_dev, Y_dev)
         print(f"epoch {epoch + 1}: cost {history.history['cost'][-1]:.3f}, dev cost {dev['cost']:.3f}, "
               f"dev mAP@0.5 {dev['mAP']:.4f} ({time.perf_counter() - start:.0f} s)", flush=True)
-    test = model.evaluate(data.X_test, encode(data.boxes_test, data.classes_test))
+    Y_test = encode(data.boxes_test, data.classes_test)
+    test = model.evaluate(data.X_test, Y_test)
+    best_only = MeanAveragePrecision(per_class=False)
+    best_only.update(model.loss_fn, model.predict_proba(data.X_test), Y_test, len(data.X_test))
     elapsed = time.perf_counter() - start
-    print(f"test mAP@0.5 {test['mAP']:.4f} (cost {test['cost']:.3f}); total {elapsed:.0f} s")
+    print(f"test mAP@0.5 {test['mAP']:.4f} (best class only: {best_only.result():.4f}; cost {test['cost']:.3f}); "
+          f"total {elapsed:.0f} s")
     if args.plot:
         P = model.predict_proba(data.X_test[:8])
         truth = model.loss_fn.ground_truth(encode(data.boxes_test[:8], data.classes_test[:8]))

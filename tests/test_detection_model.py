@@ -68,6 +68,28 @@ def test_detect_suppresses_duplicates_per_image_and_class():
     assert out["scores"][out["images"] == 0] == pytest.approx(1 / (1 + np.exp(-4.0)), rel=1e-3)
 
 
+def test_per_class_detections_keep_the_runner_up_class_and_raise_its_ap():
+    """One object of class 1 whose slot gives class 0 probability 0.6 and class 1 0.4: as its
+    best class only, class 1 is never found (AP 0) and class 0 gets a false positive; as
+    per-class hypotheses it is found as class 1 too, with score p_o·0.4."""
+    loss = YoloLoss(anchors=((0.25, 0.25),), n_classes=2)
+    Y = loss.encode(np.array([[[16.0, 16.0, 48.0, 48.0]]]), np.array([[1]]), 64, grid=2)
+    P = _logits_of_targets(loss.grid(Y))
+    P[..., 0] = np.where(loss.grid(Y)[..., 0] > 0, 6.0, -8.0)
+    P[..., 5:7] = np.log([0.6, 0.4])
+    p_o = 1 / (1 + np.exp(-6.0))
+    best = detect(P, loss.anchors, score_threshold=0.1)
+    assert best["classes"].tolist() == [0]
+    both = detect(P, loss.anchors, score_threshold=0.1, per_class=True)
+    assert both["classes"].tolist() == [0, 1]
+    np.testing.assert_allclose(both["scores"], [0.6 * p_o, 0.4 * p_o], rtol=1e-6)
+    np.testing.assert_array_equal(both["boxes"][0], both["boxes"][1])
+    for per_class, expected in ((False, 0.0), (True, 1.0)):
+        metric = MeanAveragePrecision(per_class=per_class)
+        metric.update(loss, P.reshape(Y.shape), Y, 1)
+        assert metric.result() == pytest.approx(expected)
+
+
 def test_loss_object_gradient_is_m_times_yolo_loss_gradient(canvases):
     _, boxes, classes = canvases
     loss = YoloLoss()

@@ -90,9 +90,10 @@ class YoloLoss(Loss):
         Y = assign_targets(centres, classes, grid, self.anchors, self.n_classes, dtype)
         return Y.reshape(Y.shape[0], grid, grid, self.depth)
 
-    def detections(self, A, score_threshold: float = 0.01, iou_threshold: float = 0.5, max_boxes: int = 20):
+    def detections(self, A, score_threshold: float = 0.01, iou_threshold: float = 0.5, max_boxes: int = 20,
+                   per_class: bool = False):
         """``detect`` on outputs A (m, S, S, A·(5 + C)) with this loss's anchors."""
-        return detect(self.grid(A), self.anchors, score_threshold, iou_threshold, max_boxes)
+        return detect(self.grid(A), self.anchors, score_threshold, iou_threshold, max_boxes, per_class=per_class)
 
     def ground_truth(self, Y):
         """The boxes the targets Y encode: {"boxes" corners in image fractions, "classes",
@@ -118,24 +119,31 @@ def _no_mask(mask) -> None:
 
 
 def detect(P: Array, anchors, score_threshold: float = 0.01, iou_threshold: float = 0.5,
-           max_boxes: int = 20, group: int = 8) -> dict[str, Array]:
+           max_boxes: int = 20, group: int = 8, per_class: bool = False) -> dict[str, Array]:
     """Scored boxes from YOLO predictions P (m, S, S, A, 5 + C).
 
-    Each slot's score for class i is p_o·p(class i); a slot keeps its best class and is a
-    candidate when that score reaches ``score_threshold``. Non-max suppression per image and
-    class drops candidates whose IoU with a better one exceeds ``iou_threshold`` and keeps at
-    most ``max_boxes`` per image. Images are handled ``group`` at a time in one suppression
-    call, each shifted by its index so that boxes of different images never overlap.
+    Each slot's score for class i is p_o·p(class i). A slot is a candidate of its best class
+    when that score reaches ``score_threshold`` (as the course's ``yolo_filter_boxes``); with
+    ``per_class`` it is a candidate of every class whose score reaches it (one box, several
+    labelled hypotheses, as VOC's detectors report them: a shirt the network half takes for a
+    T-shirt is still found as a shirt, ranked lower). Non-max suppression per image and class
+    drops candidates whose IoU with a better one exceeds ``iou_threshold`` and keeps at most
+    ``max_boxes`` per image. Images are handled ``group`` at a time in one suppression call,
+    each shifted by its index so that boxes of different images never overlap.
     Returns {"boxes" (n, 4) corners in image fractions, "scores" (n,), "classes" (n,),
     "images" (n,)}.
     """
     boxes, p_o, probs = decode(P, anchors)
     scores_all = p_o * probs
-    classes = scores_all.argmax(axis=-1)
-    scores = scores_all.max(axis=-1)
-    img, r, c, a = np.nonzero(scores >= score_threshold)
+    if per_class:
+        img, r, c, a, classes = np.nonzero(scores_all >= score_threshold)
+        scores = scores_all[img, r, c, a, classes]
+    else:
+        best = scores_all.argmax(axis=-1)
+        img, r, c, a = np.nonzero(scores_all.max(axis=-1) >= score_threshold)
+        classes = best[img, r, c, a]
+        scores = scores_all[img, r, c, a, classes]
     corners = centers_to_corners(boxes[img, r, c, a])
-    scores, classes = scores[img, r, c, a], classes[img, r, c, a]
     out = {"boxes": [], "scores": [], "classes": [], "images": []}
     for lo in range(0, P.shape[0], group):
         sel = np.flatnonzero((img >= lo) & (img < lo + group))

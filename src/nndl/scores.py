@@ -105,21 +105,25 @@ class MeanAveragePrecision(Metric):
     """mAP@``iou_threshold`` of a detector: VOC's all-point interpolated AP per class (see
     ``nndl.functional.average_precision``), averaged over the classes that have ground truth.
 
-    Works with a loss that turns outputs into detections (``loss.detections(A)``: boxes,
-    scores, classes, images) and targets into ground truth (``loss.ground_truth(Y)``), as
-    ``nndl.detection_model.YoloLoss`` does; images are numbered on across batches."""
+    Works with a loss that turns outputs into detections (``loss.detections(A, score_threshold,
+    per_class=…)``: boxes, scores, classes, images) and targets into ground truth
+    (``loss.ground_truth(Y)``), as ``nndl.detection_model.YoloLoss`` does; images are numbered
+    on across batches. ``per_class`` (default): a box is a detection of every class whose
+    score reaches ``score_threshold``, as VOC's detectors report; False: of its best class only."""
 
     name = "mAP"
 
-    def __init__(self, iou_threshold: float = 0.5, score_threshold: float = 0.01):
+    def __init__(self, iou_threshold: float = 0.5, score_threshold: float = 0.01, per_class: bool = True):
         self.iou_threshold, self.score_threshold = float(iou_threshold), float(score_threshold)
+        self.per_class = bool(per_class)
         super().__init__()
 
     def reset(self) -> None:
         self.detections, self.truth, self.n_images, self.n_classes = [], [], 0, None
 
     def update(self, loss, A, Y, m, mask=None):
-        det, gt = loss.detections(A, score_threshold=self.score_threshold), loss.ground_truth(Y)
+        det = loss.detections(A, score_threshold=self.score_threshold, per_class=self.per_class)
+        gt = loss.ground_truth(Y)
         det["images"] = det["images"] + self.n_images
         gt["images"] = gt["images"] + self.n_images
         self.detections.append(det)
