@@ -90,6 +90,50 @@ def test_per_class_detections_keep_the_runner_up_class_and_raise_its_ap():
         assert metric.result() == pytest.approx(expected)
 
 
+def test_flip_boxes_mirrors_images_and_their_encoded_targets(canvases):
+    from nndl.detection_model import FlipBoxes
+    X, boxes, classes = canvases
+    loss = YoloLoss()
+    Y = loss.encode(boxes, classes, 64)
+    mirrored = boxes.copy()
+    mirrored[..., [0, 2]] = 64 - boxes[..., [2, 0]]
+    Xf, Yf = FlipBoxes(loss, p=1.0)(X, np.random.default_rng(0), Y)
+    np.testing.assert_array_equal(Xf, X[:, :, ::-1])
+    # images whose encoding kept every object (two on one cell and anchor keep one: the mirror
+    # of what is kept is all a flip can know)
+    whole = loss.grid(Y)[..., 0].sum(axis=(1, 2, 3)) == (classes >= 0).sum(axis=1)
+    assert whole.mean() > 0.8
+    np.testing.assert_allclose(Yf[whole], loss.encode(mirrored, classes, 64)[whole], atol=1e-5)
+    Xn, Yn = FlipBoxes(loss, p=0.0)(X, np.random.default_rng(0), Y)
+    np.testing.assert_array_equal(Xn, X) and np.testing.assert_array_equal(Yn, Y)
+    Xh, Yh = FlipBoxes(loss)(X, np.random.default_rng(1), Y)       # about half, image and targets together
+    flipped = np.array([not np.array_equal(a, b) for a, b in zip(Xh, X)])
+    assert 0 < flipped.sum() < len(X)
+    np.testing.assert_array_equal(Yh[flipped], Yf[flipped])
+    np.testing.assert_array_equal(Yh[~flipped], Y[~flipped])
+
+
+def test_fit_moves_targets_with_an_augment_that_transforms_them(canvases):
+    from nndl.detection_model import FlipBoxes
+    X, boxes, classes = canvases
+    model = yolo_tiny(widths=(4, 4, 4, 4), convs=(1, 1, 1, 1), batch_norm=False, seed=0)
+    Y = model.loss_fn.encode(boxes, classes, 64)
+    seen = []
+
+    class Spy(FlipBoxes):
+        def __call__(self, X, rng, Y):
+            Xo, Yo = super().__call__(X, rng, Y)
+            seen.append((Xo, Yo))
+            return Xo, Yo
+
+    model.fit(X[:8], Y[:8], epochs=1, batch_size=8, optimizer="adam", augment=Spy(model.loss_fn, p=1.0), verbose=0)
+    (Xo, Yo), = seen
+    assert Xo.shape == X[:8].shape and Yo.shape == Y[:8].shape
+    with pytest.raises(ValueError, match=r"\(X, Y\)"):
+        bad = type("Bad", (), {"transforms_targets": True, "__call__": lambda self, X, rng, Y: X})()
+        model.fit(X[:8], Y[:8], epochs=1, batch_size=8, augment=bad, verbose=0)
+
+
 def test_loss_object_gradient_is_m_times_yolo_loss_gradient(canvases):
     _, boxes, classes = canvases
     loss = YoloLoss()

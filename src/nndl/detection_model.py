@@ -105,6 +105,46 @@ class YoloLoss(Loss):
                 "images": img}
 
 
+class FlipBoxes:
+    """Training augmentation for a detector: each image mirrored left–right with probability
+    ``p``, its encoded YOLO targets with it (columns reversed, each object's offset in its
+    cell x → 1 − x; sizes and classes unchanged). For ``fit(augment=FlipBoxes(loss))``.
+
+    X (m, n_H, n_W, n_C) and Y (m, S, S, A·(5 + C)) → new arrays of the same shapes."""
+
+    transforms_targets = True
+
+    def __init__(self, loss: YoloLoss, p: float = 0.5):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"p must be a probability in [0, 1], got {p}")
+        self.loss, self.p = loss, float(p)
+
+    def __call__(self, X: Array, rng: np.random.Generator, Y: Array) -> tuple[Array, Array]:
+        flip = np.flatnonzero(rng.random(X.shape[0]) < self.p)
+        X, Yg = np.array(X), np.array(self.loss.grid(Y))
+        X[flip] = X[flip, :, ::-1]
+        G = Yg[flip, :, ::-1]                                        # (k, S, S, A, 5 + C), a copy
+        obj = G[..., 0] > 0.5
+        G[..., 1] = np.where(obj, 1.0 - G[..., 1], G[..., 1])
+        # a centre on a cell's left edge (offset 0) lands on the right edge of the mirrored
+        # cell (offset 1): it belongs to the next cell at offset 0, as encode puts it
+        img, r, c, a = np.nonzero(obj & (G[..., 1] >= 1.0))
+        inside = c + 1 < G.shape[2]
+        img, r, c, a = img[inside], r[inside], c[inside], a[inside]
+        moved = G[img, r, c, a]
+        moved[:, 1] = 0.0
+        G[img, r, c, a] = 0.0
+        G[img, r, c + 1, a] = moved
+        Yg[flip] = G
+        return X, Yg.reshape(Y.shape)
+
+    def get_config(self) -> dict:
+        return {"flip_boxes": self.p}
+
+    def __repr__(self) -> str:
+        return f"FlipBoxes(p={self.p})"
+
+
 def _logits_of_targets(Yg: Array) -> Array:
     """Targets written as predictions that decode to the target boxes: σ⁻¹ of the offsets."""
     P = np.array(Yg, dtype=np.float64)

@@ -56,8 +56,10 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     instead (resuming a checkpoint to a total; epochs ≤ initial_epoch would train nothing and
     is a ValueError). augment: a callable ``fn(X{t}, rng) -> X{t}``
     (e.g. ``nndl.augment.Augment(shift=2, flip=True)``) applied to every training mini-batch
-    with the model's Generator (seeded like shuffling); dev data and predictions are never
-    augmented. backup: a ``nndl.backup.BackupAndRestore`` or a checkpoint path (default: the
+    with the model's Generator (seeded like shuffling); one whose attribute
+    ``transforms_targets`` is true is called ``fn(X{t}, rng, Y{t}) -> (X{t}, Y{t})`` and moves
+    the targets with the images (``nndl.detection_model.FlipBoxes``); dev data and predictions
+    are never augmented. backup: a ``nndl.backup.BackupAndRestore`` or a checkpoint path (default: the
     one of an enclosing ``nndl.backup.backing_up`` block, if any): a checkpoint at each epoch's
     end, and when it already holds one, training continues from its epoch to this call's end.
     Returns the model's History.
@@ -121,7 +123,7 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
                 Xb, Yb = (batch[0] if n_in == 1 else batch[:n_in]), batch[n_in]
                 mb_mask = batch[n_in + 1] if mask is not None else None
                 if augment is not None:
-                    Xb = _augmented(augment, Xb, model.rng)
+                    Xb, Yb = _augmented(augment, Xb, Yb, model.rng)
                 mb = Yb.shape[out_axis]
                 J, A = model.compute_cost_and_grads(Xb, Yb, training=True, mask=mb_mask)
                 if not math.isfinite(J):
@@ -160,12 +162,22 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     return model.history
 
 
-def _augmented(augment, Xb, rng):
-    """augment(Xb, rng), checked to keep the mini-batch's shape, in its dtype."""
-    out = augment(Xb, rng)
+def _augmented(augment, Xb, Yb, rng):
+    """(augment(Xb, rng), Yb), or augment(Xb, rng, Yb) for one that ``transforms_targets``;
+    checked to keep the mini-batch's shapes, in its dtypes."""
+    if getattr(augment, "transforms_targets", False):
+        out = augment(Xb, rng, Yb)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise ValueError(f"an augment that transforms_targets must return (X, Y), got {type(out).__name__}")
+        out, Y_out = out
+        if getattr(Y_out, "shape", None) != Yb.shape:
+            raise ValueError(f"augment must return the targets' shape {Yb.shape}, got {getattr(Y_out, 'shape', Y_out)}")
+        Yb = np.asarray(Y_out, dtype=Yb.dtype)
+    else:
+        out = augment(Xb, rng)
     if getattr(out, "shape", None) != Xb.shape:
         raise ValueError(f"augment must return the mini-batch's shape {Xb.shape}, got {getattr(out, 'shape', out)}")
-    return np.asarray(out, dtype=Xb.dtype)
+    return np.asarray(out, dtype=Xb.dtype), Yb
 
 
 @contextmanager
