@@ -4,7 +4,8 @@ RUN_DIR gets config.json, checkpoint.safetensors (every ``--checkpoint-every`` e
 with ``--resume RUN_DIR``), model.safetensors, history.csv (cost, mAP and their dev values per
 epoch), summary.json (dev and test mAP@0.5) and, with matplotlib, cost.png and detections.png
 (predicted boxes on eight test canvases, ground truth dashed). The default recipe is the measured
-run's: 12 epochs, batch 64, Adam α = 2e-3 decayed by a cosine over the run's epochs.
+run's: 16 epochs, batch 64, Adam α = 2e-3 decayed by a cosine over the run's epochs, each
+training canvas mirrored with its boxes at random (``--augment none``: not).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from .common import claim_new_run_dir, emit, refuse_used_run_dir, run_dir_for, w
 from .resumable import resumable
 
 # The recipe of the measured run (examples/yolo_fashion_boxes.py, BENCHMARKS.md): Adam α = 2e-3
-# decayed by a cosine over the run's epochs.
-DEFAULTS = dict(epochs=12, batch_size=64, lr=0.002)
-CONFIG_KEYS = ("model", "dataset", "epochs", "batch_size", "lr", "lr_schedule", "seed", "checkpoint_every",
-               "data_dir")
+# decayed by a cosine over the run's epochs, canvases mirrored with their boxes at random.
+DEFAULTS = dict(epochs=16, batch_size=64, lr=0.002)
+CONFIG_KEYS = ("model", "dataset", "epochs", "batch_size", "lr", "lr_schedule", "augment", "seed",
+               "checkpoint_every", "data_dir")
 
 
 @resumable
@@ -40,6 +41,10 @@ def run(args) -> int:
         if cfg[k] is None:
             cfg[k] = v
     cfg["lr_schedule"] = cfg["lr_schedule"] or "cosine"   # "cosine": over the run's epochs, however many
+    cfg["augment"] = (cfg["augment"] or "flip").strip().lower()
+    if cfg["augment"] not in ("flip", "none"):
+        raise CLIError(f"--model yolo-tiny takes --augment flip (mirror canvases and boxes; the default) or none, "
+                       f"got {cfg['augment']!r}")
     run_dir = run_dir_for(args.out, "yolo-tiny")
     refuse_used_run_dir(run_dir)
     if cfg["epochs"] < 1 or cfg["batch_size"] < 1 or not cfg["lr"] > 0:
@@ -65,7 +70,7 @@ def _schedule(cfg) -> str | None:
 
 
 def _train(args, cfg, data, run_dir: Path) -> int:
-    from ..detection_model import yolo_tiny
+    from ..detection_model import FlipBoxes, yolo_tiny
     from ..io import save
 
     model = yolo_tiny(seed=cfg["seed"])
@@ -78,6 +83,7 @@ def _train(args, cfg, data, run_dir: Path) -> int:
     start = time.perf_counter()
     model.fit(data.X_train, Y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"], optimizer="adam",
               learning_rate=cfg["lr"], lr_schedule=_schedule(cfg), validation_data=(data.X_dev, Y_dev),
+              augment=FlipBoxes(model.loss_fn) if cfg["augment"] == "flip" else None,
               verbose=0 if args.no_progress else 1)
     seconds = time.perf_counter() - start
     Y_test = encode(data.boxes_test, data.classes_test)
