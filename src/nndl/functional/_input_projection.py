@@ -35,13 +35,16 @@ def one_hot_ids(X: Array) -> Array | None:
     return ids
 
 
-def project(X: Array, WxT: Array) -> tuple[Array, Array | None]:
-    """(X·Wxᵀ (rows, k), ids or None) for X (rows, n_x) and WxT = Wxᵀ (n_x, k); with
-    one-hot rows the product is the gather WxT[ids]."""
+def project(X: Array, WxT: Array, b: Array) -> tuple[Array, Array | None]:
+    """(X·Wxᵀ + b (rows, k), ids or None) for X (rows, n_x), WxT = Wxᵀ (n_x, k) and b (k,);
+    with one-hot rows it is the gather (Wxᵀ + b)[ids] (the bias added to n_x rows, not to
+    every input row)."""
     ids = one_hot_ids(X)
     if ids is None:
-        return X @ WxT, None
-    return np.ascontiguousarray(WxT)[ids], ids
+        G = X @ WxT
+        G += b
+        return G, None
+    return (WxT + b)[ids], ids
 
 
 def weight_gradient(dG: Array, X: Array, ids: Array | None) -> Array:

@@ -56,9 +56,8 @@ def gru_forward(x: Array, a0: Array | None, params: dict,
     n, W, b, bch = _stacked(params, n_x, dtype, reset_after)
     Wa, Wx = W[:, :n], W[:, n:]
     X = to_rows(x)
-    G, ids = _input_projection.project(X.reshape(T * m, n_x), Wx.T)   # x-parts of all steps at once
+    G, ids = _input_projection.project(X.reshape(T * m, n_x), Wx.T, b)   # x-parts of all steps at once
     G = G.reshape(T, m, 3 * n)
-    G += b
     A = np.empty((T, m, n), dtype=dtype)
     R = np.empty_like(A)          # course: Γr ⊙ c⟨t−1⟩;  reset_after: Wc_c·c⟨t−1⟩ + bch
     a_prev = a0_rows = initial_state(a0, n, m, dtype)

@@ -82,9 +82,8 @@ def lstm_forward(x: Array, a0: Array | None, params: dict,
     Wa, Wx = W[:, :n_a], W[:, n_a:]
     Wh, bh = _halved(W, b, n_a)
     X = to_rows(x)                                                  # (T, m, n_x)
-    G, ids = _input_projection.project(X.reshape(T * m, n_x), Wh[:, n_a:].T)   # all steps at once
+    G, ids = _input_projection.project(X.reshape(T * m, n_x), Wh[:, n_a:].T, bh)   # all steps at once
     G = G.reshape(T, m, 4 * n_a)
-    G += bh
     C = np.empty((T, m, n_a), dtype=dtype)
     TC = np.empty_like(C)
     A = np.empty_like(C)

@@ -36,9 +36,9 @@ def rnn_forward(x: Array, a0: Array | None, params: dict) -> tuple[Array, tuple]
     ba = check_param(params, "ba", (n_a, 1))
     dtype = x.dtype
     X = to_rows(x)                                                   # (T, m, n_x)
-    A, ids = _input_projection.project(X.reshape(T * m, n_x), Wax.T.astype(dtype, copy=False))
-    A = A.reshape(T, m, n_a)                                         # Wax·x⟨t⟩ for all t at once
-    A += ba.T.astype(dtype, copy=False)                              # Wax·x⟨t⟩ + ba, all t
+    A, ids = _input_projection.project(X.reshape(T * m, n_x), Wax.T.astype(dtype, copy=False),
+                                       ba[:, 0].astype(dtype, copy=False))
+    A = A.reshape(T, m, n_a)                                         # Wax·x⟨t⟩ + ba for all t at once
     a_prev = initial_state(a0, n_a, m, dtype)
     WaaT = Waa.T.astype(dtype, copy=False)
     step = np.empty((m, n_a), dtype=dtype)
