@@ -122,6 +122,9 @@ def test_another_familys_or_datasets_resume_is_refused(date_run, names_dir, tmp_
     assert main(["train", "--resume", str(tmp_path / "nothing"), *QUIET]) == 2
     one_line_error(capsys, "not a run directory")
     assert not (tmp_path / "nothing").exists()
+    (date_run / "checkpoint.safetensors").unlink()  # as a run killed in its first epoch leaves it
+    assert main(["train", "--resume", str(date_run), "--epochs", "2", *QUIET]) == 2
+    one_line_error(capsys, "stopped before its first checkpoint", "another --out")
 
 
 def test_an_mlp_run_is_not_resumed_as_another_family_or_dataset(tmp_path, capsys):

@@ -156,7 +156,8 @@ def _read_checkpoint(run_dir: Path, config: dict[str, Any]) -> tuple[dict[str, A
     from ..io import read_extras
     path = run_dir / CHECKPOINT
     if not path.is_file():
-        raise CLIError(f"{run_dir} has no {CHECKPOINT} to resume from")
+        raise CLIError(f"{run_dir} has no {CHECKPOINT} to resume from: the run stopped before its first "
+                       f"checkpoint (the end of an epoch); start it again with another --out, or delete {run_dir}")
     meta, _ = read_extras(path)
 
     def damaged(what):
