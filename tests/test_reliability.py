@@ -399,3 +399,14 @@ def test_resuming_a_run_that_stopped_early_trains_no_further(tmp_path):
     for k, v in weights.items():
         np.testing.assert_array_equal(weights_after[k], v)
     assert json.loads((out / "summary.json").read_text())["epochs"] == summary["epochs"]
+
+
+def test_an_overflow_names_the_example_in_image_models_and_later_chunks():
+    """Images keep examples on axis 0: the count and the index are of examples, numbered
+    across inference chunks."""
+    import nndl
+    model = nndl.models.lenet5(seed=0)
+    X = np.zeros((10, 28, 28, 1), np.float32)
+    X[7] = 3e38                                                       # one example overflows
+    with pytest.raises(ValueError, match=r"for 1 of 4 example\(s\) \(the first is example 7\)"):
+        model.predict_proba(X, batch_size=4)

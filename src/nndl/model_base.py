@@ -344,7 +344,7 @@ class Model:
                 with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by check_outputs
                     A = self.forward(self._unpack(chunk), training=False)
                 self._release_caches()
-                yield lo, check_outputs(A, self.output_layer)
+                yield lo, check_outputs(A, self.output_layer, self.output_batch_axis, first=lo)
         finally:
             self._release_caches()
 

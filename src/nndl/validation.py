@@ -89,15 +89,19 @@ def check_one_hot(Y: Array) -> None:
         raise ValueError(f"one-hot Y must have exactly one 1 per column, column {j} has {sums[j]:g}")
 
 
-def check_outputs(A: Array, layer=None) -> Array:
+def check_outputs(A: Array, layer=None, batch_axis: int = -1, first: int = 0) -> Array:
     """A (the model's output) unchanged, or a ValueError if it (or the output layer's logits
-    Z) holds NaN/Inf: an overflow inside the network, never a result to report."""
+    Z) holds NaN/Inf: an overflow inside the network, never a result to report. The message
+    counts the examples hit along ``batch_axis`` and numbers them from ``first`` (the chunk's
+    first example)."""
     Z = getattr(layer, "Z", None) if layer is not None else None
     for arr in (A, Z):
         if isinstance(arr, np.ndarray) and arr.dtype.kind == "f" and not _all_finite(arr):
-            bad = ~np.isfinite(arr).reshape(-1, arr.shape[-1]).all(axis=0)
+            axis = batch_axis if arr.ndim == np.ndim(A) else -1
+            rows = np.moveaxis(np.isfinite(arr), axis, 0)
+            bad = ~rows.reshape(rows.shape[0], -1).all(axis=1)
             raise ValueError(f"the model's output overflowed to NaN/Inf for {int(bad.sum())} of {bad.size} "
-                             f"example(s) (the first is example {int(np.argmax(bad))}): the inputs are far "
+                             f"example(s) (the first is example {first + int(np.argmax(bad))}): the inputs are far "
                              "outside the range the model was trained on, or its weights are too large")
     return A
 
