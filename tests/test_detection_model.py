@@ -215,3 +215,20 @@ def test_plot_of_predicted_boxes(tmp_path, canvases):
     assert (tmp_path / "boxes.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="boxes \\(n, 4\\)"):
         plot_detections(X[:4], {"boxes": np.zeros((2, 3)), "images": [0, 1], "scores": [1, 1], "classes": [0, 0]})
+
+
+def test_detect_groups_images_by_candidates_and_gives_the_same_boxes(monkeypatch):
+    """With every slot and class a candidate (threshold 0) the suppression calls take fewer
+    images at a time; the detections are those of one image per call."""
+    import nndl.detection_model as dm
+    rng = np.random.default_rng(3)
+    loss = YoloLoss()
+    P = rng.standard_normal((6, 8, 8, 3, 15))
+    one_by_one = detect(P, loss.anchors, score_threshold=0.0, per_class=True, group=1)
+    sizes = []
+    real = dm.non_max_suppression
+    monkeypatch.setattr(dm, "non_max_suppression", lambda boxes, *a, **k: sizes.append(len(boxes)) or real(boxes, *a, **k))
+    grouped = detect(P, loss.anchors, score_threshold=0.0, per_class=True)
+    assert max(sizes) <= dm.MAX_CANDIDATES and len(sizes) == 6      # 1,920 candidates per image
+    for k in one_by_one:
+        np.testing.assert_array_equal(grouped[k], one_by_one[k])

@@ -30,6 +30,7 @@ Array = np.ndarray
 # Anchor shapes (w, h) in fractions of the image for fashion-boxes: items of 16–40 px on
 # 64-pixel canvases, tall (trousers, dresses), square and wide (bags).
 DEFAULT_ANCHORS = ((0.28, 0.34), (0.45, 0.52), (0.3, 0.6))
+MAX_CANDIDATES = 2048  # boxes per suppression call in ``detect``: its IoU matrix stays at 32 MB
 
 
 class YoloLoss(Loss):
@@ -168,8 +169,10 @@ def detect(P: Array, anchors, score_threshold: float = 0.01, iou_threshold: floa
     labelled hypotheses, as VOC's detectors report them: a shirt the network half takes for a
     T-shirt is still found as a shirt, ranked lower). Non-max suppression per image and class
     drops candidates whose IoU with a better one exceeds ``iou_threshold`` and keeps at most
-    ``max_boxes`` per image. Images are handled ``group`` at a time in one suppression call,
-    each shifted by its index so that boxes of different images never overlap.
+    ``max_boxes`` per image. Images are handled up to ``group`` at a time in one suppression
+    call (fewer when they have more than ``MAX_CANDIDATES`` candidates together: the call
+    compares all pairs), each shifted by its index so that boxes of different images never
+    overlap.
     Returns {"boxes" (n, 4) corners in image fractions, "scores" (n,), "classes" (n,),
     "images" (n,)}.
     """
@@ -185,8 +188,14 @@ def detect(P: Array, anchors, score_threshold: float = 0.01, iou_threshold: floa
         scores = scores_all[img, r, c, a, classes]
     corners = centers_to_corners(boxes[img, r, c, a])
     out = {"boxes": [], "scores": [], "classes": [], "images": []}
-    for lo in range(0, P.shape[0], group):
-        sel = np.flatnonzero((img >= lo) & (img < lo + group))
+    starts = np.searchsorted(img, np.arange(P.shape[0] + 1))  # candidates come image by image (np.nonzero)
+    lo = 0
+    while lo < P.shape[0]:
+        hi = lo + 1  # whole images, at most `group`, and MAX_CANDIDATES unless one image has more
+        while hi < min(P.shape[0], lo + group) and starts[hi + 1] - starts[lo] <= MAX_CANDIDATES:
+            hi += 1
+        sel = np.arange(starts[lo], starts[hi])
+        lo = hi
         if sel.size == 0:
             continue
         shifted = corners[sel] + (4.0 * img[sel])[:, None]  # images side by side, never overlapping
