@@ -9,7 +9,7 @@ The recipes are those of ``nndl train --model lenet5`` / ``--model resnet``: ima
 over the run's epochs (α_t = ½ α (1 + cos(π t / epochs)) in epoch t = 0 … epochs − 1):
 
     lenet5: α = 0.005, 10 epochs, no augmentation (chosen on the dev split, BENCHMARKS.md)
-    resnet: α = 0.001, 12 epochs, each training mini-batch augmented at random by horizontal
+    resnet: α = 0.001, 24 epochs, each training mini-batch augmented at random by horizontal
             flips (probability ½) and shifts of up to 2 pixels
 
 LeNet-5 is CONV 5×5 ×6 "same" ReLU → MAX-POOL 2 → CONV 5×5 ×16 ReLU → MAX-POOL 2 → 120 → 84 →
@@ -35,7 +35,7 @@ from nndl.preprocessing import as_model_input
 
 RECIPES = {  # the defaults of `nndl train --model …`
     "lenet5": dict(epochs=10, learning_rate=5e-3, lr_schedule="cosine", shift=0, flip=False),
-    "resnet": dict(epochs=12, learning_rate=1e-3, lr_schedule="cosine", shift=2, flip=True),
+    "resnet": dict(epochs=24, learning_rate=1e-3, lr_schedule="cosine", shift=2, flip=True),
 }
 
 
@@ -68,7 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=sorted(RECIPES), default="lenet5")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1])
-    parser.add_argument("--epochs", type=int, help="default: 10 for lenet5, 12 for resnet")
+    parser.add_argument("--epochs", type=int, help="default: 10 for lenet5, 24 for resnet")
     parser.add_argument("--lr-schedule", help="default: cosine over the epochs; none: a constant α; "
                                               "or a spec such as step:drop=0.5,every=4")
     parser.add_argument("--shift", type=int, help="augmentation: random shifts of up to this many pixels "
