@@ -13,7 +13,7 @@ def test_train_resume_and_summary(small_boxes, tmp_path, capsys):
             "--out", str(out), "--no-progress", "--json", "--no-plots"]
     assert main(args) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert summary["epochs"] == 1 and 0.0 <= summary["test_mAP"] <= 1.0
+    assert summary["epochs"] == 1 and 0.0 <= summary["test_mAP"] <= 1.0 and 0.0 <= summary["test_mAP_flip_averaged"] <= 1.0
     assert {"config.json", "checkpoint.safetensors", "model.safetensors", "history.csv"} <= {p.name for p in out.iterdir()}
     header = (out / "history.csv").read_text().splitlines()[0]
     assert "mAP" in header and "val_mAP" in header

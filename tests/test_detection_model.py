@@ -232,3 +232,19 @@ def test_detect_groups_images_by_candidates_and_gives_the_same_boxes(monkeypatch
     assert max(sizes) <= dm.MAX_CANDIDATES and len(sizes) == 6      # 1,920 candidates per image
     for k in one_by_one:
         np.testing.assert_array_equal(grouped[k], one_by_one[k])
+
+
+def test_flip_averaged_outputs_are_symmetric_and_average_two_passes(canvases):
+    from nndl.detection_model import flip_averaged_outputs
+    X, _, _ = canvases
+    model = yolo_tiny(widths=(4, 4, 8, 8), seed=1)
+    P = flip_averaged_outputs(model, X[:6])
+    Q = model.loss_fn.grid(flip_averaged_outputs(model, X[:6, :, ::-1]))[:, :, ::-1].copy()
+    Q[..., 1] *= -1                                     # mirrored input, mirrored back: the same average
+    np.testing.assert_allclose(model.loss_fn.grid(P), Q, rtol=1e-5, atol=1e-5)
+    plain = model.loss_fn.grid(model.predict_proba(X[:6]))
+    mirrored = model.loss_fn.grid(model.predict_proba(X[:6, :, ::-1]))[:, :, ::-1]
+    np.testing.assert_allclose(model.loss_fn.grid(P)[..., 0], (plain[..., 0] + mirrored[..., 0]) / 2, rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(model.loss_fn.grid(P)[..., 1], (plain[..., 1] - mirrored[..., 1]) / 2, rtol=1e-5,
+                               atol=1e-6)

@@ -146,6 +146,21 @@ class FlipBoxes:
         return f"FlipBoxes(p={self.p})"
 
 
+def flip_averaged_outputs(model, X: Array, batch_size: int | None = None) -> Array:
+    """Test-time flip augmentation: the detector's outputs on X (m, n_H, n_W, n_C) averaged
+    with its outputs on the mirrored images, mirrored back (columns reversed, t_x → −t_x, since
+    σ(−t) = 1 − σ(t) puts the centre back in its cell; the other numbers as they are). The
+    average is taken of the raw outputs t (logits and log sizes). Returns (m, S, S, A·(5 + C)),
+    for ``model.loss_fn.detections``; two forward passes."""
+    loss = model.loss_fn
+    P = loss.grid(model.predict_proba(X, batch_size=batch_size))
+    Q = np.array(loss.grid(model.predict_proba(np.asarray(X)[:, :, ::-1], batch_size=batch_size))[:, :, ::-1])
+    Q[..., 1] = -Q[..., 1]
+    Q += P
+    Q *= 0.5
+    return Q.reshape(P.shape[:3] + (-1,))
+
+
 def _logits_of_targets(Yg: Array) -> Array:
     """Targets written as predictions that decode to the target boxes: σ⁻¹ of the offsets."""
     P = np.array(Yg, dtype=np.float64)
