@@ -132,3 +132,15 @@ def test_cnn_defaults_turned_off_or_replaced():
     assert (cfg["lr_schedule"], cfg["augment"], cfg["lr"]) == ("step:drop=0.5,every=2", "flip", 0.005)
     cfg = config("--model", "mlp")  # the dense network keeps its plain recipe
     assert (cfg["lr_schedule"], cfg["augment"], cfg["batch_size"]) == (None, None, 64)
+
+
+def test_a_resumed_cosine_run_spans_its_new_epochs(tiny_fashion, tmp_path):
+    """A cosine over the run's 2 epochs, resumed to 4: epochs 2 and 3 follow the cosine over 4
+    (α₀/2, then α₀(1 + cos(3π/4))/2), not α = 0."""
+    run = tmp_path / "cos"
+    assert train(run, tiny_fashion, "--model", "lenet5", "--no-plots", "--epochs", "2") == 0
+    assert main(["train", "--resume", str(run), "--epochs", "4", "--no-progress", "--json", "--no-plots"]) == 0
+    lr = [float(row.split(",")[-1]) for row in (run / "history.csv").read_text().splitlines()[1:]]
+    assert lr[:2] == pytest.approx([0.005, 0.0025])
+    assert lr[2:] == pytest.approx([0.0025, 0.005 * (1 + np.cos(3 * np.pi / 4)) / 2])
+    assert json.loads((run / "config.json").read_text())["lr_schedule"] == "cosine:total_epochs=4"

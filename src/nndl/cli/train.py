@@ -334,9 +334,13 @@ def _resumed_config(run_dir: Path, epochs: int | None) -> dict:
         cfg.setdefault("augment", None)
     cfg = check_config_types(cfg, str(config_path))
     if epochs is not None:
+        if cfg.get("lr_schedule") == f"cosine:total_epochs={cfg['epochs']}":  # a cosine over the run's epochs
+            cfg["lr_schedule"] = f"cosine:total_epochs={epochs}"            # spans the new total
         cfg["epochs"] = epochs
     if not (run_dir / "checkpoint.safetensors").is_file():
-        raise CLIError(f"{run_dir} has no checkpoint.safetensors to resume from")
+        raise CLIError(f"{run_dir} has no checkpoint.safetensors to resume from: the run stopped before its "
+                       f"first checkpoint (the end of an epoch); start it again with another --out, or delete "
+                       f"{run_dir}")
     return cfg
 
 
