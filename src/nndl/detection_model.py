@@ -233,7 +233,7 @@ def detect(P: Array, anchors, score_threshold: float = 0.01, iou_threshold: floa
 def yolo_tiny(input_shape=(64, 64, 1), n_classes: int = 10, anchors=DEFAULT_ANCHORS, widths=(16, 32, 64, 192),
               convs=(1, 1, 2, 2), batch_norm: bool = True, seed: int = 0, dtype=np.float32) -> Sequential:
     """A small YOLO detector in four stages: stage k is ``convs[k]`` × (CONV 3×3 ``widths[k]``
-    "same" → BN → ReLU; without ``batch_norm`` the convolution has its bias and ReLU), each
+    "same" → BN → ReLU; without ``batch_norm``, CONV with its ReLU), each
     stage but the last followed by MAXPOOL 2, so the grid is the input's size / 8; then a
     linear 1×1 CONV with A·(5 + C) filters (objectness biases start at σ⁻¹(0.01)). Input
     (m, 64, 64, 1) → output (m, 8, 8, A·(5 + C)).
