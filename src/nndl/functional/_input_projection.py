@@ -12,14 +12,12 @@ with the optional numba kernel; without numba the product is kept).
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 
-Array = np.ndarray
+from ._numba import AVAILABLE as _HAS_NUMBA
+from ._numba import compiled_on_first_use
 
-_HAS_NUMBA = importlib.util.find_spec("numba") is not None
-_compiled = None
+Array = np.ndarray
 
 
 def one_hot_ids(X: Array) -> Array | None:
@@ -65,10 +63,5 @@ def _segment_sum_loop(dG, ids, out):  # pragma: no cover - compiled
             out[v, j] += dG[r, j]
 
 
-def _segment_sum(dG, ids, out) -> None:
-    """``_segment_sum_loop`` compiled by numba on first use (numba is imported only then)."""
-    global _compiled
-    if _compiled is None:
-        import numba
-        _compiled = numba.njit(cache=True, nogil=True)(_segment_sum_loop)
-    _compiled(dG, ids, out)
+# ``_segment_sum_loop`` compiled by numba on first use (numba is imported only then)
+_segment_sum = compiled_on_first_use(_segment_sum_loop)

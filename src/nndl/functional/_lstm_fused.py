@@ -10,10 +10,7 @@ The forward step stays in NumPy, whose vectorised tanh beats a scalar one. The N
 
 from __future__ import annotations
 
-import importlib.util
-
-AVAILABLE = importlib.util.find_spec("numba") is not None
-_compiled = None
+from ._numba import AVAILABLE, compiled_on_first_use  # noqa: F401  (AVAILABLE: lstm.py asks)
 
 
 def _backward_step(g, tc, c_prev, da_t, da_next, dc, dg):  # pragma: no cover - compiled
@@ -33,10 +30,5 @@ def _backward_step(g, tc, c_prev, da_t, da_next, dc, dg):  # pragma: no cover - 
             dc[r, j] = dcv * f
 
 
-def backward_step(g, tc, c_prev, da_t, da_next, dc, dg) -> None:
-    """``_backward_step`` compiled by numba on first use (numba is imported only then)."""
-    global _compiled
-    if _compiled is None:
-        import numba
-        _compiled = numba.njit(cache=True, nogil=True)(_backward_step)
-    _compiled(g, tc, c_prev, da_t, da_next, dc, dg)
+# ``_backward_step`` compiled by numba on first use (numba is imported only then)
+backward_step = compiled_on_first_use(_backward_step)
