@@ -139,9 +139,6 @@ class FlipBoxes:
         Yg[flip] = G
         return X, Yg.reshape(Y.shape)
 
-    def get_config(self) -> dict:
-        return {"flip_boxes": self.p}
-
     def __repr__(self) -> str:
         return f"FlipBoxes(p={self.p})"
 
