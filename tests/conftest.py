@@ -147,3 +147,25 @@ def small_boxes(monkeypatch):
     monkeypatch.setattr(mnist, "load_mnist", lambda *a, **k: fake)
     monkeypatch.setattr(fashion_boxes, "load_fashion_boxes",
                         functools.partial(fashion_boxes.load_fashion_boxes, n_train=32, n_dev=8, n_test=8))
+
+
+def train_date_run(capsys, run, model: str, layers: str) -> dict:
+    """``nndl train --model MODEL --dataset dates`` on 200 generated dates for one epoch, its
+    summary checked (split sizes, exact match ≤ character accuracy) and its files present."""
+    import json
+
+    from nndl.cli import main
+    assert main(["train", "--model", model, "--dataset", "dates", "--n-examples", "200",
+                 "--epochs", "1", "--layers", layers, "--batch-size", "32", "--out", str(run), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["train_examples"] == 160 and summary["test_examples"] == 20
+    assert 0.0 <= summary["test_exact_match"] <= summary["test_char_accuracy"] <= 1.0
+    for name in ("model.safetensors", "history.csv", "summary.json", "attention.png", "config.json"):
+        assert (run / name).is_file()
+    return summary
+
+
+def assert_two_iso_dates_printed(capsys) -> None:
+    """What ``nndl translate RUN DATE DATE`` printed: two lines, each a 10-character ISO date."""
+    lines = capsys.readouterr().out.split("\n")[:-1]
+    assert len(lines) == 2 and all(len(s) == 10 and set(s) <= set("-0123456789") for s in lines)

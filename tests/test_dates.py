@@ -4,10 +4,9 @@ gradient check of the whole attention model on a tiny instance, save/load, and
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
+from conftest import assert_two_iso_dates_printed, train_date_run
 
 from nndl.cli import main
 from nndl.gradcheck import gradcheck
@@ -98,17 +97,10 @@ def test_bad_inputs_are_named():
 
 def test_train_date_attention_then_translate_through_the_cli(tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["train", "--model", "date-attention", "--dataset", "dates", "--n-examples", "200",
-                 "--epochs", "1", "--layers", "4,8", "--batch-size", "32", "--out", str(run), "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert summary["train_examples"] == 160 and summary["test_examples"] == 20
-    assert 0.0 <= summary["test_exact_match"] <= summary["test_char_accuracy"] <= 1.0
-    for name in ("model.safetensors", "history.csv", "summary.json", "attention.png", "config.json"):
-        assert (run / name).is_file()
+    train_date_run(capsys, run, "date-attention", "4,8")
     png = tmp_path / "a.png"
     assert main(["translate", str(run), "3 may 1979", "10/07/2007", "--plot", str(png)]) == 0
-    lines = capsys.readouterr().out.split("\n")[:-1]
-    assert len(lines) == 2 and all(len(s) == 10 and set(s) <= set("-0123456789") for s in lines)
+    assert_two_iso_dates_printed(capsys)
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
