@@ -151,13 +151,19 @@ def _read_config(run_dir: Path) -> dict[str, Any]:
     return config
 
 
-def _read_checkpoint(run_dir: Path, config: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """(the run's record — family, dataset, options —, the checkpoint's epoch), checked."""
-    from ..io import read_extras
-    path = run_dir / CHECKPOINT
+def checkpoint_path(run_dir: Path) -> Path:
+    """RUN_DIR/checkpoint.safetensors, or a CLIError when a run stopped before writing one."""
+    path = Path(run_dir) / CHECKPOINT
     if not path.is_file():
         raise CLIError(f"{run_dir} has no {CHECKPOINT} to resume from: the run stopped before its first "
                        f"checkpoint (the end of an epoch); start it again with another --out, or delete {run_dir}")
+    return path
+
+
+def _read_checkpoint(run_dir: Path, config: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """(the run's record — family, dataset, options —, the checkpoint's epoch), checked."""
+    from ..io import read_extras
+    path = checkpoint_path(run_dir)
     meta, _ = read_extras(path)
 
     def damaged(what):

@@ -322,6 +322,7 @@ def _refuse_used(run_dir: Path) -> None:
 
 def _resumed_config(run_dir: Path, epochs: int | None) -> dict:
     """RUN_DIR/config.json, its types checked, with a new --epochs if given."""
+    from .resumable import checkpoint_path
     config_path = run_dir / "config.json"
     if not config_path.is_file():
         raise CLIError(f"{run_dir} is not a run directory (no config.json); nothing to resume")
@@ -337,10 +338,7 @@ def _resumed_config(run_dir: Path, epochs: int | None) -> dict:
         if cfg.get("lr_schedule") == f"cosine:total_epochs={cfg['epochs']}":  # a cosine over the run's epochs
             cfg["lr_schedule"] = f"cosine:total_epochs={epochs}"            # spans the new total
         cfg["epochs"] = epochs
-    if not (run_dir / "checkpoint.safetensors").is_file():
-        raise CLIError(f"{run_dir} has no checkpoint.safetensors to resume from: the run stopped before its "
-                       f"first checkpoint (the end of an epoch); start it again with another --out, or delete "
-                       f"{run_dir}")
+    checkpoint_path(run_dir)  # a run stopped before its first checkpoint is refused here
     return cfg
 
 
