@@ -195,9 +195,9 @@ def detect(P: Array, anchors, score_threshold: float = 0.01, iou_threshold: floa
         scores = scores_all[img, r, c, a, classes]
     else:
         best = scores_all.argmax(axis=-1)
-        img, r, c, a = np.nonzero(scores_all.max(axis=-1) >= score_threshold)
-        classes = best[img, r, c, a]
-        scores = scores_all[img, r, c, a, classes]
+        best_scores = np.take_along_axis(scores_all, best[..., None], axis=-1)[..., 0]
+        img, r, c, a = np.nonzero(best_scores >= score_threshold)
+        classes, scores = best[img, r, c, a], best_scores[img, r, c, a]
     corners = centers_to_corners(boxes[img, r, c, a])
     out = {"boxes": [], "scores": [], "classes": [], "images": []}
     starts = np.searchsorted(img, np.arange(P.shape[0] + 1))  # candidates come image by image (np.nonzero)
