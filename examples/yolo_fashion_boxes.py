@@ -27,7 +27,7 @@ import numpy as np
 
 import nndl
 from nndl.datasets import load_dataset
-from nndl.detection_model import FlipBoxes, flip_averaged_outputs, yolo_tiny
+from nndl.detection_model import BoxAugment, flip_averaged_outputs, yolo_tiny
 from nndl.plots import plot_detections
 from nndl.scores import MeanAveragePrecision
 from nndl.schedules import CosineDecay, Schedule
@@ -45,6 +45,8 @@ def main(argv=None) -> dict:
                     help="α per epoch: cosine decay from --learning-rate to 0 over the epochs, or constant")
     ap.add_argument("--flip", action=argparse.BooleanOptionalAction, default=True,
                     help="mirror each training canvas and its boxes with probability ½ (default: on)")
+    ap.add_argument("--shift", type=int, default=8,
+                    help="move each training canvas and its boxes by up to this many pixels (default: 8)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--plot", default=str(DOCS / "detections.png"))
     ap.add_argument("--save", default=None, help="write the model to this .safetensors file after every epoch")
@@ -60,7 +62,8 @@ def main(argv=None) -> dict:
     for epoch in range(0 if args.load else args.epochs):
         history = model.fit(X, Y, epochs=1, batch_size=args.batch_size, optimizer="adam" if epoch == 0 else None,
                             learning_rate=schedule(epoch, args.learning_rate), seed=args.seed + epoch,
-                            augment=FlipBoxes(model.loss_fn) if args.flip else None, verbose=0)
+                            augment=BoxAugment(model.loss_fn, flip=0.5 if args.flip else 0.0, shift=args.shift),
+                            verbose=0)
         if args.save:
             model.save(args.save)
         dev = model.evaluate(data.X_dev, Y_dev)

@@ -30,20 +30,22 @@ def test_wrong_dataset_and_options_are_refused(small_boxes, tmp_path, capsys):
     assert main(["train", "--model", "yolo-tiny", "--dataset", "fashion-boxes", "--layers", "1,2",
                  "--out", str(tmp_path / "b")]) == 2
     assert "--layers" in capsys.readouterr().err
-    for option, value, named in (("--augment", "crop=3", "flip"), ("--lr-schedule", "sideways", "--lr-schedule")):
+    for option, value, named in (("--augment", "crop=3", "shift=N, flip"), ("--augment", "shift=-2", "non-negative"),
+                                 ("--augment", "shift=two", "'shift=two'"), ("--lr-schedule", "sideways", "--lr-schedule")):
         assert main(["train", "--model", "yolo-tiny", "--dataset", "fashion-boxes", option, value,
                      "--out", str(tmp_path / "c")]) == 2
         assert named in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
 
 
-def test_recipe_is_recorded_and_flips_can_be_turned_off(small_boxes, tmp_path, capsys):
+def test_recipe_is_recorded_and_augmentation_can_be_turned_off(small_boxes, tmp_path, capsys):
     base = ["train", "--model", "yolo-tiny", "--dataset", "fashion-boxes", "--epochs", "1", "--batch-size", "16",
             "--no-progress", "--json", "--no-plots"]
     assert main([*base, "--out", str(tmp_path / "a")]) == 0
     config = json.loads((tmp_path / "a" / "config.json").read_text())
-    assert (config["augment"], config["lr_schedule"], config["lr"]) == ("flip", "cosine", 0.002)
+    assert (config["augment"], config["lr_schedule"], config["lr"]) == ("shift=8,flip", "cosine", 0.002)
     assert main([*base, "--augment", "none", "--out", str(tmp_path / "b")]) == 0
     assert json.loads((tmp_path / "b" / "config.json").read_text())["augment"] == "none"
-    costs = [json.loads((tmp_path / d / "summary.json").read_text())["dev_cost"] for d in "ab"]
-    assert costs[0] != costs[1]                                     # the flips changed the training
+    assert main([*base, "--augment", "flip", "--out", str(tmp_path / "c")]) == 0
+    costs = [json.loads((tmp_path / d / "summary.json").read_text())["dev_cost"] for d in "abc"]
+    assert len(set(costs)) == 3                                     # each augmentation changed the training

@@ -9,9 +9,17 @@ from conftest import fake_items
 
 import nndl
 from nndl.datasets.fashion_boxes import make_canvases
-from nndl.detection_model import YoloLoss, _logits_of_targets, detect, yolo_tiny
+from nndl.detection_model import YoloLoss, detect, yolo_tiny
 from nndl.functional import yolo_loss
 from nndl.scores import MeanAveragePrecision
+
+
+def _logits_of_targets(Yg):
+    """Targets written as predictions that decode to the target boxes: σ⁻¹ of the offsets."""
+    P = np.array(Yg, dtype=np.float64)
+    xy = np.clip(P[..., 1:3], 1e-9, 1 - 1e-9)
+    P[..., 1:3] = np.log(xy / (1 - xy))
+    return P
 
 
 @pytest.fixture(scope="module")
@@ -90,43 +98,87 @@ def test_per_class_detections_keep_the_runner_up_class_and_raise_its_ap():
         assert metric.result() == pytest.approx(expected)
 
 
-def test_flip_boxes_mirrors_images_and_their_encoded_targets(canvases):
-    from nndl.detection_model import FlipBoxes
+def test_box_augment_mirrors_images_and_their_encoded_targets(canvases):
+    from nndl.detection_model import BoxAugment
     X, boxes, classes = canvases
     loss = YoloLoss()
     Y = loss.encode(boxes, classes, 64)
     mirrored = boxes.copy()
     mirrored[..., [0, 2]] = 64 - boxes[..., [2, 0]]
-    Xf, Yf = FlipBoxes(loss, p=1.0)(X, np.random.default_rng(0), Y)
+    Xf, Yf = BoxAugment(loss, flip=1.0)(X, np.random.default_rng(0), Y)
     np.testing.assert_array_equal(Xf, X[:, :, ::-1])
     # images whose encoding kept every object (two on one cell and anchor keep one: the mirror
     # of what is kept is all a flip can know)
     whole = loss.grid(Y)[..., 0].sum(axis=(1, 2, 3)) == (classes >= 0).sum(axis=1)
     assert whole.mean() > 0.8
     np.testing.assert_allclose(Yf[whole], loss.encode(mirrored, classes, 64)[whole], atol=1e-5)
-    Xn, Yn = FlipBoxes(loss, p=0.0)(X, np.random.default_rng(0), Y)
-    np.testing.assert_array_equal(Xn, X) and np.testing.assert_array_equal(Yn, Y)
-    Xh, Yh = FlipBoxes(loss)(X, np.random.default_rng(1), Y)       # about half, image and targets together
+    Xn, Yn = BoxAugment(loss, flip=0.0)(X, np.random.default_rng(0), Y)
+    np.testing.assert_array_equal(Xn, X)
+    np.testing.assert_allclose(Yn, Y, atol=1e-6)
+    Xh, Yh = BoxAugment(loss)(X, np.random.default_rng(1), Y)      # about half, image and targets together
     flipped = np.array([not np.array_equal(a, b) for a, b in zip(Xh, X)])
     assert 0 < flipped.sum() < len(X)
     np.testing.assert_array_equal(Yh[flipped], Yf[flipped])
-    np.testing.assert_array_equal(Yh[~flipped], Y[~flipped])
+    np.testing.assert_allclose(Yh[~flipped], Y[~flipped], atol=1e-6)
+
+
+def _moved(image, dy, dx):
+    """image (n_H, n_W, n_C) moved down dy and right dx pixels, zeros coming in (by slices)."""
+    out = np.zeros_like(image)
+    n_H, n_W = image.shape[:2]
+    out[max(dy, 0):n_H + min(dy, 0), max(dx, 0):n_W + min(dx, 0)] = \
+        image[max(-dy, 0):n_H - max(dy, 0), max(-dx, 0):n_W - max(dx, 0)]
+    return out
+
+
+def test_box_augment_moves_images_and_boxes_without_cutting_an_object(canvases):
+    from nndl.detection_model import BoxAugment
+    X, boxes, classes = canvases
+    loss = YoloLoss()
+    Y = loss.encode(boxes, classes, 64)
+    whole = loss.grid(Y)[..., 0].sum(axis=(1, 2, 3)) == (classes >= 0).sum(axis=1)
+    shift = 8
+    X_out, Y_out = BoxAugment(loss, flip=0.5, shift=shift)(X, np.random.default_rng(3), Y)
+    moves, checked = [], 0
+    for i in range(len(X)):
+        # the draw, recovered by search: the mirror and the move that give the output image
+        (flip, dy, dx), = [(f, dy, dx) for f in (False, True) for dy in range(-shift, shift + 1)
+                           for dx in range(-shift, shift + 1)
+                           if np.array_equal(_moved(X[i, :, ::-1] if f else X[i], dy, dx), X_out[i])][:1]
+        assert np.count_nonzero(X_out[i]) == np.count_nonzero(X[i])            # nothing left the canvas
+        moves.append((dy, dx))
+        expected = boxes[i:i + 1].copy()
+        if flip:
+            expected[..., [0, 2]] = 64 - boxes[i:i + 1, :, [2, 0]]
+        expected[..., [0, 2]] += dx
+        expected[..., [1, 3]] += dy
+        Y_expected = loss.encode(expected, classes[i:i + 1], 64)
+        kept = loss.grid(Y_expected)[..., 0].sum() == (classes[i] >= 0).sum()
+        if whole[i] and kept:                             # (two objects on one slot keep either)
+            np.testing.assert_allclose(Y_out[i:i + 1], Y_expected, atol=1e-5)
+            checked += 1
+    assert checked > 0.8 * len(X)
+    assert len(set(moves)) > len(X) // 3                  # the moves vary from image to image
+    with pytest.raises(ValueError, match="shift"):
+        BoxAugment(loss, shift=-1)
+    with pytest.raises(ValueError, match="flip"):
+        BoxAugment(loss, flip=2.0)
 
 
 def test_fit_moves_targets_with_an_augment_that_transforms_them(canvases):
-    from nndl.detection_model import FlipBoxes
+    from nndl.detection_model import BoxAugment
     X, boxes, classes = canvases
     model = yolo_tiny(widths=(4, 4, 4, 4), convs=(1, 1, 1, 1), batch_norm=False, seed=0)
     Y = model.loss_fn.encode(boxes, classes, 64)
     seen = []
 
-    class Spy(FlipBoxes):
+    class Spy(BoxAugment):
         def __call__(self, X, rng, Y):
             Xo, Yo = super().__call__(X, rng, Y)
             seen.append((Xo, Yo))
             return Xo, Yo
 
-    model.fit(X[:8], Y[:8], epochs=1, batch_size=8, optimizer="adam", augment=Spy(model.loss_fn, p=1.0), verbose=0)
+    model.fit(X[:8], Y[:8], epochs=1, batch_size=8, optimizer="adam", augment=Spy(model.loss_fn, flip=1.0, shift=4), verbose=0)
     (Xo, Yo), = seen
     assert Xo.shape == X[:8].shape and Yo.shape == Y[:8].shape
     with pytest.raises(ValueError, match=r"\(X, Y\)"):

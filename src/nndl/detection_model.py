@@ -99,48 +99,82 @@ class YoloLoss(Loss):
     def ground_truth(self, Y):
         """The boxes the targets Y encode: {"boxes" corners in image fractions, "classes",
         "images"}, one row per object slot."""
-        Yg = self.grid(Y)
-        boxes, _, _ = decode(_logits_of_targets(Yg), self.anchors)
-        img, r, c, a = np.nonzero(Yg[..., 0] > 0.5)
-        return {"boxes": centers_to_corners(boxes[img, r, c, a]), "classes": Yg[img, r, c, a, 5:].argmax(axis=-1),
-                "images": img}
+        images, centres, classes = _target_boxes(self.grid(Y), self.anchors)
+        return {"boxes": centers_to_corners(centres), "classes": classes, "images": images}
 
 
-class FlipBoxes:
+class BoxAugment:
     """Training augmentation for a detector: each image mirrored left–right with probability
-    ``p``, its encoded YOLO targets with it (columns reversed, each object's offset in its
-    cell x → 1 − x; sizes and classes unchanged). For ``fit(augment=FlipBoxes(loss))``.
+    ``flip`` and moved by up to ``shift`` pixels along each axis, its boxes with it. For
+    ``fit(augment=BoxAugment(loss, shift=8))``.
+
+    The targets Y are read back as boxes (centre x = (col + x̂)/S, …), moved as the image is (a
+    mirror sends x to 1 − x, a move of (dy, dx) pixels adds (dx/n_W, dy/n_H)) and encoded again
+    (``assign_targets``), so an object that crosses into another cell lands in that cell. Each
+    image's move is drawn uniformly among those that keep all of its nonzero pixels on the
+    canvas, so no object is cut and the zeros that come in are background.
 
     X (m, n_H, n_W, n_C) and Y (m, S, S, A·(5 + C)) → new arrays of the same shapes."""
 
     transforms_targets = True
 
-    def __init__(self, loss: YoloLoss, p: float = 0.5):
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"p must be a probability in [0, 1], got {p}")
-        self.loss, self.p = loss, float(p)
+    def __init__(self, loss: YoloLoss, flip: float = 0.5, shift: int = 0):
+        if not 0.0 <= flip <= 1.0:
+            raise ValueError(f"flip must be a probability in [0, 1], got {flip}")
+        if not isinstance(shift, (int, np.integer)) or isinstance(shift, bool) or shift < 0:
+            raise ValueError(f"shift must be a non-negative integer of pixels, got {shift!r}")
+        self.loss, self.flip, self.shift = loss, float(flip), int(shift)
 
     def __call__(self, X: Array, rng: np.random.Generator, Y: Array) -> tuple[Array, Array]:
-        flip = np.flatnonzero(rng.random(X.shape[0]) < self.p)
-        X, Yg = np.array(X), np.array(self.loss.grid(Y))
-        X[flip] = X[flip, :, ::-1]
-        G = Yg[flip, :, ::-1]                                        # (k, S, S, A, 5 + C), a copy
-        obj = G[..., 0] > 0.5
-        G[..., 1] = np.where(obj, 1.0 - G[..., 1], G[..., 1])
-        # a centre on a cell's left edge (offset 0) lands on the right edge of the mirrored
-        # cell (offset 1): it belongs to the next cell at offset 0, as encode puts it
-        img, r, c, a = np.nonzero(obj & (G[..., 1] >= 1.0))
-        inside = c + 1 < G.shape[2]
-        img, r, c, a = img[inside], r[inside], c[inside], a[inside]
-        moved = G[img, r, c, a]
-        moved[:, 1] = 0.0
-        G[img, r, c, a] = 0.0
-        G[img, r, c + 1, a] = moved
-        Yg[flip] = G
-        return X, Yg.reshape(Y.shape)
+        if X.ndim != 4:
+            raise ValueError(f"BoxAugment takes images (m, n_H, n_W, n_C), got an array of shape {X.shape}")
+        m, n_H, n_W, _ = X.shape
+        flipped = rng.random(m) < self.flip
+        dy, dx = self._moves(X, flipped, rng)
+        s = self.shift
+        # output pixel (h, w) of image i comes from (h − dy_i, w − dx_i) of the (mirrored)
+        # image, here indices into X padded by s
+        rows = np.arange(n_H)[None, :] - dy[:, None] + s
+        moved = np.arange(n_W)[None, :] - dx[:, None]
+        cols = np.where(flipped[:, None], n_W - 1 - moved, moved) + s
+        Xp = np.pad(X, ((0, 0), (s, s), (s, s), (0, 0))) if s else X
+        X_out = Xp[np.arange(m)[:, None, None], rows[:, :, None], cols[:, None, :]]
+        return X_out, self._moved_targets(Y, flipped, dy / n_H, dx / n_W)
+
+    def _moves(self, X: Array, flipped: Array, rng: np.random.Generator) -> tuple[Array, Array]:
+        """Per image (dy, dx) in −shift … shift that keep its nonzero pixels on the canvas."""
+        m, n_H, n_W, _ = X.shape
+        if not self.shift:
+            return np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)
+        ink = X != 0
+        moves = []
+        for axis, n in ((1, n_H), (2, n_W)):
+            lines = ink.any(axis=tuple(a for a in (1, 2, 3) if a != axis))            # (m, n)
+            empty = ~lines.any(axis=1)
+            first = np.where(empty, 0, lines.argmax(axis=1))
+            last = np.where(empty, n - 1, n - 1 - lines[:, ::-1].argmax(axis=1))
+            if axis == 2:                                                              # the mirror's columns
+                first, last = np.where(flipped, n - 1 - last, first), np.where(flipped, n - 1 - first, last)
+            lo, hi = np.maximum(-self.shift, -first), np.minimum(self.shift, n - 1 - last)
+            moves.append(lo + np.floor(rng.random(m) * (hi - lo + 1)).astype(np.int64))
+        return moves[0], moves[1]
+
+    def _moved_targets(self, Y: Array, flipped: Array, dy: Array, dx: Array) -> Array:
+        loss = self.loss
+        img, boxes, found = _target_boxes(loss.grid(Y), loss.anchors)
+        boxes[:, 0] = np.where(flipped[img], 1.0 - boxes[:, 0], boxes[:, 0]) + dx[img]
+        boxes[:, 1] += dy[img]
+        m, S = Y.shape[0], Y.shape[1]
+        counts = np.bincount(img, minlength=m)
+        K = max(int(counts.max(initial=0)), 1)
+        rank = np.arange(len(img)) - np.repeat(np.cumsum(counts) - counts, counts)    # img is sorted
+        padded, classes = np.zeros((m, K, 4)), np.full((m, K), -1, dtype=np.int64)
+        padded[img, rank], classes[img, rank] = boxes, found
+        G = assign_targets(padded, classes, S, loss.anchors, loss.n_classes, Y.dtype)
+        return G.reshape(Y.shape)
 
     def __repr__(self) -> str:
-        return f"FlipBoxes(p={self.p})"
+        return f"BoxAugment(flip={self.flip}, shift={self.shift})"
 
 
 def flip_averaged_outputs(model, X: Array, batch_size: int | None = None) -> Array:
@@ -158,12 +192,16 @@ def flip_averaged_outputs(model, X: Array, batch_size: int | None = None) -> Arr
     return Q.reshape(P.shape[:3] + (-1,))
 
 
-def _logits_of_targets(Yg: Array) -> Array:
-    """Targets written as predictions that decode to the target boxes: σ⁻¹ of the offsets."""
-    P = np.array(Yg, dtype=np.float64)
-    xy = np.clip(P[..., 1:3], 1e-9, 1 - 1e-9)
-    P[..., 1:3] = np.log(xy / (1 - xy))
-    return P
+def _target_boxes(Yg: Array, anchors: Array) -> tuple[Array, Array, Array]:
+    """The objects that targets Yg (m, S, S, A, 5 + C) encode, in the order of their slots:
+    (images (N,), centre/size boxes (N, 4) in image fractions, classes (N,)) with
+    x = (col + x̂)/S, y = (row + ŷ)/S, w = a_w·e^ŵ, h = a_h·e^ĥ."""
+    _, S, S2, _, _ = Yg.shape
+    img, r, c, a = np.nonzero(Yg[..., 0] > 0.5)
+    G = Yg[img, r, c, a].astype(np.float64)
+    boxes = np.stack([(c + G[:, 1]) / S2, (r + G[:, 2]) / S,
+                      anchors[a, 0] * np.exp(G[:, 3]), anchors[a, 1] * np.exp(G[:, 4])], axis=-1)
+    return img, boxes, G[:, 5:].argmax(axis=-1)
 
 
 def _no_mask(mask) -> None:

@@ -159,5 +159,23 @@ def parse_layers(spec: str) -> list[int]:
     return dims
 
 
+def parse_augment(spec: str, keys: tuple[str, ...]) -> dict[str, int]:
+    """An --augment spec "shift=2,crop=1,flip" → {"shift": 2, "crop": 1, "flip": 1} over the
+    allowed ``keys`` (a bare key means 1); a CLIError names the keys when one is not allowed."""
+    options = {}
+    for item in spec.split(","):
+        key, _, value = item.strip().partition("=")
+        try:
+            if key not in keys:
+                raise ValueError
+            options[key] = int(value or 1)
+        except ValueError:
+            raise CLIError(f"--augment {spec!r}: it takes {', '.join(k + '=N' if k != 'flip' else k for k in keys)}, "
+                           f"got {item.strip()!r}") from None
+        if options[key] < 0:
+            raise CLIError(f"--augment {spec!r}: {key} must be a non-negative integer, got {value}")
+    return options
+
+
 def warn(message: str) -> None:
     print(f"nndl: {message}", file=sys.stderr)

@@ -19,7 +19,8 @@ from ..limits import check_optional
 from ..schedules import get_schedule
 from . import CLIError
 from ..preprocessing import as_model_input
-from .common import emit, load_dataset, parse_layers, preprocessing_of, refuse_used_run_dir, run_dir_for, warn
+from .common import (emit, load_dataset, parse_augment, parse_layers, preprocessing_of, refuse_used_run_dir,
+                     run_dir_for, warn)
 from .runconfig import check_config_types
 
 # Per dataset: hidden layer sizes, epochs, mini-batch size, Adam's learning rate, L2 λ
@@ -227,14 +228,9 @@ def _augment(cfg: dict):
     from ..augment import Augment
     if cfg["model"] == "mlp":
         raise CLIError("--augment transforms images: use it with --model lenet5 or resnet")
-    kwargs = {}
+    options = parse_augment(cfg["augment"], ("shift", "crop", "flip"))
     try:
-        for item in cfg["augment"].split(","):
-            key, _, value = item.strip().partition("=")
-            if key not in ("shift", "crop", "flip"):
-                raise ValueError(f"it takes shift=N, crop=N and flip, got {item!r}")
-            kwargs[key] = bool(int(value or 1)) if key == "flip" else int(value)
-        return Augment(**kwargs)
+        return Augment(shift=options.get("shift", 0), crop=options.get("crop", 0), flip=bool(options.get("flip")))
     except ValueError as e:
         raise CLIError(f"--augment {cfg['augment']!r}: {e}") from None
 

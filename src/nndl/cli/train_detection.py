@@ -6,7 +6,8 @@ epoch), summary.json (dev and test mAP@0.5) and, with matplotlib, cost.png and d
 (predicted boxes on eight test canvases, ground truth dashed); the summary's test mAP comes
 plain and with test-time flips (``flip_averaged_outputs``). The default recipe is the measured
 run's: 16 epochs, batch 64, Adam α = 2e-3 decayed by a cosine over the run's epochs, each
-training canvas mirrored with its boxes at random (``--augment none``: not).
+training canvas mirrored with its boxes at random and moved by up to 8 pixels
+(``--augment shift=8,flip``; ``flip``, ``shift=N`` alone, or ``none``).
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from pathlib import Path
 
 from ..files import atomic_write
 from . import CLIError
-from .common import claim_new_run_dir, emit, refuse_used_run_dir, run_dir_for, warn
+from .common import claim_new_run_dir, emit, parse_augment, refuse_used_run_dir, run_dir_for, warn
 from .resumable import resumable
 
 # The recipe of the measured run (examples/yolo_fashion_boxes.py, BENCHMARKS.md): Adam α = 2e-3
-# decayed by a cosine over the run's epochs, canvases mirrored with their boxes at random.
-DEFAULTS = dict(epochs=16, batch_size=64, lr=0.002)
+# decayed by a cosine over the run's epochs, canvases mirrored and moved with their boxes at random.
+DEFAULTS = dict(epochs=16, batch_size=64, lr=0.002, augment="shift=8,flip")
 CONFIG_KEYS = ("model", "dataset", "epochs", "batch_size", "lr", "lr_schedule", "augment", "seed",
                "checkpoint_every", "data_dir")
 
@@ -42,10 +43,8 @@ def run(args) -> int:
         if cfg[k] is None:
             cfg[k] = v
     cfg["lr_schedule"] = cfg["lr_schedule"] or "cosine"   # "cosine": over the run's epochs, however many
-    cfg["augment"] = (cfg["augment"] or "flip").strip().lower()
-    if cfg["augment"] not in ("flip", "none"):
-        raise CLIError(f"--model yolo-tiny takes --augment flip (mirror canvases and boxes; the default) or none, "
-                       f"got {cfg['augment']!r}")
+    cfg["augment"] = cfg["augment"].strip().lower()
+    _box_augment_options(cfg)
     run_dir = run_dir_for(args.out, "yolo-tiny")
     refuse_used_run_dir(run_dir)
     if cfg["epochs"] < 1 or cfg["batch_size"] < 1 or not cfg["lr"] > 0:
@@ -61,6 +60,12 @@ def run(args) -> int:
         return _train(args, cfg, data, run_dir)
 
 
+def _box_augment_options(cfg) -> dict:
+    """--augment "shift=8,flip" → BoxAugment's keywords {"flip": ½ or 0, "shift": pixels}."""
+    options = {} if cfg["augment"] == "none" else parse_augment(cfg["augment"], ("shift", "flip"))
+    return {"flip": 0.5 if options.get("flip") else 0.0, "shift": options.get("shift", 0)}
+
+
 def _schedule(cfg) -> str | None:
     """The run's --lr-schedule as a spec: "cosine" decays over the run's epochs (a resumed run's
     new --epochs included), "none" keeps α constant."""
@@ -71,7 +76,7 @@ def _schedule(cfg) -> str | None:
 
 
 def _train(args, cfg, data, run_dir: Path) -> int:
-    from ..detection_model import FlipBoxes, flip_averaged_outputs, yolo_tiny
+    from ..detection_model import BoxAugment, flip_averaged_outputs, yolo_tiny
     from ..scores import MeanAveragePrecision
     from ..io import save
 
@@ -85,7 +90,7 @@ def _train(args, cfg, data, run_dir: Path) -> int:
     start = time.perf_counter()
     model.fit(data.X_train, Y_train, epochs=cfg["epochs"], batch_size=cfg["batch_size"], optimizer="adam",
               learning_rate=cfg["lr"], lr_schedule=_schedule(cfg), validation_data=(data.X_dev, Y_dev),
-              augment=FlipBoxes(model.loss_fn) if cfg["augment"] == "flip" else None,
+              augment=BoxAugment(model.loss_fn, **_box_augment_options(cfg)),
               verbose=0 if args.no_progress else 1)
     seconds = time.perf_counter() - start
     Y_test = encode(data.boxes_test, data.classes_test)
