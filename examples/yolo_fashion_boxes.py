@@ -27,9 +27,8 @@ import numpy as np
 
 import nndl
 from nndl.datasets import load_dataset
-from nndl.detection_model import BoxAugment, flip_averaged_outputs, yolo_tiny
+from nndl.detection_model import BoxAugment, detector_scores, yolo_tiny
 from nndl.plots import plot_detections
-from nndl.scores import MeanAveragePrecision
 from nndl.schedules import CosineDecay, Schedule
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -70,19 +69,16 @@ def main(argv=None) -> dict:
         print(f"epoch {epoch + 1}: cost {history.history['cost'][-1]:.3f}, dev cost {dev['cost']:.3f}, "
               f"dev mAP@0.5 {dev['mAP']:.4f} ({time.perf_counter() - start:.0f} s)", flush=True)
     Y_test = encode(data.boxes_test, data.classes_test)
-    test = model.evaluate(data.X_test, Y_test)
-    best_only, flipped = MeanAveragePrecision(per_class=False), MeanAveragePrecision()
-    best_only.update(model.loss_fn, model.predict_proba(data.X_test), Y_test, len(data.X_test))
-    flipped.update(model.loss_fn, flip_averaged_outputs(model, data.X_test), Y_test, len(data.X_test))
+    test = detector_scores(model, data.X_test, Y_test)
     elapsed = time.perf_counter() - start
-    print(f"test mAP@0.5 {test['mAP']:.4f} (best class only: {best_only.result():.4f}; cost {test['cost']:.3f}); "
-          f"with the flip-averaged outputs {flipped.result():.4f}; total {elapsed:.0f} s")
+    print(f"test mAP@0.5 {test['mAP']:.4f} (best class only: {test['mAP_best_class']:.4f}; cost {test['cost']:.3f}); "
+          f"with the flip-averaged outputs {test['mAP_flip_averaged']:.4f}; total {elapsed:.0f} s")
     if args.plot:
         P = model.predict_proba(data.X_test[:8])
         truth = model.loss_fn.ground_truth(encode(data.boxes_test[:8], data.classes_test[:8]))
         plot_detections(data.X_test[:8], model.loss_fn.detections(P), truth, class_names=data.classes,
                         min_score=0.3, path=args.plot, cols=4)
-    return {"test_mAP": test["mAP"], "test_mAP_flip_averaged": flipped.result(), "seconds": elapsed}
+    return {"test_mAP": test["mAP"], "test_mAP_flip_averaged": test["mAP_flip_averaged"], "seconds": elapsed}
 
 
 if __name__ == "__main__":

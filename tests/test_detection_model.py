@@ -300,3 +300,21 @@ def test_flip_averaged_outputs_are_symmetric_and_average_two_passes(canvases):
                                atol=1e-6)
     np.testing.assert_allclose(model.loss_fn.grid(P)[..., 1], (plain[..., 1] - mirrored[..., 1]) / 2, rtol=1e-5,
                                atol=1e-6)
+
+
+def test_detector_scores_match_evaluate_and_the_metrics_taken_one_by_one(canvases):
+    from nndl.detection_model import detector_scores, flip_averaged_outputs
+    X, boxes, classes = canvases
+    model = yolo_tiny(widths=(4, 4, 8, 8), seed=1)
+    Y = model.loss_fn.encode(boxes, classes, 64)
+    model.fit(X, Y, epochs=24, batch_size=16, optimizer="adam", learning_rate=5e-3, verbose=0)
+    scores = detector_scores(model, X, Y, batch_size=20)
+    assert len({scores["mAP"], scores["mAP_best_class"], scores["mAP_flip_averaged"]}) == 3 and scores["mAP"] > 0
+    evaluated = model.evaluate(X, Y)
+    assert scores["cost"] == pytest.approx(evaluated["cost"], rel=1e-5)
+    assert scores["mAP"] == pytest.approx(evaluated["mAP"])
+    for key, per_class, outputs in (("mAP_best_class", False, model.predict_proba(X)),
+                                    ("mAP_flip_averaged", True, flip_averaged_outputs(model, X))):
+        metric = MeanAveragePrecision(per_class=per_class)
+        metric.update(model.loss_fn, outputs, Y, len(X))
+        assert scores[key] == pytest.approx(metric.result())

@@ -177,19 +177,36 @@ class BoxAugment:
         return f"BoxAugment(flip={self.flip}, shift={self.shift})"
 
 
-def flip_averaged_outputs(model, X: Array, batch_size: int | None = None) -> Array:
+def flip_averaged_outputs(model, X: Array, batch_size: int | None = None, outputs: Array | None = None) -> Array:
     """Test-time flip augmentation: the detector's outputs on X (m, n_H, n_W, n_C) averaged
     with its outputs on the mirrored images, mirrored back (columns reversed, t_x → −t_x, since
     σ(−t) = 1 − σ(t) puts the centre back in its cell; the other numbers as they are). The
     average is taken of the raw outputs t (logits and log sizes). Returns (m, S, S, A·(5 + C)),
-    for ``model.loss_fn.detections``; two forward passes."""
+    for ``model.loss_fn.detections``; two forward passes, or one when ``outputs`` holds the
+    model's outputs on X already."""
     loss = model.loss_fn
-    P = loss.grid(model.predict_proba(X, batch_size=batch_size))
+    P = loss.grid(model.predict_proba(X, batch_size=batch_size) if outputs is None else outputs)
     Q = np.array(loss.grid(model.predict_proba(np.asarray(X)[:, :, ::-1], batch_size=batch_size))[:, :, ::-1])
     Q[..., 1] = -Q[..., 1]
     Q += P
     Q *= 0.5
     return Q.reshape(P.shape[:3] + (-1,))
+
+
+def detector_scores(model, X: Array, Y: Array, batch_size: int | None = None) -> dict[str, float]:
+    """A detector measured on images X (m, n_H, n_W, n_C) with encoded targets Y: {"cost",
+    "mAP" (each box a detection of every class that scores, as ``evaluate`` reports it),
+    "mAP_best_class" (of its best class only), "mAP_flip_averaged" (``mAP`` of the outputs
+    averaged with the mirrored images' ones)}; two forward passes over X."""
+    loss = model.loss_fn
+    P = model.predict_proba(X, batch_size=batch_size)
+    scores = {"cost": float(loss.cost(P, Y))}
+    for name, per_class, outputs in (("mAP", True, P), ("mAP_best_class", False, P),
+                                     ("mAP_flip_averaged", True, flip_averaged_outputs(model, X, batch_size, P))):
+        metric = MeanAveragePrecision(per_class=per_class)
+        metric.update(loss, outputs, Y, len(P))
+        scores[name] = metric.result()
+    return scores
 
 
 def _target_boxes(Yg: Array, anchors: Array) -> tuple[Array, Array, Array]:
