@@ -146,6 +146,16 @@ def test_lr_schedule_argument_and_resumed_decay(data):
     assert model.history["lr"] == pytest.approx([0.1, 0.05, 0.025, 0.0125], rel=1e-15)
 
 
+def test_a_bare_cosine_decays_over_the_epochs_fit_ends_at(data):
+    X, y = data
+    model = nndl.mlp([4, 5, 3], seed=0)
+    model.fit(X, y, epochs=4, learning_rate=0.1, lr_schedule="cosine", verbose=0)
+    assert model.history["lr"] == pytest.approx([0.1 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)])
+    fixed = nndl.mlp([4, 5, 3], seed=0)
+    fixed.fit(X, y, epochs=4, learning_rate=0.1, lr_schedule="cosine:total_epochs=8", verbose=0)
+    assert fixed.history["lr"][2] == pytest.approx(0.1 * (1 + np.cos(np.pi * 2 / 8)) / 2)
+
+
 def test_schedule_changes_training(data):
     X, y = data
     a = nndl.mlp([4, 5, 3], seed=0)

@@ -67,6 +67,9 @@ def test_get_schedule_parses_specs():
     assert isinstance(s, InverseTimeDecay) and s.decay_rate == 1.0 and s.time_interval == 1000
     s = get_schedule("cosine: total_epochs=20 , min_lr=1e-4")
     assert isinstance(s, CosineDecay) and s.total_epochs == 20 and s.min_lr == 1e-4
+    assert get_schedule("cosine", epochs=7).total_epochs == 7                # over the run's epochs
+    assert get_schedule("cosine:total_epochs=3", epochs=7).total_epochs == 3  # unless it says
+    assert get_schedule("step:every=2", epochs=7).every == 2
     assert isinstance(get_schedule("exponential"), ExponentialDecay) and get_schedule("exponential").decay_rate == 0.95
     assert type(get_schedule("constant")) is Schedule
     assert isinstance(get_schedule("step:every=5"), StepDecay)

@@ -88,9 +88,11 @@ SCHEDULES: dict[str, type[Schedule]] = {
 }
 
 
-def get_schedule(spec: str | Schedule | None) -> Schedule | None:
+def get_schedule(spec: str | Schedule | None, epochs: int | None = None) -> Schedule | None:
     """A schedule from an object, None, or a spec "name" / "name:key=value,key=value"
-    (e.g. "inverse_time:decay_rate=1,time_interval=1000", "cosine:total_epochs=20")."""
+    (e.g. "inverse_time:decay_rate=1,time_interval=1000", "cosine:total_epochs=20"). With the
+    run's ``epochs``, a cosine without total_epochs decays over them (a resumed run's new total
+    included)."""
     if spec is None or isinstance(spec, Schedule):
         return spec
     name, _, args = str(spec).partition(":")
@@ -105,6 +107,8 @@ def get_schedule(spec: str | Schedule | None) -> Schedule | None:
             kwargs[key.strip()] = float(value)
         except ValueError:
             raise ValueError(f"schedule argument {part!r} needs a number after '='") from None
+    if name == CosineDecay.name and epochs is not None:
+        kwargs.setdefault("total_epochs", epochs)
     try:
         return SCHEDULES[name](**kwargs)
     except TypeError as e:

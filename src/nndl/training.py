@@ -29,6 +29,7 @@ from .callbacks import Callback, LearningRateScheduler
 from .functional.regularization import clip_by_global_norm, clip_by_value
 from .limits import check_batch_size, check_epoch_range, check_training_options
 from .optimizers import Optimizer, check_learning_rate, get_optimizer
+from .schedules import get_schedule
 
 
 class TrainingDiverged(RuntimeError):
@@ -50,7 +51,7 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     validation_data is the triple (X_dev, Y_dev, mask_dev). optimizer:
     "gd", "momentum", "rmsprop", "adam" or an Optimizer (default: keep the current one, else
     "gd"); learning_rate overrides its α. validation_data: (X_dev, Y_dev). seed: reseeds shuffling and dropout. lr_schedule: a Schedule or
-    spec ("inverse_time:decay_rate=1"). clip_value / clip_norm: gradient clipping by value /
+    spec ("inverse_time:decay_rate=1"; a bare "cosine" decays over the epochs this call ends at). clip_value / clip_norm: gradient clipping by value /
     by global norm. Each call trains ``epochs`` more epochs, numbered on from those already
     done (the history grows); with ``initial_epoch``, epochs initial_epoch … epochs−1 run
     instead (resuming a checkpoint to a total; epochs ≤ initial_epoch would train nothing and
@@ -93,7 +94,7 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
         start = end if backup.ended else max(start, model.epochs_done)
     callbacks = [model.history, *callbacks]
     if lr_schedule is not None:
-        callbacks.append(LearningRateScheduler(lr_schedule))
+        callbacks.append(LearningRateScheduler(get_schedule(lr_schedule, end)))  # "cosine": over epochs 0 … end
     if backup is not None:
         callbacks.append(backup)  # last: the checkpoint holds this epoch's callback state
 

@@ -40,7 +40,7 @@ DEFAULTS = {
 }
 FALLBACK = dict(hidden=[16, 16], epochs=20, batch_size=64, lr=0.001)
 # Convolutional networks on images (m, n_H, n_W, n_C), per --model: Adam with mini-batches of
-# 128, α decayed by a cosine over the run's epochs ("cosine:total_epochs=EPOCHS"), and the
+# 128, α decayed by a cosine over the run's epochs ("cosine"), and the
 # augmentation of the training mini-batches (an --augment spec, None: none). LeNet-5's was
 # chosen on the dev split (BENCHMARKS.md); the ResNet's is the recipe of its measured run.
 CNN_DEFAULTS = {
@@ -110,9 +110,9 @@ def add_parser(sub) -> None:
     p.add_argument("--keep-prob", type=float, help="dropout keep probability for hidden layers (default: none)")
     p.add_argument("--batch-norm", action="store_true", help="batch normalization in hidden layers")
     p.add_argument("--lr-schedule", help="learning-rate decay, e.g. inverse_time:decay_rate=1, "
-                                         "exponential:decay_rate=0.95, step:drop=0.5,every=10, cosine:total_epochs=20 "
-                                         "(default: none for mlp; cosine over --epochs for lenet5, resnet and yolo-tiny; "
-                                         "none: a constant α)")
+                                         "exponential:decay_rate=0.95, step:drop=0.5,every=10, cosine (over the run's "
+                                         "epochs), cosine:total_epochs=20 (default: none for mlp; cosine for lenet5, "
+                                         "resnet and yolo-tiny; none: a constant α)")
     p.add_argument("--clip-value", type=float, help="clip each gradient element to ±value")
     p.add_argument("--clip-norm", type=float, help="clip the gradients' global norm")
     p.add_argument("--early-stopping", type=int, metavar="PATIENCE",
@@ -175,8 +175,6 @@ def _config_from_args(args) -> dict:
             cfg[key] = defaults[key]
         elif cfg[key] is not None and cfg[key].strip().lower() == "none":
             cfg[key] = None
-    if cfg["lr_schedule"] == "cosine" and defaults.get("lr_schedule") == "cosine":  # decay over this run
-        cfg["lr_schedule"] = f"cosine:total_epochs={cfg['epochs']}"
     if cfg["lambd"] is None:
         cfg["lambd"] = defaults.get("lambd", 0.0)
     if cfg["lr"] is None:
@@ -216,7 +214,7 @@ def _validate(cfg: dict) -> None:
         parse_layers(cfg["layers"])
     _augment(cfg)
     try:
-        get_schedule(cfg["lr_schedule"])
+        get_schedule(cfg["lr_schedule"], cfg["epochs"])
     except (ValueError, TypeError) as e:
         raise CLIError(f"--lr-schedule: {e}") from None
 
@@ -331,8 +329,8 @@ def _resumed_config(run_dir: Path, epochs: int | None) -> dict:
         cfg.setdefault("augment", None)
     cfg = check_config_types(cfg, str(config_path))
     if epochs is not None:
-        if cfg.get("lr_schedule") == f"cosine:total_epochs={cfg['epochs']}":  # a cosine over the run's epochs
-            cfg["lr_schedule"] = f"cosine:total_epochs={epochs}"            # spans the new total
+        if cfg.get("lr_schedule") == f"cosine:total_epochs={cfg['epochs']}":  # as earlier versions wrote a cosine
+            cfg["lr_schedule"] = "cosine"                                     # over the run: it spans the new total
         cfg["epochs"] = epochs
     checkpoint_path(run_dir)  # a run stopped before its first checkpoint is refused here
     return cfg
@@ -378,7 +376,8 @@ def _train(args, cfg: dict, dataset, run_dir: Path) -> int:
                   batch_size=cfg["batch_size"] or None, optimizer=_optimizer(cfg), augment=_augment(cfg),
                   validation_data=(as_model_input(model, dataset.X_dev), dataset.Y_dev),
                   callbacks=callbacks, verbose=verbose, backup=backup,
-                  lr_schedule=cfg["lr_schedule"], clip_value=cfg["clip_value"], clip_norm=cfg["clip_norm"])
+                  lr_schedule=get_schedule(cfg["lr_schedule"], cfg["epochs"]), clip_value=cfg["clip_value"],
+                  clip_norm=cfg["clip_norm"])
     except TrainingDiverged as e:
         model.history.write_csv(run_dir / "history.csv")
         kept = f"the last good checkpoint is {checkpoint}" if checkpoint.exists() else "no checkpoint was written yet"

@@ -49,9 +49,8 @@ def run(args) -> int:
     refuse_used_run_dir(run_dir)
     if cfg["epochs"] < 1 or cfg["batch_size"] < 1 or not cfg["lr"] > 0:
         raise CLIError("--epochs and --batch-size must be at least 1 and --lr positive")
-    from ..schedules import get_schedule
     try:
-        get_schedule(_schedule(cfg))
+        _schedule(cfg)
     except ValueError as e:
         raise CLIError(f"--lr-schedule: {e}") from None
     from ..datasets import load_dataset
@@ -66,13 +65,12 @@ def _box_augment_options(cfg) -> dict:
     return {"flip": 0.5 if options.get("flip") else 0.0, "shift": options.get("shift", 0)}
 
 
-def _schedule(cfg) -> str | None:
-    """The run's --lr-schedule as a spec: "cosine" decays over the run's epochs (a resumed run's
-    new --epochs included), "none" keeps α constant."""
+def _schedule(cfg):
+    """The run's --lr-schedule: "cosine" decays over the run's epochs (a resumed run's new
+    --epochs included), "none" keeps α constant."""
+    from ..schedules import get_schedule
     spec = cfg["lr_schedule"].strip()
-    if spec.lower() == "none":
-        return None
-    return f"cosine:total_epochs={cfg['epochs']}" if spec.lower() == "cosine" else spec
+    return None if spec.lower() == "none" else get_schedule(spec, cfg["epochs"])
 
 
 def _train(args, cfg, data, run_dir: Path) -> int:
