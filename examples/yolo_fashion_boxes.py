@@ -46,6 +46,7 @@ def main(argv=None) -> dict:
                     help="mirror each training canvas and its boxes with probability ½ (default: on)")
     ap.add_argument("--shift", type=int, default=8,
                     help="move each training canvas and its boxes by up to this many pixels (default: 8)")
+    ap.add_argument("--widths", default="16,32,64,192", help="yolo_tiny's four stage widths (default: 16,32,64,192)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--plot", default=str(DOCS / "detections.png"))
     ap.add_argument("--save", default=None, help="write the model to this .safetensors file after every epoch")
@@ -53,7 +54,8 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     start = time.perf_counter()
     data = load_dataset("fashion-boxes")
-    model = nndl.load(args.load) if args.load else yolo_tiny(seed=args.seed)
+    widths = tuple(int(w) for w in args.widths.split(","))
+    model = nndl.load(args.load) if args.load else yolo_tiny(widths=widths, seed=args.seed)
     encode = lambda boxes, classes: model.loss_fn.encode(boxes, classes, 64)  # noqa: E731
     X, Y = data.X_train[:args.train], encode(data.boxes_train[:args.train], data.classes_train[:args.train])
     Y_dev = encode(data.boxes_dev, data.classes_dev)
