@@ -104,10 +104,15 @@ class DateTransformer(Model):
         return target
 
     # ------------------------------------------------------------------ passes
-    def encode(self, X: Array, training: bool = False) -> Array:
-        """memory (d, m, T_x) of source ids X (m, T_x); sets the source padding mask X ≠ 0 on
-        every encoder self-attention and decoder cross-attention."""
-        mask = (np.asarray(X) != 0).astype(self.dtype)
+    def source_mask(self, X: Array) -> Array:
+        """The source padding mask (m, T_x): 1 where the id X ≠ 0 (a token), 0 on padding."""
+        return (np.asarray(X) != 0).astype(self.dtype)
+
+    def encode(self, X: Array, training: bool = False, mask: Array | None = None) -> Array:
+        """memory (d, m, T_x) of source ids X (m, T_x); sets the source padding mask
+        (``source_mask(X)`` unless given) on every encoder self-attention and decoder
+        cross-attention."""
+        mask = self.source_mask(X) if mask is None else mask
         for layer in self.encoders + self.decoders:
             layer.set_mask(mask)
         A = self.source_positions.forward(self.source.forward(X, training), training)
@@ -174,8 +179,8 @@ class DateTransformer(Model):
         for lo in range(0, X.shape[0], batch_size):
             Xb = X[lo:lo + batch_size]
             self._begin_pass()
-            memory = self.encode(Xb)
-            mask = (Xb != 0).astype(self.dtype)
+            mask = self.source_mask(Xb)
+            memory = self.encode(Xb, mask=mask)
             empty = np.empty((Xb.shape[0], 0), np.int64)
             if beam_width == 1:
                 start = np.full(Xb.shape[0], self.start, np.int64)
