@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from .env import blas_lines, clock_named, header_lines, limit_threads, load_average
+from .env import clock_named, load_average, start_against_torch
 
 B = 128
 F32 = np.float32
@@ -436,22 +436,15 @@ def _profile(out, P, X, Y, step_s, repeats) -> None:
 
 
 def run(args) -> int:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        print("PyTorch is not installed: `pip install torch` (CPU) to compare against it")
-        return 2
-    limiter = limit_threads(args.threads)  # noqa: F841 (kept alive for the whole run)
-    global CLOCK
-    CLOCK = clock_named(args.clock)
-    rounds, steps = (2, 3) if args.quick else (args.rounds, args.steps)
-
     def out(text: str = "") -> None:
         print(text, flush=True)
 
-    out("== environment")
-    for line in header_lines(args.threads) + blas_lines():
-        out(line)
+    limiter = start_against_torch(args.threads, out)  # kept alive for the whole run
+    if limiter is False:
+        return 2
+    global CLOCK
+    CLOCK = clock_named(args.clock)
+    rounds, steps = (2, 3) if args.quick else (args.rounds, args.steps)
     out(f"{rounds} interleaved rounds × {steps} calls per framework; the garbage collector is paused while timing; "
         f"clock: {args.clock} ({'CPU time of this process' if args.clock == 'cpu' else 'elapsed time'})")
     cases = {c.strip() for c in args.cases.split(",")}

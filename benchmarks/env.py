@@ -34,6 +34,22 @@ def limit_threads(threads: int):
     return threadpool_limits(limits=threads)
 
 
+def start_against_torch(threads: int, out: Callable[[str], None] = print):
+    """The start of a run that compares with PyTorch: its pools and nndl's limited to
+    ``threads``, the environment printed through ``out``. Returns the limiter (keep a reference),
+    or False, with a message, when PyTorch is not installed."""
+    try:
+        import torch  # noqa: F401  (imported first so its thread pool is listed and limited)
+    except ImportError:
+        out("PyTorch is not installed (pip install torch): nothing to compare against")
+        return False
+    limiter = limit_threads(threads)
+    out("== environment")
+    for line in header_lines(threads) + blas_lines():
+        out(line)
+    return limiter
+
+
 def clock_named(name: str) -> Callable[[], float]:
     """``--clock``: "cpu" → the CPU time of this process, "wall" → elapsed time."""
     return time.process_time if name == "cpu" else time.perf_counter

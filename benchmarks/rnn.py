@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from .env import blas_lines, clock_named, header_lines, limit_threads, load_average
+from .env import clock_named, load_average, start_against_torch
 
 
 CLOCK = time.perf_counter  # --clock cpu: time.process_time (the CPU time of this process)
@@ -220,17 +220,11 @@ def _report(title: str, times: dict[str, list[float]]) -> None:
 
 
 def run(args) -> int:
-    try:
-        import torch  # noqa: F401  (imported first so its thread pool is listed and limited)
-    except ImportError:
-        print("PyTorch is not installed (pip install torch): nothing to compare against")
+    limiter = start_against_torch(args.threads)  # kept alive for the whole run
+    if limiter is False:
         return 2
-    limiter = limit_threads(args.threads)  # noqa: F841 (kept alive for the whole run)
     global CLOCK
     CLOCK = clock_named(args.clock)
-    print("== environment")
-    for line in header_lines(args.threads) + blas_lines():
-        print(line)
     print(f"clock: {args.clock} ({'CPU time of this process' if args.clock == 'cpu' else 'elapsed time'})")
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
     if "lstm" in cases:
