@@ -78,6 +78,10 @@ def test_resnet_with_augmentation_and_resume(tiny_fashion, tmp_path):
 def test_cnn_cli_errors(tiny_fashion, tmp_path, capsys):
     assert train(tmp_path / "a", tiny_fashion, "--model", "lenet5", "--augment", "zoom=2") == 2
     assert "--augment" in capsys.readouterr().err
+    for absurd in ("shift=28", "crop=1000000000", "shift=-1"):      # images of 28×28
+        assert train(tmp_path / "a", tiny_fashion, "--model", "lenet5", "--augment", absurd) == 2
+        assert f"--augment '{absurd}'" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists()
     assert main(["train", "--dataset", "moons", "--model", "lenet5", "--out", str(tmp_path / "b")]) == 2
     assert "needs images" in capsys.readouterr().err
     assert main(["train", "--dataset", "moons", "--augment", "flip", "--out", str(tmp_path / "c")]) == 2

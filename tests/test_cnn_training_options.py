@@ -78,6 +78,8 @@ def test_augment_errors(rng):
         Augment(shift=-1)
     with pytest.raises(ValueError, match="images"):
         Augment(shift=1)(np.zeros((3, 4)), rng)
+    with pytest.raises(ValueError, match="shift below 5"):               # would move 5×7 images off entirely
+        Augment(shift=5)(np.zeros((2, 5, 7, 1)), rng)
 
 
 def test_cnn_plots(rng, tmp_path):

@@ -318,3 +318,13 @@ def test_detector_scores_match_evaluate_and_the_metrics_taken_one_by_one(canvase
         metric = MeanAveragePrecision(per_class=per_class)
         metric.update(model.loss_fn, outputs, Y, len(X))
         assert scores[key] == pytest.approx(metric.result())
+
+
+def test_box_augment_takes_an_absurd_shift_as_the_longest_move(canvases):
+    from nndl.detection_model import BoxAugment
+    X, boxes, classes = canvases
+    loss = YoloLoss()
+    Y = loss.encode(boxes[:4], classes[:4], 64)
+    far, near = BoxAugment(loss, shift=10**9), BoxAugment(loss, shift=63)   # no array of 2·10⁹ columns
+    for a, b in zip(far(X[:4], np.random.default_rng(5), Y), near(X[:4], np.random.default_rng(5), Y)):
+        np.testing.assert_array_equal(a, b)

@@ -31,11 +31,8 @@ class Augment:
         self.shift, self.crop, self.flip = int(shift), int(crop), bool(flip)
 
     def __call__(self, X: Array, rng: np.random.Generator) -> Array:
-        if X.ndim != 4:
-            raise ValueError(f"Augment takes images (m, n_H, n_W, n_C), got an array of shape {X.shape}")
+        self.check_images(X.shape)
         m, n_H, n_W, _ = X.shape
-        if self.crop >= min(n_H, n_W):
-            raise ValueError(f"Augment crop={self.crop} leaves nothing of {n_H}×{n_W} images")
         s, k = self.shift, self.crop
         # rows[i, h], cols[i, w]: where output pixel (h, w) of example i comes from, in X padded by s
         rows = np.broadcast_to(np.arange(n_H), (m, n_H))
@@ -51,6 +48,17 @@ class Augment:
             cols = cols + rng.integers(0, 2 * s + 1, (m, 1))
             X = np.pad(X, ((0, 0), (s, s), (s, s), (0, 0)))
         return X[np.arange(m)[:, None, None], rows[:, :, None], cols[:, None, :]]
+
+    def check_images(self, shape: tuple) -> None:
+        """A ValueError unless images of ``shape`` (m, n_H, n_W, n_C) can take this augmentation."""
+        if len(shape) != 4:
+            raise ValueError(f"Augment takes images (m, n_H, n_W, n_C), got an array of shape {tuple(shape)}")
+        n_H, n_W = shape[1:3]
+        if self.crop >= min(n_H, n_W):
+            raise ValueError(f"Augment crop={self.crop} leaves nothing of {n_H}×{n_W} images")
+        if self.shift >= min(n_H, n_W):
+            raise ValueError(f"Augment shift={self.shift} can move {n_H}×{n_W} images off entirely; "
+                             f"expected a shift below {min(n_H, n_W)}")
 
     def get_config(self) -> dict:
         return {"shift": self.shift, "crop": self.crop, "flip": self.flip}

@@ -130,8 +130,8 @@ class BoxAugment:
             raise ValueError(f"BoxAugment takes images (m, n_H, n_W, n_C), got an array of shape {X.shape}")
         m, n_H, n_W, _ = X.shape
         flipped = rng.random(m) < self.flip
-        dy, dx = self._moves(X, flipped, rng)
-        s = self.shift
+        s = min(self.shift, n_H - 1, n_W - 1)           # a longer move would take every object off
+        dy, dx = self._moves(X, flipped, rng, s)
         # output pixel (h, w) of image i comes from (h − dy_i, w − dx_i) of the (mirrored)
         # image, here indices into X padded by s
         rows = np.arange(n_H)[None, :] - dy[:, None] + s
@@ -141,10 +141,10 @@ class BoxAugment:
         X_out = Xp[np.arange(m)[:, None, None], rows[:, :, None], cols[:, None, :]]
         return X_out, self._moved_targets(Y, flipped, dy / n_H, dx / n_W)
 
-    def _moves(self, X: Array, flipped: Array, rng: np.random.Generator) -> tuple[Array, Array]:
+    def _moves(self, X: Array, flipped: Array, rng: np.random.Generator, shift: int) -> tuple[Array, Array]:
         """Per image (dy, dx) in −shift … shift that keep its nonzero pixels on the canvas."""
         m, n_H, n_W, _ = X.shape
-        if not self.shift:
+        if not shift:
             return np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)
         ink = X != 0
         moves = []
@@ -155,7 +155,7 @@ class BoxAugment:
             last = np.where(empty, n - 1, n - 1 - lines[:, ::-1].argmax(axis=1))
             if axis == 2:                                                              # the mirror's columns
                 first, last = np.where(flipped, n - 1 - last, first), np.where(flipped, n - 1 - first, last)
-            lo, hi = np.maximum(-self.shift, -first), np.minimum(self.shift, n - 1 - last)
+            lo, hi = np.maximum(-shift, -first), np.minimum(shift, n - 1 - last)
             moves.append(lo + np.floor(rng.random(m) * (hi - lo + 1)).astype(np.int64))
         return moves[0], moves[1]
 

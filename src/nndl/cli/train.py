@@ -233,6 +233,16 @@ def _augment(cfg: dict):
         raise CLIError(f"--augment {cfg['augment']!r}: {e}") from None
 
 
+def _check_augment_fits(cfg: dict, dataset) -> None:
+    """--augment's shift and crop smaller than the dataset's images, before a run directory exists."""
+    augment = _augment(cfg)
+    if augment is not None and dataset.image_shape:
+        try:
+            augment.check_images((1, *dataset.image_shape[:2], 1))
+        except ValueError as e:
+            raise CLIError(f"--augment {cfg['augment']!r}: {e}") from None
+
+
 def _build_model(cfg: dict, dataset):
     from ..models import lenet5, mlp, resnet
     if cfg["model"] != "mlp":
@@ -287,6 +297,7 @@ def run(args) -> int:
         _refuse_used(run_dir)
     _validate(cfg)
     dataset = load_dataset(cfg["dataset"], cfg["data_dir"], cfg["seed"])
+    _check_augment_fits(cfg, dataset)
     fresh = not run_dir.exists()
     with lock_run_dir(run_dir):  # one run at a time writes here; a second one stops at once
         if not args.resume:
