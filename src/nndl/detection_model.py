@@ -160,6 +160,7 @@ class BoxAugment:
         return moves[0], moves[1]
 
     def _moved_targets(self, Y: Array, flipped: Array, dy: Array, dx: Array) -> Array:
+        """Y's objects mirrored where ``flipped``, moved by (dy, dx) image fractions, encoded again."""
         loss = self.loss
         img, boxes, found = _target_boxes(loss.grid(Y), loss.anchors)
         boxes[:, 0] = np.where(flipped[img], 1.0 - boxes[:, 0], boxes[:, 0]) + dx[img]
