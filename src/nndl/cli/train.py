@@ -84,7 +84,8 @@ def add_parser(sub) -> None:
     p.add_argument("--augment", metavar="SPEC",
                    help="data augmentation of training images, e.g. shift=2,flip or crop=3 "
                         "(random shifts, crops, horizontal flips; convolutional models; default: "
-                        f"{_recipe_help('augment')}; none: no augmentation)")
+                        f"{_recipe_help('augment')}; shift=8,flip for --model yolo-tiny, which moves "
+                        "the boxes with the canvases and takes shift and flip only; none: no augmentation)")
     p.add_argument("--dataset", default="digits",
                    help=f"one of: {', '.join(dataset_names())} (default: digits); for the other --model "
                         "families: fashion-boxes (yolo-tiny), names (char-rnn), kjv (word2vec), fortunes "
