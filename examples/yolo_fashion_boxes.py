@@ -2,12 +2,12 @@
 
 fashion-boxes: 1–4 Fashion-MNIST items on 64×64 canvases (20,000 train / 2,000 dev / 2,000
 test). ``yolo_tiny()`` predicts, on an 8×8 grid with 3 anchors, objectness, box and one of
-10 classes; it is trained with the YOLO loss and Adam (each canvas mirrored with its boxes at
-random), and measured by mAP@0.5 (VOC's
+10 classes; it is trained with the YOLO loss and Adam (each canvas mirrored at random and moved
+by up to 8 pixels, its boxes with it: ``BoxAugment``), and measured by mAP@0.5 (VOC's
 all-point AP per class, averaged over the 10 classes) on the test canvases. A plot of the
 predicted boxes on test canvases is written to docs/detections.png.
 
-    python examples/yolo_fashion_boxes.py                      # the full run (20,000 canvases, 16 epochs)
+    python examples/yolo_fashion_boxes.py                      # the full run (20,000 canvases, 20 epochs)
     python examples/yolo_fashion_boxes.py --train 2000 --epochs 2   # a quick look
     python examples/yolo_fashion_boxes.py --load yolo.safetensors   # measure a saved detector
 
@@ -36,7 +36,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--epochs", type=int, default=16)
+    ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--train", type=int, default=20_000, help="training canvases used")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--learning-rate", type=float, default=2e-3)

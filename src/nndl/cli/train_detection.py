@@ -5,7 +5,7 @@ with ``--resume RUN_DIR``), model.safetensors, history.csv (cost, mAP and their 
 epoch), summary.json (dev and test mAP@0.5) and, with matplotlib, cost.png and detections.png
 (predicted boxes on eight test canvases, ground truth dashed); the summary's test mAP comes
 plain and with test-time flips (``flip_averaged_outputs``). The default recipe is the measured
-run's: 16 epochs, batch 64, Adam α = 2e-3 decayed by a cosine over the run's epochs, each
+run's: 20 epochs, batch 64, Adam α = 2e-3 decayed by a cosine over the run's epochs, each
 training canvas mirrored with its boxes at random and moved by up to 8 pixels
 (``--augment shift=8,flip``; ``flip``, ``shift=N`` alone, or ``none``).
 """
@@ -23,7 +23,7 @@ from .resumable import resumable
 
 # The recipe of the measured run (examples/yolo_fashion_boxes.py, BENCHMARKS.md): Adam α = 2e-3
 # decayed by a cosine over the run's epochs, canvases mirrored and moved with their boxes at random.
-DEFAULTS = dict(epochs=16, batch_size=64, lr=0.002, augment="shift=8,flip")
+DEFAULTS = dict(epochs=20, batch_size=64, lr=0.002, augment="shift=8,flip")
 CONFIG_KEYS = ("model", "dataset", "epochs", "batch_size", "lr", "lr_schedule", "augment", "seed",
                "checkpoint_every", "data_dir")
 
