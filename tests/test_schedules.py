@@ -87,6 +87,8 @@ def test_get_schedule_parses_specs():
     ("exponential:decay_rate=1.5", r"decay_rate must be in \(0, 1\]"),
     ("inverse_time:decay_rate=-1", "decay_rate >= 0"),
     ("cosine:total_epochs=0", "total_epochs >= 1"),
+    ("cosine:total_epochs=nan", "'total_epochs=nan' needs a finite number"),
+    ("exponential:decay_rate=inf", "'decay_rate=inf' needs a finite number"),
     ("step:drop=0", "0 < drop <= 1"),
 ])
 def test_get_schedule_errors(spec, match):

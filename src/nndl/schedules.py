@@ -107,6 +107,8 @@ def get_schedule(spec: str | Schedule | None, epochs: int | None = None) -> Sche
             kwargs[key.strip()] = float(value)
         except ValueError:
             raise ValueError(f"schedule argument {part!r} needs a number after '='") from None
+        if not math.isfinite(kwargs[key.strip()]):
+            raise ValueError(f"schedule argument {part!r} needs a finite number after '='")
     if name == CosineDecay.name and epochs is not None:
         kwargs.setdefault("total_epochs", epochs)
     try:

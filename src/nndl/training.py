@@ -59,7 +59,7 @@ def fit_model(model, X, Y, epochs: int = 10, batch_size: int | None = 64, learni
     (e.g. ``nndl.augment.Augment(shift=2, flip=True)``) applied to every training mini-batch
     with the model's Generator (seeded like shuffling); one whose attribute
     ``transforms_targets`` is true is called ``fn(X{t}, rng, Y{t}) -> (X{t}, Y{t})`` and moves
-    the targets with the images (``nndl.detection_model.FlipBoxes``); dev data and predictions
+    the targets with the images (``nndl.detection_model.BoxAugment``); dev data and predictions
     are never augmented. backup: a ``nndl.backup.BackupAndRestore`` or a checkpoint path (default: the
     one of an enclosing ``nndl.backup.backing_up`` block, if any): a checkpoint at each epoch's
     end, and when it already holds one, training continues from its epoch to this call's end.

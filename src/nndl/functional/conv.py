@@ -17,6 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ._batch_threads import over_batch
+from ._workspace import reused
 
 Array = np.ndarray
 Pads = tuple[tuple[int, int], tuple[int, int]]
@@ -33,12 +34,7 @@ def buffer(workspace: dict | None, name: str, shape, dtype, zeros: bool = False)
     shape = tuple(int(n) for n in shape)
     if workspace is None:
         return np.zeros(shape, dtype) if zeros else np.empty(shape, dtype)
-    key = (name, np.dtype(dtype).str)
-    array = workspace.get(key)
-    if array is None or array.shape != shape:
-        workspace.pop(key, None)                   # let the old size go before the new one is made
-        array = workspace[key] = np.zeros(shape, dtype)
-    return array
+    return reused(workspace, (name, np.dtype(dtype).str), shape, lambda s: np.zeros(s, dtype))
 
 
 def zero_pad(X: Array, pad, workspace: dict | None = None) -> Array:

@@ -78,6 +78,7 @@ from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
+from ..functional._workspace import reused
 from ..validation import batch_shape
 
 Array = np.ndarray
@@ -279,11 +280,7 @@ class Layer:
         if workspace is None or not training or like.dtype != self._dtype:
             return None
         key = (name, len(self._calls)) if self._calls else name  # one set per call
-        buffer = workspace.get(key)
-        if buffer is None or buffer.shape != tuple(shape):
-            workspace.pop(key, None)                   # let the old size go before the new one is made
-            buffer = workspace[key] = np.empty(shape, like.dtype)
-        return buffer
+        return reused(workspace, key, tuple(shape), lambda s: np.empty(s, like.dtype))
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:
