@@ -68,6 +68,12 @@ def lenet_forward(P: dict, X: np.ndarray, ws: dict | None = None):
     """LeNet-5 forward with nndl.functional; returns (softmax output (10, m), caches).
     ws: per-layer workspaces (dicts) for the training step, None for inference."""
     from nndl import functional as F
+    with F.blas_on_one_thread():  # as a model with convolutions runs (Layer.splits_batch)
+        return _lenet_forward(P, X, ws)
+
+
+def _lenet_forward(P: dict, X: np.ndarray, ws: dict | None):
+    from nndl import functional as F
     inference = ws is None
     ws = {} if ws is None else ws
     if inference and hasattr(F, "conv_inference"):  # no caches: the convolutions over blocks of examples
@@ -96,6 +102,15 @@ def lenet_step(P: dict, X: np.ndarray, Y: np.ndarray, optimizer, ws: dict = WORK
     """One training step: forward, cost from the output, backward, Adam update; the big
     per-batch arrays are reused from step to step (``workspace``), as the layers do in fit."""
     from nndl import functional as F
+    with F.blas_on_one_thread():  # as a model with convolutions runs its steps (Layer.splits_batch)
+        cost, G = _lenet_grads(P, X, Y, ws)
+    optimizer.update(P, G)
+    return cost
+
+
+def _lenet_grads(P: dict, X: np.ndarray, Y: np.ndarray, ws: dict):
+    """(cost, gradients) of LeNet-5 on (X, Y), with nndl.functional."""
+    from nndl import functional as F
     m = X.shape[0]
     A5, (c1, A1, p1, c2, A2, p2, shape2, l3, A3, l4, A4, l5, _) = lenet_forward(P, X, ws)
     cost = F.categorical_cross_entropy(A5, Y)
@@ -110,8 +125,7 @@ def lenet_step(P: dict, X: np.ndarray, Y: np.ndarray, optimizer, ws: dict = WORK
                                   workspace=ws["conv1"])
     for name, g in (("dW2", dW2), ("db2", db2), ("dW1", dW1), ("db1", db1)):
         G[name] = g * F32(1.0 / m)  # the course's 1/m of the mean cost
-    optimizer.update(P, G)
-    return cost
+    return cost, G
 
 
 def lenet5_model(P: dict):

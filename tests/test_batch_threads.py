@@ -1,7 +1,9 @@
 """The batch split over threads (nndl.functional._batch_threads): every example's numbers are
-bitwise those of the one-thread code, for the convolution's copies and scatter-adds, pooling,
-ReLU and batch norm on images, with slices of unequal size; the split really runs on several
-threads."""
+bitwise those of the one-thread code, for the convolution (its padding, gather, product and
+scatter-add), pooling and ReLU, with slices of unequal size; sums over the examples (dW, db,
+batch norm's statistics and what follows from them) are the slices' partial sums added in
+order, equal to float rounding; the split really runs on several threads, with BLAS on one
+thread while it does."""
 
 from __future__ import annotations
 
@@ -67,8 +69,9 @@ def test_bad_thread_count():
 
 
 def _conv_and_pool(rng, dtype):
-    """Every output of a conv → relu → pool → backward chain, with fresh arrays."""
-    out = []
+    """Every output of a conv → relu → pool → backward chain, with fresh arrays: (the
+    per-example outputs, the sums over examples and what depends on them)."""
+    out, sums = [], []
     for (shape, f, stride, pad, dilation) in [((5, 9, 8, 2), 3, 1, "same", 1), ((5, 7, 7, 3), 2, 2, 1, 1),
                                               ((4, 9, 9, 6), 3, 1, "valid", 2)]:
         A = rng.standard_normal(shape).astype(dtype)
@@ -77,7 +80,7 @@ def _conv_and_pool(rng, dtype):
         Z, cache = conv_forward(A, W, b, stride, pad, dilation)
         gamma, beta = rng.uniform(0.5, 2, (1, 1, 1, 4)).astype(dtype), rng.standard_normal((1, 1, 1, 4)).astype(dtype)
         N, bn_cache, mu, var = batchnorm_forward(Z, gamma, beta, axis=(0, 1, 2))
-        out += [N.copy(), mu, var, *batchnorm_backward(rng.standard_normal(Z.shape).astype(dtype), bn_cache)]
+        sums += [N.copy(), mu, var, *batchnorm_backward(rng.standard_normal(Z.shape).astype(dtype), bn_cache)]
         R, _ = relu(Z)
         for pf, ps, mode in [(2, 2, "max"), (3, 2, "max"), (2, 3, "max"), (2, 2, "average"), (3, 1, "average")]:
             if min(R.shape[1:3]) < pf:
@@ -87,20 +90,69 @@ def _conv_and_pool(rng, dtype):
             out += [P, dR]
         dZ = relu_backward(dR, R)
         dA, dW, db = conv_backward(dZ, cache)
-        out += [Z.copy(), R, dZ, dA.copy(), dW, db]
-    return out
+        out += [Z.copy(), R, dZ, dA.copy()]
+        sums += [dW, db]
+    return out, sums
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_split_results_are_bitwise_the_one_thread_results(split, dtype):
+def test_split_results_are_the_one_thread_results(split, dtype):
     split(1)
-    one = _conv_and_pool(np.random.default_rng(3), dtype)
+    one, one_sums = _conv_and_pool(np.random.default_rng(3), dtype)
     split(3)
-    three = _conv_and_pool(np.random.default_rng(3), dtype)
-    assert len(one) == len(three) > 20
+    three, three_sums = _conv_and_pool(np.random.default_rng(3), dtype)
+    assert len(one) == len(three) > 20 and len(one_sums) == len(three_sums) == 24
     for a, b in zip(one, three):
         assert a.dtype == b.dtype == dtype
         np.testing.assert_array_equal(a, b)
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    for a, b in zip(one_sums, three_sums):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol * np.abs(a).max())
+
+
+def test_blas_runs_on_one_thread_while_the_batch_is_split(split):
+    """Inside a splitting operation every BLAS library runs on one thread; the setting the
+    caller had is back afterwards, also after an error and after nested blocks."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    libraries = _batch_threads._blas_libraries()
+    if not libraries:
+        pytest.skip("no BLAS library that threadpoolctl can drive")
+    split(2)
+    seen = []
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        with _batch_threads.blas_on_one_thread():
+            seen.append([lib.num_threads for lib in libraries])
+            with _batch_threads.blas_on_one_thread():
+                pass
+            seen.append([lib.num_threads for lib in libraries])
+        seen.append([lib.num_threads for lib in libraries])
+        with pytest.raises(ValueError):
+            with _batch_threads.blas_on_one_thread():
+                raise ValueError("inside")
+        seen.append([lib.num_threads for lib in libraries])
+        record = []
+        conv_forward_probe = _batch_threads.splitting(lambda: record.append([lib.num_threads for lib in libraries]))
+        conv_forward_probe()
+        seen.append([lib.num_threads for lib in libraries])
+    assert seen[0] == seen[1] == record[0] == [1] * len(libraries)
+    assert seen[2] == seen[3] == seen[4] == [2] * len(libraries)
+
+
+def test_one_thread_leaves_blas_alone(split):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    libraries = _batch_threads._blas_libraries()
+    split(1)
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        with _batch_threads.blas_on_one_thread():
+            assert [lib.num_threads for lib in libraries] == [2] * len(libraries)
+
+
+def test_over_batch_returns_each_slices_result_in_order(split):
+    split(3)
+    parts = _batch_threads.over_batch(lambda i, j: np.arange(i, j).sum(), 10, 10 ** 6)
+    assert parts == [sum(range(0, 3)), sum(range(3, 6)), sum(range(6, 10))]
+    assert _batch_threads.added(parts) == 45
 
 
 def test_a_forked_child_gets_its_own_threads(split):
@@ -130,3 +182,35 @@ def test_the_default_follows_the_blas_thread_limit():
     assert _batch_threads.default_threads({"OPENBLAS_NUM_THREADS": "1"}) == 1
     assert _batch_threads.default_threads({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "64"}) == 1
     assert _batch_threads.default_threads({"OPENBLAS_NUM_THREADS": "junk"}) == cores
+
+
+def test_a_model_with_convolutions_runs_its_passes_with_blas_on_one_thread(split):
+    """A training step and an inference pass of a model holding a Conv2D run with BLAS on one
+    thread; a dense network's keep BLAS's own threads (its products are not split)."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    libraries = _batch_threads._blas_libraries()
+    if not libraries:
+        pytest.skip("no BLAS library that threadpoolctl can drive")
+    import nndl
+    split(2)
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((6, 8, 8, 1)).astype(np.float32), rng.integers(0, 3, 6)
+    conv = nndl.Sequential([nndl.Conv2D(2, 3), nndl.Flatten(), nndl.Dense(3, activation="softmax")])
+    dense = nndl.Sequential([nndl.Dense(4), nndl.Dense(3, activation="softmax")])
+    for model, inputs, expected in ((conv, X, 1), (dense, X.reshape(6, -1).T, 2)):
+        seen = []
+        with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+            model.fit(inputs, y, epochs=1, batch_size=3, verbose=0, seed=0)  # builds the model
+            layer = model.layers[-1]
+            forward = layer.forward
+
+            def probe(*args, **kwargs):
+                seen.append(libraries[0].num_threads)
+                return forward(*args, **kwargs)
+
+            layer.forward = probe
+            model.fit(inputs, y, epochs=1, batch_size=3, verbose=0, seed=0)
+            model.predict(inputs)
+            after = libraries[0].num_threads
+        assert seen and set(seen) == {expected}
+        assert after == 2

@@ -36,6 +36,7 @@ gradcheck, callbacks, checkpoints — is the base's and works for every subclass
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ import numpy as np
 from .batches import chunks, count_examples
 from .callbacks import History
 from .display import summary_html
+from .functional._batch_threads import blas_on_one_thread
 from .export.onnx import to_onnx
 from .layers import Layer
 from .layers.base import default_batch_axis, walk_layers
@@ -297,13 +299,23 @@ class Model:
         Returns (J including the L2 term, A); the gradients are in ``self.grads``.
         """
         self._begin_pass()
-        A = self.forward(X, training)
-        m = Y.shape[self.output_batch_axis]
-        out, loss = self.output_layer, self.loss_fn
-        fused = loss.fuses(out)
-        J = (loss.cost_from_logits(out.Z, Y, m, mask) if fused else loss.cost(A, Y, m, mask)) + self.regularization_cost(m)
-        self.backward_from_loss(A, Y, mask, fused)
+        with self._blas_threads():
+            A = self.forward(X, training)
+            m = Y.shape[self.output_batch_axis]
+            out, loss = self.output_layer, self.loss_fn
+            fused = loss.fuses(out)
+            J = (loss.cost_from_logits(out.Z, Y, m, mask) if fused else loss.cost(A, Y, m, mask)) \
+                + self.regularization_cost(m)
+            self.backward_from_loss(A, Y, mask, fused)
         return J, A
+
+    def _blas_threads(self):
+        """``blas_on_one_thread()`` when a layer splits the batch over nndl's threads (its
+        products included: see ``Layer.splits_batch``), so that BLAS's own threads do not spin
+        on the cores those use; otherwise a block that changes nothing."""
+        if any(layer.splits_batch for top in self._layers for _, layer in walk_layers(top)):
+            return blas_on_one_thread()
+        return contextlib.nullcontext()
 
     # ------------------------------------------------------------------ training
     def fit(self, X, Y, epochs: int = 10, batch_size: int | None = 64, learning_rate: float | None = None,
@@ -341,8 +353,8 @@ class Model:
         try:
             for lo, chunk in chunks(inputs, self.input_batch_axes, batch_size, self.dtype):
                 self._begin_pass()
-                with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by check_outputs
-                    A = self.forward(self._unpack(chunk), training=False)
+                with np.errstate(over="ignore", invalid="ignore"), self._blas_threads():
+                    A = self.forward(self._unpack(chunk), training=False)  # an overflow: see check_outputs
                 self._release_caches()
                 yield lo, check_outputs(A, self.output_layer, self.output_batch_axis, first=lo)
         finally:

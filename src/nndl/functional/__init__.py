@@ -80,4 +80,4 @@ from .skipgram import (  # noqa: E402
 )
 from .masked_pool import masked_mean_pool_backward, masked_mean_pool_forward  # noqa: E402,F401
 from .conv import conv_inference  # noqa: E402,F401
-from ._batch_threads import set_threads as set_batch_threads  # noqa: E402,F401
+from ._batch_threads import blas_on_one_thread, set_threads as set_batch_threads  # noqa: E402,F401

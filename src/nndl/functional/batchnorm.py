@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._batch_threads import over_batch
+from ._batch_threads import added, over_batch, splitting
 from .conv import buffer, sum_channels
 
 Array = np.ndarray
@@ -77,6 +77,7 @@ def _wide(N: int, n_C: int) -> int:
     return k
 
 
+@splitting
 def _forward_channels_last(Z, gamma, beta, eps, axis, workspace):
     n_C = Z.shape[-1]
     Z2 = Z.reshape(-1, n_C)
@@ -85,17 +86,18 @@ def _forward_channels_last(Z, gamma, beta, eps, axis, workspace):
     wide = (N // k, k * n_C)
     rows = wide[0]
     inv_N = Z.dtype.type(1.0 / N)
-    mu = sum_channels(Z2) * inv_N
+    # the sums over rows as partial sums, one per slice of the rows (see _batch_threads)
+    mu = added(over_batch(lambda i, j: sum_channels(Z2[i * k:j * k]), rows, Z.size)) * inv_N
     Z_hat = buffer(workspace, "bn_Z_hat", Z.shape, Z.dtype).reshape(wide)
     out = buffer(workspace, "bn_out", Z.shape, Z.dtype).reshape(wide)
     Zw, mu_w = Z2.reshape(wide), np.tile(mu, k)
 
-    def center(i: int, j: int) -> None:  # Z − μ, and its square (in out) for the variance
+    def center(i: int, j: int) -> Array:  # Z − μ, and the sum of its square for the variance
         np.subtract(Zw[i:j], mu_w, out=Z_hat[i:j])
         np.square(Z_hat[i:j], out=out[i:j])
+        return sum_channels(out[i:j].reshape(-1, n_C))
 
-    over_batch(center, rows, Z.size)  # the rows split over threads (see _batch_threads)
-    var = sum_channels(out.reshape(N, n_C)) * inv_N
+    var = added(over_batch(center, rows, Z.size)) * inv_N
     inv_std = 1.0 / np.sqrt(var + Z.dtype.type(eps))
     inv_std_w, gamma_w, beta_w = np.tile(inv_std, k), np.tile(gamma.ravel(), k), np.tile(beta.ravel(), k)
 
@@ -110,6 +112,7 @@ def _forward_channels_last(Z, gamma, beta, eps, axis, workspace):
             mu.reshape(shape), var.reshape(shape))
 
 
+@splitting
 def _backward_channels_last(dZ_tilde, cache, workspace):
     Z_hat, inv_std, gamma, _ = cache
     n_C = Z_hat.shape[-1]
@@ -118,11 +121,15 @@ def _backward_channels_last(dZ_tilde, cache, workspace):
     k = _wide(N, n_C)
     wide = (N // k, k * n_C)
     rows = wide[0]
-    dbeta = sum_channels(dZt2)
     tmp = buffer(workspace, "bn_tmp", Z_hat.shape, Z_hat.dtype).reshape(wide)
     dZt_w, Z_hat_w = dZt2.reshape(wide), Z_hat.reshape(wide)
-    over_batch(lambda i, j: np.multiply(dZt_w[i:j], Z_hat_w[i:j], out=tmp[i:j]), rows, Z_hat.size)
-    dgamma = sum_channels(tmp.reshape(N, n_C))
+
+    def sums(i: int, j: int) -> tuple[Array, Array]:  # this slice's shares of dβ and dγ
+        np.multiply(dZt_w[i:j], Z_hat_w[i:j], out=tmp[i:j])
+        return sum_channels(dZt2[i * k:j * k]), sum_channels(tmp[i:j].reshape(-1, n_C))
+
+    parts = over_batch(sums, rows, Z_hat.size)
+    dbeta, dgamma = added([db for db, _ in parts]), added([dg for _, dg in parts])
     # dZ = (γ/σ̂)/N · (N·dZ̃ − dβ − Ẑ·dγ) = a·dZ̃ − (Ẑ·a·dγ/N + a·dβ/N), a = γ/σ̂
     a = gamma.ravel() * inv_std.ravel()
     inv_N = Z_hat.dtype.type(1.0 / N)

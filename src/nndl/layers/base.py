@@ -118,6 +118,10 @@ class Layer:
     # Numbers an inference pass holds per number of this layer's output: the output and the
     # cache of the same size most forwards keep (see ``inference_elements``).
     inference_copies: ClassVar[int] = 2
+    # Its operations split the examples over nndl's batch threads, matrix products included
+    # (convolution, pooling): a model holding such a layer runs each training step and
+    # inference pass with BLAS on one thread (``nndl.functional.blas_on_one_thread``).
+    splits_batch: ClassVar[bool] = False
 
     def __init__(self, name: str | None = None):
         self.name = name

@@ -37,6 +37,7 @@ class Conv2D(Layer):
 
     batch_axis = 0
     numbered = True
+    splits_batch = True
     # The contract's workspace: while a model trains, a dict of per-batch arrays (padded input,
     # im2col matrix, Z, dZ, dA_prev) that every step reuses (see ``functional_workspace``);
     # None otherwise, so a forward pass returns fresh arrays.

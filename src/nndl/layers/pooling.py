@@ -15,6 +15,7 @@ class _Pool2D(Layer):
 
     batch_axis = 0
     mode = "max"
+    splits_batch = True
     workspace: dict | None = None  # the contract's per-batch arrays, reused while a model trains
 
     def __init__(self, pool_size: int = 2, strides: int | None = None, name: str | None = None):
