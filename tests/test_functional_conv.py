@@ -185,3 +185,42 @@ def test_inference_over_blocks_of_examples_equals_the_forward_pass(rng, dtype, b
         pads = resolve_padding(padding, shape[1], shape[2], W_shape[0], stride, dilation)
         if dtype == np.float64:
             np.testing.assert_allclose(Z, naive_conv(A, W, b, stride, pads, dilation), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_relu_is_relu_after_the_convolution_and_before_its_backward(rng, dtype):
+    """conv_forward(relu=True) is max(Z, 0); conv_backward(dA, relu_A=A) is the backward of
+    dZ = dA·1[A > 0]; conv_inference(relu=True) the same forward without a cache."""
+    from nndl.functional import conv_inference
+    A_prev = rng.standard_normal((5, 9, 8, 3)).astype(dtype)
+    W = rng.standard_normal((3, 3, 3, 4)).astype(dtype)
+    b = rng.standard_normal((1, 1, 1, 4)).astype(dtype)
+    Z, cache = conv_forward(A_prev, W, b, 2, "same")
+    Z = Z.copy()
+    A, fused_cache = conv_forward(A_prev, W, b, 2, "same", relu=True)
+    np.testing.assert_array_equal(A, np.maximum(Z, 0))
+    np.testing.assert_array_equal(conv_inference(A_prev, W, b, 2, "same", block_bytes=1, relu=True), A)
+    dA = rng.standard_normal(A.shape).astype(dtype)
+    expected = conv_backward(dA * (A > 0), cache)
+    fused = conv_backward(dA, fused_cache, relu_A=A)
+    for e, f in zip(expected, fused):
+        np.testing.assert_array_equal(e, f)
+    with pytest.raises(ValueError, match="relu_A must have dA's shape"):
+        conv_backward(dA, fused_cache, relu_A=A[:2])
+
+
+def test_dW_over_more_rows_than_one_block(rng):
+    """dW over 6·28·28 = 4,704 rows (one input channel: the column-major gather) is summed over
+    blocks of 4,096 rows: it equals colsᵀ·dZ taken in one product, and PyTorch's."""
+    from nndl.functional.conv import _long_product
+    A, W, b = _case(rng, 6, 28, 28, 1, 3, 5)
+    Z, cache = conv_forward(A, W, b, 1, "same")
+    cols = cache[0]
+    assert cols.shape[0] > 4096 and not cols.flags.c_contiguous
+    G = rng.standard_normal(Z.shape)
+    _, dW, _ = conv_backward(G, cache)
+    np.testing.assert_allclose(dW.reshape(-1, 3), cols.T @ G.reshape(-1, 3), rtol=1e-12, atol=1e-12)
+    M = rng.standard_normal((3, 10_000))
+    N = rng.standard_normal((10_000, 2))
+    np.testing.assert_allclose(_long_product(M, N, block=4096), M @ N, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(_long_product(M[:, :100], N[:100], block=4096), M[:, :100] @ N[:100], rtol=1e-12)
