@@ -1,10 +1,10 @@
-"""The memory-bound work of a convolutional step split over the examples, on several cores.
+"""The work of a convolutional step split over the examples, on several cores.
 
-The matrix products of ``conv.py`` run on every BLAS thread; the copies and additions around
-them (im2col's gather, col2im's scatter-add, pooling forward and backward) are NumPy passes on
-one core. NumPy releases the interpreter lock inside such passes, so the same code run on
-slices of the batch, [0, m/2) on this thread and [m/2, m) on another, uses two cores; every
-element sees the very same operations, so the result is bitwise the one-thread result.
+A convolution, pooling, ReLU and batch norm on images run the same code on slices of the
+batch, [0, m/2) on this thread and [m/2, m) on another: NumPy and BLAS release the interpreter
+lock inside their loops, so the slices run at the same time. Every example's numbers see the
+very same operations as on one thread; a sum over the examples (dW, db, batch norm's
+statistics) is the slices' partial sums added in slice order.
 
 ``set_threads(n)`` chooses the number of threads (1: everything on the calling thread, as
 before; the default follows the BLAS thread limit of the environment, see ``default_threads``);
