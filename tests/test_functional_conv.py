@@ -210,16 +210,19 @@ def test_fused_relu_is_relu_after_the_convolution_and_before_its_backward(rng, d
 
 
 def test_dW_over_more_rows_than_one_block(rng):
-    """dW over 6·28·28 = 4,704 rows (one input channel: the column-major gather) is summed over
-    blocks of 4,096 rows: it equals colsᵀ·dZ taken in one product, and PyTorch's."""
+    """dW over more rows than one block of 2,048 is summed block by block: it equals colsᵀ·dZ
+    taken in one product, with the im2col matrix stored column by column (5×5 filters, one
+    input channel), row by row (1×1, six channels) and with a larger result (one product)."""
     from nndl.functional.conv import _long_product
-    A, W, b = _case(rng, 6, 28, 28, 1, 3, 5)
-    Z, cache = conv_forward(A, W, b, 1, "same")
-    cols = cache[0]
-    assert cols.shape[0] > 4096 and not cols.flags.c_contiguous
-    G = rng.standard_normal(Z.shape)
-    _, dW, _ = conv_backward(G, cache)
-    np.testing.assert_allclose(dW.reshape(-1, 3), cols.T @ G.reshape(-1, 3), rtol=1e-12, atol=1e-12)
+    for shape, n_C, f, padding in (((6, 28, 28, 1), 3, 5, "same"), ((24, 14, 14, 6), 4, 1, "valid"),
+                                   ((24, 14, 14, 6), 16, 5, "valid")):
+        A, W, b = _case(rng, *shape, n_C, f)
+        Z, cache = conv_forward(A, W, b, 1, padding)
+        cols = cache[0]
+        assert cols.shape[0] > 2048
+        G = rng.standard_normal(Z.shape)
+        _, dW, _ = conv_backward(G, cache)
+        np.testing.assert_allclose(dW.reshape(-1, n_C), cols.T @ G.reshape(-1, n_C), rtol=1e-12, atol=1e-12)
     M = rng.standard_normal((3, 10_000))
     N = rng.standard_normal((10_000, 2))
     np.testing.assert_allclose(_long_product(M, N, block=4096), M @ N, rtol=1e-12, atol=1e-12)

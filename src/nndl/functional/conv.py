@@ -328,7 +328,7 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
             np.multiply(dA2[rows], A2[rows] > 0, out=dZ2[rows])
         dZ2_rows, cols_rows = dZ2[rows], cols[rows]
         # with cols stored row by row, (dZᵀ·cols)ᵀ (a wide result) suits BLAS better than colsᵀ·dZ
-        dW = (dZ2_rows.T @ cols_rows).T if by_rows else _long_product(cols_rows.T, dZ2_rows)
+        dW = _long_product(dZ2_rows.T, cols_rows).T if by_rows else _long_product(cols_rows.T, dZ2_rows)
         if compute_dA_prev:
             multiply(rows, dZ2_rows)
             scatter_add(i, j)
@@ -344,11 +344,16 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
     return dA_prev, dW, db
 
 
-def _long_product(A: Array, B: Array, block: int = 4096) -> Array:
+def _long_product(A: Array, B: Array, block: int = 2048) -> Array:
     """A·B for a long shared dimension (A (r, K), B (K, c), K ≫ r, c), as the sum of the
-    products of blocks of ``block`` along K. OpenBLAS takes a long K in one call slowly: for
-    LeNet-5's first convolution's dW (25 × 50,176 by 50,176 × 6 per thread, two threads, out of
-    cache) the blocks take 1.45 ms against 2.11 ms in one call."""
+    products of blocks of ``block`` along K. OpenBLAS takes a long K with a small result slowly,
+    and two such calls at once from two threads no faster than one after the other; in blocks
+    they do run side by side. Two threads, each on half of 50,176 rows, out of cache: 25 × K by
+    K × 6 (LeNet-5's first convolution's dW) 0.51 ms against 0.98 ms in one call each, 16 × K by
+    K × 16 (a 1×1 convolution's) 0.62 against 0.82 ms. A larger result (16 × 144: a 3×3
+    convolution's, 16 channels) gains nothing from the blocks: it is one product."""
+    if A.shape[0] * B.shape[1] > 1024:
+        return A @ B
     K = A.shape[1]
     out = A[:, :block] @ B[:block]
     for k in range(block, K, block):
