@@ -187,28 +187,6 @@ def test_inference_over_blocks_of_examples_equals_the_forward_pass(rng, dtype, b
             np.testing.assert_allclose(Z, naive_conv(A, W, b, stride, pads, dilation), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_fused_relu_is_relu_after_the_convolution_and_before_its_backward(rng, dtype):
-    """conv_forward(relu=True) is max(Z, 0); conv_backward(dA, relu_A=A) is the backward of
-    dZ = dA·1[A > 0]; conv_inference(relu=True) the same forward without a cache."""
-    from nndl.functional import conv_inference
-    A_prev = rng.standard_normal((5, 9, 8, 3)).astype(dtype)
-    W = rng.standard_normal((3, 3, 3, 4)).astype(dtype)
-    b = rng.standard_normal((1, 1, 1, 4)).astype(dtype)
-    Z, cache = conv_forward(A_prev, W, b, 2, "same")
-    Z = Z.copy()
-    A, fused_cache = conv_forward(A_prev, W, b, 2, "same", relu=True)
-    np.testing.assert_array_equal(A, np.maximum(Z, 0))
-    np.testing.assert_array_equal(conv_inference(A_prev, W, b, 2, "same", block_bytes=1, relu=True), A)
-    dA = rng.standard_normal(A.shape).astype(dtype)
-    expected = conv_backward(dA * (A > 0), cache)
-    fused = conv_backward(dA, fused_cache, relu_A=A)
-    for e, f in zip(expected, fused):
-        np.testing.assert_array_equal(e, f)
-    with pytest.raises(ValueError, match="relu_A must have dA's shape"):
-        conv_backward(dA, fused_cache, relu_A=A[:2])
-
-
 def test_dW_over_more_rows_than_one_block(rng):
     """dW over more rows than one block of 2,048 is summed block by block: it equals colsᵀ·dZ
     taken in one product, with the im2col matrix stored column by column (5×5 filters, one

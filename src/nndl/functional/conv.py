@@ -207,7 +207,7 @@ def _col2im_layout(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: 
 
 @splitting
 def conv_forward(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="valid",
-                 dilation: int = 1, workspace: dict | None = None, relu: bool = False) -> tuple[Array, tuple]:
+                 dilation: int = 1, workspace: dict | None = None) -> tuple[Array, tuple]:
     """Z = conv(A_prev, W) + b as im2col(A_pad) @ W.reshape(f·f·n_C_prev, n_C) + b.
 
     A_prev: (m, n_H_prev, n_W_prev, n_C_prev); W: (f, f, n_C_prev, n_C); b: (1, 1, 1, n_C).
@@ -215,20 +215,18 @@ def conv_forward(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="va
     Returns (Z (m, n_H, n_W, n_C), cache) with n_H = ⌊(n_H_prev + pads − f_eff)/s⌋ + 1.
     workspace: a dict kept between training steps (see ``buffer``); the padded input, the
     im2col matrix and Z are then reused arrays, valid until the next call with it.
-    relu: return A = max(Z, 0) instead, written over Z while each slice is in cache (a ReLU
-    layer's forward fused in; ``conv_backward``'s ``relu_A`` is its backward).
     The examples are split over the batch threads: each pads, gathers and multiplies its own.
     """
-    Z, cache, run = _forward_plan(A_prev, W, b, stride, padding, dilation, workspace, relu=relu)
+    Z, cache, run = _forward_plan(A_prev, W, b, stride, padding, dilation, workspace)
     over_batch(run, A_prev.shape[0], cache[0].size)
     return Z, cache
 
 
 def _forward_plan(A_prev: Array, W: Array, b: Array, stride, padding, dilation, workspace: dict | None,
-                  Z: Array | None = None, relu: bool = False) -> tuple[Array, tuple, Slices]:
+                  Z: Array | None = None) -> tuple[Array, tuple, Slices]:
     """(Z, cache, run): ``conv_forward``'s output and cache, not yet computed, and run(i, j),
-    which computes examples i … j−1 of Z (pad, gather, one product, bias, ReLU if ``relu``).
-    Z: where to write the output (m, n_H, n_W, n_C), or None for a new (or workspace) array."""
+    which computes examples i … j−1 of Z (pad, gather, one product, bias). Z: where to write
+    the output (m, n_H, n_W, n_C), or None for a new (or workspace) array."""
     _check_images("A_prev", A_prev)
     f, n_C = _check_filters(W, A_prev.shape[3], b)
     stride, dilation = _positive("stride", stride), _positive("dilation", dilation)
@@ -251,8 +249,6 @@ def _forward_plan(A_prev: Array, W: Array, b: Array, stride, padding, dilation, 
         rows = slice(i * P, j * P)
         np.matmul(cols[rows], W2, out=Z2[rows])
         _add_bias(Z2[rows], b)
-        if relu:
-            np.maximum(Z2[rows], 0, out=Z2[rows])
 
     geometry = (A_prev.shape, A_pad.shape, pads, f, stride, dilation, n_H, n_W)
     return Z, (cols, W, b, geometry), run
@@ -260,13 +256,13 @@ def _forward_plan(A_prev: Array, W: Array, b: Array, stride, padding, dilation, 
 
 @splitting
 def conv_inference(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="valid", dilation: int = 1,
-                   block_bytes: int = 4 << 20, relu: bool = False) -> Array:
+                   block_bytes: int = 4 << 20) -> Array:
     """Z = conv(A_prev, W) + b as ``conv_forward`` computes it, without a cache (no backward
     pass follows), over blocks of examples: each block's im2col matrix (at most about
     ``block_bytes``) is reused by the next block while it is still in the CPU's cache, instead
     of one matrix for the whole batch streaming through memory. The examples are split over
     the batch threads, each going through its own examples block by block.
-    relu: as for ``conv_forward``. Returns Z (m, n_H, n_W, n_C)."""
+    Returns Z (m, n_H, n_W, n_C)."""
     _check_images("A_prev", A_prev)
     f, n_C = _check_filters(W, A_prev.shape[3], b)
     m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
@@ -275,7 +271,7 @@ def conv_inference(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="
     n_H = output_size(n_H_prev, f, stride, pads[0], dilation)
     n_W = output_size(n_W_prev, f, stride, pads[1], dilation)
     if n_H < 1 or n_W < 1:
-        return conv_forward(A_prev, W, b, stride, padding, dilation, relu=relu)[0]  # raises the error
+        return conv_forward(A_prev, W, b, stride, padding, dilation)[0]  # raises the error
     per_example = max(1, n_H * n_W * f * f * n_C_prev * A_prev.dtype.itemsize)
     block = max(1, min(m, block_bytes // per_example))
     Z = np.empty((m, n_H, n_W, n_C), A_prev.dtype)
@@ -284,7 +280,7 @@ def conv_inference(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="
         work: dict = {}  # this thread's padded block and im2col matrix, reused block after block
         for lo in range(i, j, block):
             hi = min(j, lo + block)
-            run = _forward_plan(A_prev[lo:hi], W, b, stride, padding, dilation, work, Z=Z[lo:hi], relu=relu)[2]
+            run = _forward_plan(A_prev[lo:hi], W, b, stride, padding, dilation, work, Z=Z[lo:hi])[2]
             run(0, hi - lo)
 
     over_batch(blocks, m, m * per_example // A_prev.dtype.itemsize)
@@ -293,15 +289,13 @@ def conv_inference(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="
 
 @splitting
 def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
-                  workspace: dict | None = None, relu_A: Array | None = None) -> tuple[Array | None, Array, Array]:
+                  workspace: dict | None = None) -> tuple[Array | None, Array, Array]:
     """Gradients of the convolution (sums over the examples, as the course computes them):
 
     dW = colsᵀ @ dZ (reshaped to (f, f, n_C_prev, n_C)); db = Σ_{i,h,w} dZ;
     dA_prev = col2im(dZ @ Wᵀ) (see ``backward_columns``), cropped to A_prev's shape.
     dZ: (m, n_H, n_W, n_C). Returns (dA_prev (A_prev's shape) or None, dW (W's shape), db (b's shape)).
     workspace: as for conv_forward (dA_prev is then a view of a reused array).
-    relu_A: the output of ``conv_forward(..., relu=True)``; the first argument is then dA and
-    dZ = dA·1[A > 0] is computed slice by slice (the fused ReLU's backward).
     The examples are split over the batch threads: each thread takes its examples' share of
     dW and db (added afterwards, slice by slice) and their dcols and col2im.
     """
@@ -309,13 +303,7 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
     n_C = W.shape[3]
     if dZ.shape != (in_shape[0], n_H, n_W, n_C):
         raise ValueError(f"dZ must have the output's shape {(in_shape[0], n_H, n_W, n_C)}, got {dZ.shape}")
-    if relu_A is None:
-        dZ2 = np.ascontiguousarray(dZ).reshape(-1, n_C)
-    else:
-        if relu_A.shape != dZ.shape:
-            raise ValueError(f"relu_A must have dA's shape {dZ.shape}, got {relu_A.shape}")
-        dA2, A2 = dZ.reshape(-1, n_C), relu_A.reshape(-1, n_C)
-        dZ2 = buffer(workspace, "dZ", dA2.shape, dZ.dtype)
+    dZ2 = np.ascontiguousarray(dZ).reshape(-1, n_C)
     P = n_H * n_W
     by_rows = cols.flags.c_contiguous
     if compute_dA_prev:
@@ -324,8 +312,6 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
 
     def shares(i: int, j: int) -> tuple[Array, Array]:
         rows = slice(i * P, j * P)
-        if relu_A is not None:
-            np.multiply(dA2[rows], A2[rows] > 0, out=dZ2[rows])
         dZ2_rows, cols_rows = dZ2[rows], cols[rows]
         # with cols stored row by row, (dZᵀ·cols)ᵀ (a wide result) suits BLAS better than colsᵀ·dZ
         dW = _long_product(dZ2_rows.T, cols_rows).T if by_rows else _long_product(cols_rows.T, dZ2_rows)
