@@ -126,3 +126,50 @@ def test_images_fast_path_equals_the_general_equations(rng, dtype, tol):
                           (dbeta, ref[2])):
             np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
     assert any(key[0] == "bn_dZ" for key in work)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_image_kernels_agree_with_the_numpy_reference(monkeypatch, dtype):
+    """The two-pass kernels for images (numba, the optional 'fast' extra) give the NumPy
+    code's output, statistics and gradients, on odd sizes and one channel too."""
+    pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
+    from nndl.functional import batchnorm as B
+    rng = np.random.default_rng(11)
+    tol = 2e-5 if dtype == np.float32 else 1e-11
+    for shape in [(3, 5, 7, 4), (2, 3, 3, 1), (5, 4, 6, 33)]:
+        Z = (rng.standard_normal(shape) * 3 + 2).astype(dtype)
+        gamma = rng.uniform(0.5, 2, (1, 1, 1, shape[3])).astype(dtype)
+        beta = rng.standard_normal((1, 1, 1, shape[3])).astype(dtype)
+        G = rng.standard_normal(shape).astype(dtype)
+        results = {}
+        for use in (False, True):
+            monkeypatch.setattr(B, "USE_KERNELS", use)
+            out, cache, mu, var = batchnorm_forward(Z, gamma, beta, axis=(0, 1, 2))
+            results[use] = [out.copy(), mu, var, *(g.copy() for g in batchnorm_backward(G, cache))]
+        for reference, kernel in zip(results[False], results[True]):
+            assert kernel.dtype == reference.dtype == dtype
+            np.testing.assert_allclose(kernel, reference, rtol=tol, atol=tol * max(1.0, np.abs(reference).max()))
+
+
+@pytest.mark.parametrize("kernels", [False, True])
+@pytest.mark.parametrize("shape, axis", [((4, 5, 6, 3), (0, 1, 2)), ((3, 7), 1)])
+def test_fused_relu_is_relu_after_batch_norm_and_before_its_backward(monkeypatch, shape, axis, kernels):
+    """batchnorm_forward(relu=True) is max(Z̃, 0); its backward from dA is the backward of
+    dZ̃ = dA·1[A > 0] — for images (channels last, with the NumPy code and the kernels) and dense layers."""
+    from nndl.functional import batchnorm as B
+    if kernels:
+        pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
+    monkeypatch.setattr(B, "USE_KERNELS", kernels)
+    rng = np.random.default_rng(5)
+    Z = rng.standard_normal(shape)
+    p_shape = (1, 1, 1, shape[-1]) if len(shape) == 4 else (shape[0], 1)
+    gamma, beta = rng.uniform(0.5, 2, p_shape), rng.standard_normal(p_shape)
+    out, cache, mu, var = batchnorm_forward(Z, gamma, beta, axis=axis)
+    out = out.copy()
+    A, fused_cache, mu_f, var_f = batchnorm_forward(Z, gamma, beta, axis=axis, relu=True)
+    np.testing.assert_array_equal(A, np.maximum(out, 0))
+    np.testing.assert_array_equal(mu_f, mu)
+    dA = rng.standard_normal(shape)
+    expected = [g.copy() for g in batchnorm_backward(dA * (A > 0), cache)]
+    for e, fused in zip(expected, batchnorm_backward(dA, fused_cache)):
+        np.testing.assert_allclose(fused, e, rtol=1e-12, atol=1e-12)

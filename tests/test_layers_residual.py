@@ -121,3 +121,45 @@ def test_block_errors(rng):
     block.build((6, 6, 4), rng, np.float32, 0)
     with pytest.raises(ValueError, match=r"\(m, 6, 6, 4\)"):
         block.forward(np.zeros((2, 6, 6, 3), np.float32))
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_a_blocks_fused_batch_norm_and_relu_give_the_layers_results(rng, training):
+    """A block runs each BatchNorm → ReLU pair as one call (the ReLU in the normalization's last
+    pass); the output and (training) the input gradient and every parameter gradient are those
+    of the layers run one by one."""
+    block = IdentityBlock(3, (3, 2, 4))
+    block.build((6, 5, 4), rng, np.float64, 0)
+    for child in block.sublayers().values():
+        for k, v in child.params.items():
+            v[...] = rng.standard_normal(v.shape) * 0.5 + (1.0 if k == "gamma" else 0.0)
+        for k, v in child.state.items():
+            v[...] = rng.uniform(0.5, 1.5, v.shape) if k == "running_var" else rng.standard_normal(v.shape)
+    assert [fused for _, fused in block._main_steps()] == [False, True, False, True, False, False]
+    X = rng.standard_normal((5, 6, 5, 4))
+    state = {name: {k: v.copy() for k, v in child.state.items()} for name, child in block.sublayers().items()}
+    A = block.forward(X, training=training).copy()
+    for name, child in block.sublayers().items():  # the running averages back to where they were
+        for k, v in child.state.items():
+            v[...] = state[name][k]
+    Z = X
+    for child in block.main.values():
+        Z = child.forward(Z, training)
+    np.testing.assert_allclose(A, np.maximum(Z + X, 0), rtol=1e-12, atol=1e-12)
+    if not training:
+        return
+    dA = rng.standard_normal(A.shape)
+    block.forward(X, training=True)
+    dX = block.backward(dA).copy()
+    grads = {name: {k: g.copy() for k, g in child.grads.items()} for name, child in block.sublayers().items()}
+    Z = X
+    for child in block.main.values():
+        Z = child.forward(Z, True)
+    dZ = dA * (np.maximum(Z + X, 0) > 0)
+    d = dZ
+    for child in reversed(list(block.main.values())):
+        d = child.backward(d)
+    np.testing.assert_allclose(dX, d + dZ, rtol=1e-10, atol=1e-12)
+    for name, child in block.sublayers().items():
+        for k, g in child.grads.items():
+            np.testing.assert_allclose(grads[name][k], g, rtol=1e-10, atol=1e-12)

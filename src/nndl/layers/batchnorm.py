@@ -57,15 +57,19 @@ class BatchNorm(Layer):
         self._zero_grads()
         return out
 
-    def forward(self, A_prev: Array, training: bool = False) -> Array:
+    def forward(self, A_prev: Array, training: bool = False, relu: bool = False) -> Array:
+        """Z̃ = γ·Ẑ + β; with ``relu``, A = max(Z̃, 0) (the ReLU after it, in the same pass;
+        ``backward`` then takes dA)."""
         self.check_input(A_prev)
         gamma, beta = self.params["gamma"], self.params["beta"]
         if not training:
             self.cache = None
-            return batchnorm_inference(A_prev, gamma, beta, self.state["running_mean"],
-                                       self.state["running_var"], self.eps)
+            out = batchnorm_inference(A_prev, gamma, beta, self.state["running_mean"],
+                                      self.state["running_var"], self.eps)
+            return np.maximum(out, 0, out=out) if relu else out
         out, self.cache, mu, var = batchnorm_forward(A_prev, gamma, beta, self.eps, axis=self._axis,
-                                                     workspace=functional_workspace(self, A_prev, training))
+                                                     workspace=functional_workspace(self, A_prev, training),
+                                                     relu=relu)
         mom = A_prev.dtype.type(self.momentum)
         self.state["running_mean"][...] = mom * self.state["running_mean"] + (1 - mom) * mu
         self.state["running_var"][...] = mom * self.state["running_var"] + (1 - mom) * var

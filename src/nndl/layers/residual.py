@@ -9,7 +9,9 @@ by batch normalization per channel:
     convolutional block:  A = ReLU(main(X) + BN_s(CONV_s 1×1 stride s, F3)(X))   (projection shortcut)
 
 Backward: dZ = dA ⊙ 1[A > 0] flows into both branches; dX = main'(dZ) + dZ (identity) or
-+ shortcut'(dZ) (projection). Sub-layers are named conv1, bn1, relu1, …, conv3, bn3 and
++ shortcut'(dZ) (projection). Each BN → ReLU pair runs as one layer call (the BatchNorm applies
+the ReLU in its last pass, ``BatchNorm.forward(..., relu=True)``); the ReLU layers stay in the
+block, with no parameters, for the names and the files. Sub-layers are named conv1, bn1, relu1, …, conv3, bn3 and
 shortcut_conv, shortcut_bn, so a block's parameters read ``convolutionalblock3.conv2.W``,
 ``convolutionalblock3.shortcut_bn.gamma`` in ``model.params``.
 """
@@ -70,11 +72,22 @@ class _ResidualBlock(Layer):
             raise ValueError(f"{type(self).__name__} expects images (m, n_H, n_W, n_C), got examples of shape {input_shape}")
         return input_shape  # set from the built paths in build
 
+    def _main_steps(self) -> list[tuple[Layer, bool]]:
+        """(layer, fused) along the main path: a BatchNorm followed by a ReLU applies the ReLU
+        in its own last pass (fused True) and the ReLU layer is skipped."""
+        layers, steps, k = list(self.main.values()), [], 0
+        while k < len(layers):
+            fused = (isinstance(layers[k], BatchNorm) and k + 1 < len(layers)
+                     and isinstance(layers[k + 1], Activation) and layers[k + 1].activation == "relu")
+            steps.append((layers[k], fused))
+            k += 2 if fused else 1
+        return steps
+
     def forward(self, A_prev: Array, training: bool = False) -> Array:
         self.check_input(A_prev)
         Z = A_prev
-        for layer in self.main.values():
-            Z = layer.forward(Z, training)
+        for layer, fused in self._main_steps():
+            Z = layer.forward(Z, training, relu=True) if fused else layer.forward(Z, training)
         S = A_prev
         for layer in self.shortcut.values():
             S = layer.forward(S, training)
@@ -95,7 +108,7 @@ class _ResidualBlock(Layer):
         A = self.cache
         dZ = relu_backward(dA, A, out=self._buffer("dZ", dA.shape, dA))
         dX = dZ
-        for layer in reversed(self.main.values()):
+        for layer, _ in reversed(self._main_steps()):  # a fused BatchNorm takes the ReLU's dA
             dX = layer.backward(dX)
         dS = dZ
         for layer in reversed(self.shortcut.values()):
