@@ -95,8 +95,15 @@ def _conv_and_pool(rng, dtype):
     return out, sums
 
 
+@pytest.mark.parametrize("recompute", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_split_results_are_the_one_thread_results(split, dtype):
+def test_split_results_are_the_one_thread_results(split, monkeypatch, dtype, recompute):
+    """(recompute: the convolutions gather their windows again in the backward pass, one
+    example per block; see nndl.functional.conv.RECOMPUTE_BYTES.)"""
+    if recompute:
+        from nndl.functional import conv
+        monkeypatch.setattr(conv, "RECOMPUTE_BYTES", 0)
+        monkeypatch.setattr(conv, "BLOCK_BYTES", 1)
     split(1)
     one, one_sums = _conv_and_pool(np.random.default_rng(3), dtype)
     split(3)

@@ -205,3 +205,34 @@ def test_dW_over_more_rows_than_one_block(rng):
     N = rng.standard_normal((10_000, 2))
     np.testing.assert_allclose(_long_product(M, N, block=4096), M @ N, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(_long_product(M[:, :100], N[:100], block=4096), M[:, :100] @ N[:100], rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gathering_the_windows_again_in_the_backward_pass_gives_the_same_results(rng, monkeypatch, dtype):
+    """With im2col rows too large to keep (RECOMPUTE_BYTES), the forward pass gathers and
+    multiplies block by block and the backward pass gathers again: Z, dA_prev, dW and db are
+    those of the kept im2col matrix, with and without a workspace reused between calls."""
+    from nndl.functional import conv as C
+    for case in CASES:
+        m, n_H, n_W, n_C_prev, n_C, f, s, padding, d = case
+        if f == 1:
+            continue  # a 1×1 filter has no windows to gather again
+        A, W, b = _case(rng, m + 3, n_H, n_W, n_C_prev, n_C, f, dtype)
+        Z, cache = conv_forward(A, W, b, s, padding, d)
+        G = rng.standard_normal(Z.shape).astype(dtype)
+        expected = [Z.copy(), *(x.copy() for x in conv_backward(G, cache))]
+        monkeypatch.setattr(C, "RECOMPUTE_BYTES", 0)
+        monkeypatch.setattr(C, "BLOCK_BYTES", 1)  # one example per block
+        tol = dict(rtol=1e-5, atol=1e-4) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+        workspace = {}
+        for _ in range(2):
+            Z2, cache2 = conv_forward(A, W, b, s, padding, d, workspace=workspace)
+            assert isinstance(cache2[0], C._Windows)
+            got = [Z2.copy(), *(x.copy() for x in conv_backward(G, cache2, workspace=workspace))]
+            for e, g in zip(expected, got):
+                np.testing.assert_allclose(g, e, **tol)
+        none, dW, db = conv_backward(G, cache2, compute_dA_prev=False)
+        assert none is None
+        np.testing.assert_allclose(dW, expected[2], **tol)
+        np.testing.assert_allclose(db, expected[3], **tol)
+        monkeypatch.undo()

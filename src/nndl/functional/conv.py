@@ -13,7 +13,7 @@ keeps both operands contiguous for BLAS and the result is already (m, n_H, n_W, 
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -24,6 +24,18 @@ from ._workspace import reused
 Array = np.ndarray
 Pads = tuple[tuple[int, int], tuple[int, int]]
 Slices = Callable[[int, int], None]  # fn(i, j): the work of examples i … j−1
+# An example whose im2col rows take more than RECOMPUTE_BYTES is not kept between the passes:
+# the forward pass gathers BLOCK_BYTES of rows at a time into a small array that stays in the
+# core's cache while it is multiplied, and the backward pass gathers them again (a 3×3
+# convolution over 28×28×16 images: 451 KB of rows per example, 29 MB for 64 images).
+RECOMPUTE_BYTES = 256 << 10
+BLOCK_BYTES = 2 << 20
+
+
+class _Windows(NamedTuple):
+    """In a convolution's cache in place of the im2col matrix: the padded input, whose windows
+    the backward pass gathers again, block by block."""
+    A_pad: Array
 
 
 def buffer(workspace: dict | None, name: str, shape, dtype, zeros: bool = False) -> Array:
@@ -185,14 +197,15 @@ def col2im(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: int, n_H
 
 
 def _col2im_layout(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: int, n_H: int, n_W: int,
-                   dilation: int, workspace: dict | None) -> tuple[Array, Slices]:
+                   dilation: int, workspace: dict | None, out: Array | None = None) -> tuple[Array, Slices]:
     """(dA_pad, scatter_add): ``col2im``'s result, not yet filled, and scatter_add(i, j), which
-    fills examples i … j−1 of it from dcols (which they alone read)."""
+    fills examples i … j−1 of it from dcols (which they alone read). out: the array to fill
+    (``padded_shape``; not for a 1×1 filter with stride 1, whose dcols is dA_pad itself)."""
     m, _, _, n_C = padded_shape
     d6 = dcols.reshape(m, n_H, n_W, f, f, n_C)
-    if f == 1 and stride == 1 and padded_shape[1:3] == (n_H, n_W):
+    if f == 1 and stride == 1 and padded_shape[1:3] == (n_H, n_W) and out is None:
         return d6.reshape(padded_shape), _nothing
-    dA_pad = buffer(workspace, "dA_pad", padded_shape, dcols.dtype)
+    dA_pad = buffer(workspace, "dA_pad", padded_shape, dcols.dtype) if out is None else out
     h_end, w_end = stride * (n_H - 1) + 1, stride * (n_W - 1) + 1
 
     def scatter_add(i: int, j: int) -> None:  # examples i..j−1
@@ -218,7 +231,8 @@ def conv_forward(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="va
     The examples are split over the batch threads: each pads, gathers and multiplies its own.
     """
     Z, cache, run = _forward_plan(A_prev, W, b, stride, padding, dilation, workspace)
-    over_batch(run, A_prev.shape[0], cache[0].size)
+    im2col_size = Z.size // W.shape[3] * W.shape[0] * W.shape[1] * W.shape[2]
+    over_batch(run, A_prev.shape[0], im2col_size)
     return Z, cache
 
 
@@ -238,10 +252,21 @@ def _forward_plan(A_prev: Array, W: Array, b: Array, stride, padding, dilation, 
         raise ValueError(f"a {f}×{f} filter (dilation {dilation}) does not fit input {A_prev.shape} "
                          f"with padding {pads}: the output would be {n_H}×{n_W}")
     A_pad, pad = _padded(A_prev, pads, workspace)
-    cols, gather = _im2col_layout(A_pad, f, stride, n_H, n_W, dilation, workspace)
     if Z is None:
         Z = buffer(workspace, "Z", (m, n_H, n_W, n_C), A_prev.dtype)
     Z2, W2, P = Z.reshape(-1, n_C), W.reshape(-1, n_C), n_H * n_W
+    geometry = (A_prev.shape, A_pad.shape, pads, f, stride, dilation, n_H, n_W)
+    per_example = P * f * f * A_prev.shape[3] * A_prev.dtype.itemsize
+    if f > 1 and per_example > RECOMPUTE_BYTES:
+        def run_blocks(i: int, j: int) -> None:
+            for lo, hi, cols_block in _gathered_blocks(A_pad, geometry, i, j, per_example, workspace, "forward",
+                                                       pad):
+                rows = slice(lo * P, hi * P)
+                np.matmul(cols_block, W2, out=Z2[rows])
+                _add_bias(Z2[rows], b)
+
+        return Z, (_Windows(A_pad), W, b, geometry), run_blocks
+    cols, gather = _im2col_layout(A_pad, f, stride, n_H, n_W, dilation, workspace)
 
     def run(i: int, j: int) -> None:
         pad(i, j)
@@ -250,8 +275,24 @@ def _forward_plan(A_prev: Array, W: Array, b: Array, stride, padding, dilation, 
         np.matmul(cols[rows], W2, out=Z2[rows])
         _add_bias(Z2[rows], b)
 
-    geometry = (A_prev.shape, A_pad.shape, pads, f, stride, dilation, n_H, n_W)
     return Z, (cols, W, b, geometry), run
+
+
+def _gathered_blocks(A_pad: Array, geometry: tuple, i: int, j: int, per_example: int, workspace: dict | None,
+                     pass_name: str, pad: Slices = _nothing):
+    """(lo, hi, cols) for consecutive blocks of examples lo … hi−1 covering i … j−1, each
+    block's windows gathered (after pad(lo, hi)) into an im2col matrix of about BLOCK_BYTES
+    that the next block reuses; the workspace keeps one such array per slice, pass and block
+    length, so a training step allocates none."""
+    _, _, _, f, stride, dilation, n_H, n_W = geometry
+    block = max(1, BLOCK_BYTES // per_example)
+    for lo in range(i, j, block):
+        hi = min(j, lo + block)
+        work = None if workspace is None else workspace.setdefault((pass_name, i, hi - lo), {})
+        pad(lo, hi)
+        cols, gather = _im2col_layout(A_pad[lo:hi], f, stride, n_H, n_W, dilation, work)
+        gather(0, hi - lo)
+        yield lo, hi, cols
 
 
 @splitting
@@ -304,6 +345,9 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
     if dZ.shape != (in_shape[0], n_H, n_W, n_C):
         raise ValueError(f"dZ must have the output's shape {(in_shape[0], n_H, n_W, n_C)}, got {dZ.shape}")
     dZ2 = np.ascontiguousarray(dZ).reshape(-1, n_C)
+    if isinstance(cols, _Windows):
+        dA_pad, dW, db = _backward_blocks(dZ2, cols.A_pad, cache, compute_dA_prev, workspace)
+        return _cropped(dA_pad, pads, in_shape), dW, db
     P = n_H * n_W
     by_rows = cols.flags.c_contiguous
     if compute_dA_prev:
@@ -323,11 +367,45 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
     parts = over_batch(shares, in_shape[0], cols.size)
     dW = added([dW for dW, _ in parts]).reshape(W.shape)
     db = added([db for _, db in parts]).reshape(b.shape)
-    if not compute_dA_prev:
-        return None, dW, db
+    return (_cropped(dA_pad, pads, in_shape) if compute_dA_prev else None), dW, db
+
+
+def _cropped(dA_pad: Array | None, pads: Pads, in_shape: tuple[int, ...]) -> Array | None:
+    """dA_prev: dA_pad without its padding (None stays None)."""
+    if dA_pad is None:
+        return None
     (top, _), (left, _) = pads
-    dA_prev = dA_pad[:, top:top + in_shape[1], left:left + in_shape[2], :]
-    return dA_prev, dW, db
+    return dA_pad[:, top:top + in_shape[1], left:left + in_shape[2], :]
+
+
+def _backward_blocks(dZ2: Array, A_pad: Array, cache: tuple, compute_dA_prev: bool,
+                     workspace: dict | None) -> tuple[Array | None, Array, Array]:
+    """``conv_backward`` for a cache without its im2col matrix (see RECOMPUTE_BYTES): each
+    thread gathers its examples' windows again, block by block, and takes from each block its
+    share of dW and db, its dcols and its col2im, while the block is in the core's cache."""
+    _, W, b, geometry = cache
+    in_shape, pad_shape, _, f, stride, dilation, n_H, n_W = geometry
+    P, n_C = n_H * n_W, W.shape[3]
+    per_example = P * f * f * in_shape[3] * A_pad.dtype.itemsize
+    dA_pad = buffer(workspace, "dA_pad", pad_shape, dZ2.dtype) if compute_dA_prev else None
+
+    def shares(i: int, j: int) -> tuple[Array, Array]:
+        dW = db = None
+        for lo, hi, cols in _gathered_blocks(A_pad, geometry, i, j, per_example, workspace, "backward"):
+            dZ2_rows = dZ2[lo * P:hi * P]
+            dW_part = (dZ2_rows.T @ cols).T if cols.flags.c_contiguous else cols.T @ dZ2_rows
+            dW = dW_part if dW is None else dW + dW_part
+            db = sum_channels(dZ2_rows) if db is None else db + sum_channels(dZ2_rows)
+            if compute_dA_prev:
+                work = None if workspace is None else workspace.setdefault(("backward", i, hi - lo), {})
+                dcols, multiply = _dcols_layout(W, dZ2_rows.shape[0], dZ2.dtype, work)
+                multiply(slice(None), dZ2_rows)
+                _col2im_layout(dcols, (hi - lo, *pad_shape[1:]), f, stride, n_H, n_W, dilation, None,
+                               out=dA_pad[lo:hi])[1](0, hi - lo)
+        return dW, db
+
+    parts = over_batch(shares, in_shape[0], in_shape[0] * per_example // A_pad.dtype.itemsize)
+    return dA_pad, added([dW for dW, _ in parts]).reshape(W.shape), added([db for _, db in parts]).reshape(b.shape)
 
 
 def _long_product(A: Array, B: Array, block: int = 2048) -> Array:
