@@ -225,6 +225,7 @@ def _backward_kernels(dZ_tilde, cache, workspace):
     c1, c2 = a * dgamma * inv_N, a * dbeta * inv_N
     dZ = buffer(workspace, "bn_dZ", Z_hat.shape, dtype)
     dZ2 = dZ.reshape(-1, n_C)
+
     def combine(i: int, j: int) -> None:
         if A2 is None:
             _batchnorm_kernels.backward_combine(dZt2[i:j], Z_hat2[i:j], a, c1, c2, dZ2[i:j])

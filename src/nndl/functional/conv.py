@@ -34,7 +34,8 @@ BLOCK_BYTES = 2 << 20
 
 class _Windows(NamedTuple):
     """In a convolution's cache in place of the im2col matrix: the padded input, whose windows
-    the backward pass gathers again, block by block."""
+    the backward pass gathers again, block by block (without padding, the input itself: like a
+    1×1 convolution's cache, it must not change before the backward pass)."""
     A_pad: Array
 
 
