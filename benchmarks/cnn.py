@@ -76,15 +76,14 @@ def _lenet_forward(P: dict, X: np.ndarray, ws: dict | None):
     from nndl import functional as F
     inference = ws is None
     ws = {} if ws is None else ws
+    # each convolution with its ReLU in its own slices (relu=True), as Conv2D runs it
     if inference:  # no caches: the convolutions over blocks of examples
-        conv = (lambda A, W, b, pad, _: (F.conv_inference(A, W, b, 1, pad), None))
+        conv = (lambda A, W, b, pad, _: (F.conv_inference(A, W, b, 1, pad, relu=True), None))
     else:
-        conv = (lambda A, W, b, pad, work: F.conv_forward(A, W, b, 1, pad, workspace=work))
-    Z1, c1 = conv(X, P["W1"], P["b1"], "same", ws.get("conv1"))
-    A1, _ = F.relu(Z1, out=Z1)
+        conv = (lambda A, W, b, pad, work: F.conv_forward(A, W, b, 1, pad, workspace=work, relu=True))
+    A1, c1 = conv(X, P["W1"], P["b1"], "same", ws.get("conv1"))
     P1, p1 = F.pool_forward(A1, 2, workspace=ws.get("pool1"))
-    Z2, c2 = conv(P1, P["W2"], P["b2"], "valid", ws.get("conv2"))
-    A2, _ = F.relu(Z2, out=Z2)
+    A2, c2 = conv(P1, P["W2"], P["b2"], "valid", ws.get("conv2"))
     P2, p2 = F.pool_forward(A2, 2, workspace=ws.get("pool2"))
     A = P2.reshape(P2.shape[0], -1).T  # Flatten: (400, m)
     caches = [c1, A1, p1, c2, A2, p2, P2.shape]
@@ -119,10 +118,9 @@ def _lenet_grads(P: dict, X: np.ndarray, Y: np.ndarray, ws: dict):
     dA3, G["dW4"], G["db4"] = F.linear_backward(F.relu_backward(dA4, A4, out=dA4), l4)
     dF, G["dW3"], G["db3"] = F.linear_backward(F.relu_backward(dA3, A3, out=dA3), l3)
     dA2 = F.pool_backward(dF.T.reshape(shape2), p2, workspace=ws["pool2"])
-    dP1, dW2, db2 = F.conv_backward(F.relu_backward(dA2, A2, out=dA2), c2, workspace=ws["conv2"])
+    dP1, dW2, db2 = F.conv_backward(dA2, c2, workspace=ws["conv2"], relu_A=A2)
     dA1 = F.pool_backward(dP1, p1, workspace=ws["pool1"])
-    _, dW1, db1 = F.conv_backward(F.relu_backward(dA1, A1, out=dA1), c1, compute_dA_prev=False,
-                                  workspace=ws["conv1"])
+    _, dW1, db1 = F.conv_backward(dA1, c1, compute_dA_prev=False, workspace=ws["conv1"], relu_A=A1)
     for name, g in (("dW2", dW2), ("db2", db2), ("dW1", dW1), ("db1", db1)):
         G[name] = g * F32(1.0 / m)  # the course's 1/m of the mean cost
     return cost, G

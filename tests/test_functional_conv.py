@@ -236,3 +236,29 @@ def test_gathering_the_windows_again_in_the_backward_pass_gives_the_same_results
         np.testing.assert_allclose(dW, expected[2], **tol)
         np.testing.assert_allclose(db, expected[3], **tol)
         monkeypatch.undo()
+
+
+@pytest.mark.parametrize("recompute", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_in_the_convolutions_slices_is_relu_after_it(rng, monkeypatch, dtype, recompute):
+    """conv_forward(relu=True) is max(Z, 0); conv_backward(dA, relu_A=A) is the backward of
+    dZ = dA·1[A > 0]; conv_inference(relu=True) the same forward — with the im2col matrix kept
+    and with the windows gathered again."""
+    from nndl.functional import conv as C
+    from nndl.functional import conv_inference
+    if recompute:
+        monkeypatch.setattr(C, "RECOMPUTE_BYTES", 0)
+    A_prev = rng.standard_normal((5, 9, 8, 3)).astype(dtype)
+    W = rng.standard_normal((3, 3, 3, 4)).astype(dtype)
+    b = rng.standard_normal((1, 1, 1, 4)).astype(dtype)
+    Z, cache = conv_forward(A_prev, W, b, 2, "same")
+    Z = Z.copy()
+    A, relu_cache = conv_forward(A_prev, W, b, 2, "same", relu=True)
+    np.testing.assert_array_equal(A, np.maximum(Z, 0))
+    np.testing.assert_array_equal(conv_inference(A_prev, W, b, 2, "same", block_bytes=1, relu=True), A)
+    dA = rng.standard_normal(A.shape).astype(dtype)
+    expected = [x.copy() for x in conv_backward(dA * (A > 0), cache)]
+    for e, got in zip(expected, conv_backward(dA, relu_cache, relu_A=A)):
+        np.testing.assert_array_equal(got, e)
+    with pytest.raises(ValueError, match="relu_A must have dA's shape"):
+        conv_backward(dA, relu_cache, relu_A=A[:2])

@@ -221,7 +221,7 @@ def _col2im_layout(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: 
 
 @splitting
 def conv_forward(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="valid",
-                 dilation: int = 1, workspace: dict | None = None) -> tuple[Array, tuple]:
+                 dilation: int = 1, workspace: dict | None = None, relu: bool = False) -> tuple[Array, tuple]:
     """Z = conv(A_prev, W) + b as im2col(A_pad) @ W.reshape(f·f·n_C_prev, n_C) + b.
 
     A_prev: (m, n_H_prev, n_W_prev, n_C_prev); W: (f, f, n_C_prev, n_C); b: (1, 1, 1, n_C).
@@ -229,19 +229,21 @@ def conv_forward(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="va
     Returns (Z (m, n_H, n_W, n_C), cache) with n_H = ⌊(n_H_prev + pads − f_eff)/s⌋ + 1.
     workspace: a dict kept between training steps (see ``buffer``); the padded input, the
     im2col matrix and Z are then reused arrays, valid until the next call with it.
+    relu: return A = max(Z, 0) instead, written over Z while each slice is in cache (a ReLU
+    after the convolution; ``conv_backward``'s ``relu_A`` is its backward).
     The examples are split over the batch threads: each pads, gathers and multiplies its own.
     """
-    Z, cache, run = _forward_plan(A_prev, W, b, stride, padding, dilation, workspace)
+    Z, cache, run = _forward_plan(A_prev, W, b, stride, padding, dilation, workspace, relu=relu)
     im2col_size = Z.size // W.shape[3] * W.shape[0] * W.shape[1] * W.shape[2]
     over_batch(run, A_prev.shape[0], im2col_size)
     return Z, cache
 
 
 def _forward_plan(A_prev: Array, W: Array, b: Array, stride, padding, dilation, workspace: dict | None,
-                  Z: Array | None = None) -> tuple[Array, tuple, Slices]:
+                  Z: Array | None = None, relu: bool = False) -> tuple[Array, tuple, Slices]:
     """(Z, cache, run): ``conv_forward``'s output and cache, not yet computed, and run(i, j),
-    which computes examples i … j−1 of Z (pad, gather, one product, bias). Z: where to write
-    the output (m, n_H, n_W, n_C), or None for a new (or workspace) array."""
+    which computes examples i … j−1 of Z (pad, gather, one product, bias, the ReLU if ``relu``).
+    Z: where to write the output (m, n_H, n_W, n_C), or None for a new (or workspace) array."""
     _check_images("A_prev", A_prev)
     f, n_C = _check_filters(W, A_prev.shape[3], b)
     stride, dilation = _positive("stride", stride), _positive("dilation", dilation)
@@ -264,7 +266,7 @@ def _forward_plan(A_prev: Array, W: Array, b: Array, stride, padding, dilation, 
                                                        pad):
                 rows = slice(lo * P, hi * P)
                 np.matmul(cols_block, W2, out=Z2[rows])
-                _add_bias(Z2[rows], b)
+                _add_bias(Z2[rows], b, relu)
 
         return Z, (_Windows(A_pad), W, b, geometry), run_blocks
     cols, gather = _im2col_layout(A_pad, f, stride, n_H, n_W, dilation, workspace)
@@ -274,7 +276,7 @@ def _forward_plan(A_prev: Array, W: Array, b: Array, stride, padding, dilation, 
         gather(i, j)
         rows = slice(i * P, j * P)
         np.matmul(cols[rows], W2, out=Z2[rows])
-        _add_bias(Z2[rows], b)
+        _add_bias(Z2[rows], b, relu)
 
     return Z, (cols, W, b, geometry), run
 
@@ -298,13 +300,13 @@ def _gathered_blocks(A_pad: Array, geometry: tuple, i: int, j: int, per_example:
 
 @splitting
 def conv_inference(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="valid", dilation: int = 1,
-                   block_bytes: int = 4 << 20) -> Array:
+                   block_bytes: int = 4 << 20, relu: bool = False) -> Array:
     """Z = conv(A_prev, W) + b as ``conv_forward`` computes it, without a cache (no backward
     pass follows), over blocks of examples: each block's im2col matrix (at most about
     ``block_bytes``) is reused by the next block while it is still in the CPU's cache, instead
     of one matrix for the whole batch streaming through memory. The examples are split over
     the batch threads, each going through its own examples block by block.
-    Returns Z (m, n_H, n_W, n_C)."""
+    relu: as for ``conv_forward``. Returns Z (m, n_H, n_W, n_C)."""
     _check_images("A_prev", A_prev)
     f, n_C = _check_filters(W, A_prev.shape[3], b)
     m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
@@ -313,7 +315,7 @@ def conv_inference(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="
     n_H = output_size(n_H_prev, f, stride, pads[0], dilation)
     n_W = output_size(n_W_prev, f, stride, pads[1], dilation)
     if n_H < 1 or n_W < 1:
-        return conv_forward(A_prev, W, b, stride, padding, dilation)[0]  # raises the error
+        return conv_forward(A_prev, W, b, stride, padding, dilation, relu=relu)[0]  # raises the error
     per_example = max(1, n_H * n_W * f * f * n_C_prev * A_prev.dtype.itemsize)
     block = max(1, min(m, block_bytes // per_example))
     Z = np.empty((m, n_H, n_W, n_C), A_prev.dtype)
@@ -322,7 +324,7 @@ def conv_inference(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="
         work: dict = {}  # this thread's padded block and im2col matrix, reused block after block
         for lo in range(i, j, block):
             hi = min(j, lo + block)
-            run = _forward_plan(A_prev[lo:hi], W, b, stride, padding, dilation, work, Z=Z[lo:hi])[2]
+            run = _forward_plan(A_prev[lo:hi], W, b, stride, padding, dilation, work, Z=Z[lo:hi], relu=relu)[2]
             run(0, hi - lo)
 
     over_batch(blocks, m, m * per_example // A_prev.dtype.itemsize)
@@ -331,13 +333,15 @@ def conv_inference(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="
 
 @splitting
 def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
-                  workspace: dict | None = None) -> tuple[Array | None, Array, Array]:
+                  workspace: dict | None = None, relu_A: Array | None = None) -> tuple[Array | None, Array, Array]:
     """Gradients of the convolution (sums over the examples, as the course computes them):
 
     dW = colsᵀ @ dZ (reshaped to (f, f, n_C_prev, n_C)); db = Σ_{i,h,w} dZ;
     dA_prev = col2im(dZ @ Wᵀ) (see ``backward_columns``), cropped to A_prev's shape.
     dZ: (m, n_H, n_W, n_C). Returns (dA_prev (A_prev's shape) or None, dW (W's shape), db (b's shape)).
     workspace: as for conv_forward (dA_prev is then a view of a reused array).
+    relu_A: the output of ``conv_forward(..., relu=True)``; the first argument is then dA and
+    dZ = dA·1[A > 0] is computed slice by slice (the ReLU's backward).
     The examples are split over the batch threads: each thread takes its examples' share of
     dW and db (added afterwards, slice by slice) and their dcols and col2im.
     """
@@ -345,9 +349,12 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
     n_C = W.shape[3]
     if dZ.shape != (in_shape[0], n_H, n_W, n_C):
         raise ValueError(f"dZ must have the output's shape {(in_shape[0], n_H, n_W, n_C)}, got {dZ.shape}")
-    dZ2 = np.ascontiguousarray(dZ).reshape(-1, n_C)
+    if relu_A is None:
+        dZ2, relu_rows = np.ascontiguousarray(dZ).reshape(-1, n_C), _nothing
+    else:
+        dZ2, relu_rows = _relu_backward_rows(dZ, relu_A, n_H * n_W, workspace)
     if isinstance(cols, _Windows):
-        dA_pad, dW, db = _backward_blocks(dZ2, cols.A_pad, cache, compute_dA_prev, workspace)
+        dA_pad, dW, db = _backward_blocks(dZ2, cols.A_pad, cache, compute_dA_prev, workspace, relu_rows)
         return _cropped(dA_pad, pads, in_shape), dW, db
     P = n_H * n_W
     by_rows = cols.flags.c_contiguous
@@ -356,6 +363,7 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
         dA_pad, scatter_add = _col2im_layout(dcols, pad_shape, f, stride, n_H, n_W, dilation, workspace)
 
     def shares(i: int, j: int) -> tuple[Array, Array]:
+        relu_rows(i, j)
         rows = slice(i * P, j * P)
         dZ2_rows, cols_rows = dZ2[rows], cols[rows]
         # with cols stored row by row, (dZᵀ·cols)ᵀ (a wide result) suits BLAS better than colsᵀ·dZ
@@ -379,8 +387,19 @@ def _cropped(dA_pad: Array | None, pads: Pads, in_shape: tuple[int, ...]) -> Arr
     return dA_pad[:, top:top + in_shape[1], left:left + in_shape[2], :]
 
 
+def _relu_backward_rows(dA: Array, A: Array, P: int, workspace: dict | None) -> tuple[Array, Slices]:
+    """(dZ2, fill): the array dZ = dA·1[A > 0] as rows (m·n_H·n_W, n_C), and fill(i, j), which
+    computes examples i … j−1 of it (each P rows)."""
+    if A.shape != dA.shape:
+        raise ValueError(f"relu_A must have dA's shape {dA.shape}, got {A.shape}")
+    n_C = dA.shape[-1]
+    dA2, A2 = dA.reshape(-1, n_C), A.reshape(-1, n_C)
+    dZ2 = buffer(workspace, "dZ", dA2.shape, dA.dtype)
+    return dZ2, lambda i, j: np.multiply(dA2[i * P:j * P], A2[i * P:j * P] > 0, out=dZ2[i * P:j * P])
+
+
 def _backward_blocks(dZ2: Array, A_pad: Array, cache: tuple, compute_dA_prev: bool,
-                     workspace: dict | None) -> tuple[Array | None, Array, Array]:
+                     workspace: dict | None, relu_rows: Slices = _nothing) -> tuple[Array | None, Array, Array]:
     """``conv_backward`` for a cache without its im2col matrix (see RECOMPUTE_BYTES): each
     thread gathers its examples' windows again, block by block, and takes from each block its
     share of dW and db, its dcols and its col2im, while the block is in the core's cache."""
@@ -391,6 +410,7 @@ def _backward_blocks(dZ2: Array, A_pad: Array, cache: tuple, compute_dA_prev: bo
     dA_pad = buffer(workspace, "dA_pad", pad_shape, dZ2.dtype) if compute_dA_prev else None
 
     def shares(i: int, j: int) -> tuple[Array, Array]:
+        relu_rows(i, j)
         dW = db = None
         for lo, hi, cols in _gathered_blocks(A_pad, geometry, i, j, per_example, workspace, "backward"):
             dZ2_rows = dZ2[lo * P:hi * P]
@@ -450,11 +470,14 @@ def add_channel_bias(Z2: Array, b: Array) -> Array:
     return Z2
 
 
-def _add_bias(Z2: Array, b: Array) -> None:
-    """``add_channel_bias`` on the calling thread (for a slice of rows)."""
+def _add_bias(Z2: Array, b: Array, relu: bool = False) -> None:
+    """``add_channel_bias`` on the calling thread (for a slice of rows), then max(Z2, 0) if ``relu``."""
     M, n_C = Z2.shape
     k = _row_group(M, n_C)
-    Z2.reshape(M // k, k * n_C)[...] += np.tile(b.reshape(1, n_C), (1, k))
+    rows = Z2.reshape(M // k, k * n_C)
+    rows += np.tile(b.reshape(1, n_C), (1, k))
+    if relu:
+        np.maximum(rows, 0, out=rows)
 
 
 def _row_group(M: int, n_C: int) -> int:

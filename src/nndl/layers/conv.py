@@ -91,14 +91,16 @@ class Conv2D(Layer):
 
     def forward(self, A_prev: Array, training: bool = False) -> Array:
         self.check_input(A_prev)
+        relu = self.activation == "relu"  # applied in the convolution's own slices
         if not training:  # no cache: blocks of examples, each im2col matrix staying in cache
-            Z = conv_inference(A_prev, self.params["W"], self.params["b"], self.strides, self.padding, self.dilation)
+            Z = conv_inference(A_prev, self.params["W"], self.params["b"], self.strides, self.padding, self.dilation,
+                               relu=relu)
             self.cache = None
-            return _call(get_activation(self.activation)[0], Z, out=Z)[0]
+            return Z if relu else _call(get_activation(self.activation)[0], Z, out=Z)[0]
         ws = functional_workspace(self, A_prev, training)
         Z, conv_cache = conv_forward(A_prev, self.params["W"], self.params["b"], self.strides, self.padding,
-                                     self.dilation, workspace=ws)
-        A, activation_cache = _call(get_activation(self.activation)[0], Z, out=Z)
+                                     self.dilation, workspace=ws, relu=relu)
+        A, activation_cache = (Z, Z) if relu else _call(get_activation(self.activation)[0], Z, out=Z)
         # the im2col matrix is large: keep it only when a backward pass will follow
         self.cache = (conv_cache, activation_cache) if training else None
         return A
@@ -109,9 +111,13 @@ class Conv2D(Layer):
             raise RuntimeError("Conv2D.backward needs a forward pass with training=True first")
         conv_cache, activation_cache = self.cache
         ws = functional_workspace(self, dA, True)
-        dZ_out = None if ws is None else buffer(ws, "dZ", dA.shape, dA.dtype)
-        dZ = _call(get_activation(self.activation)[1], dA, activation_cache, out=dZ_out)
-        dA_prev, dW, db = conv_backward(dZ, conv_cache, compute_dA_prev=self.needs_input_grad, workspace=ws)
+        if self.activation == "relu":  # dZ = dA·1[A > 0] in the convolution's slices (the cache is A)
+            dA_prev, dW, db = conv_backward(dA, conv_cache, compute_dA_prev=self.needs_input_grad, workspace=ws,
+                                            relu_A=activation_cache)
+        else:
+            dZ_out = None if ws is None else buffer(ws, "dZ", dA.shape, dA.dtype)
+            dZ = _call(get_activation(self.activation)[1], dA, activation_cache, out=dZ_out)
+            dA_prev, dW, db = conv_backward(dZ, conv_cache, compute_dA_prev=self.needs_input_grad, workspace=ws)
         inv_m = dW.dtype.type(1.0 / dA.shape[0])
         np.multiply(dW, inv_m, out=self.grads["dW"])
         np.multiply(db, inv_m, out=self.grads["db"])
