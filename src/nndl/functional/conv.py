@@ -9,6 +9,11 @@ with stride s and dilation d. ``im2col`` gathers every window as one row of a ma
 (a strided view of the padded input; the only copy is the gather itself), so the whole
 convolution is one product (m·n_H·n_W, f·f·n_C_prev) @ (f·f·n_C_prev, n_C). Channels-last
 keeps both operands contiguous for BLAS and the result is already (m, n_H, n_W, n_C).
+
+The examples are split over the batch threads (``_batch_threads``): each thread pads, gathers
+and multiplies its own, with BLAS on one thread, and takes its share of the backward pass. When
+an example's im2col rows are large (``RECOMPUTE_BYTES``) the matrix is not kept between the
+passes: both gather a few examples at a time into an array that stays in the core's cache.
 """
 
 from __future__ import annotations
