@@ -11,9 +11,11 @@ by batch normalization per channel:
 Backward: dZ = dA ⊙ 1[A > 0] flows into both branches; dX = main'(dZ) + dZ (identity) or
 + shortcut'(dZ) (projection). Each BN → ReLU pair runs as one layer call (the BatchNorm applies
 the ReLU in its last pass, ``BatchNorm.forward(..., relu=True)``); the ReLU layers stay in the
-block, with no parameters, for the names and the files. Sub-layers are named conv1, bn1, relu1, …, conv3, bn3 and
-shortcut_conv, shortcut_bn, so a block's parameters read ``convolutionalblock3.conv2.W``,
-``convolutionalblock3.shortcut_bn.gamma`` in ``model.params``.
+block, with no parameters, for the names and the files.
+
+Sub-layers are named conv1, bn1, relu1, …, conv3, bn3 and shortcut_conv, shortcut_bn, so a
+block's parameters read ``convolutionalblock3.conv2.W``, ``convolutionalblock3.shortcut_bn.gamma``
+in ``model.params``.
 """
 
 from __future__ import annotations
