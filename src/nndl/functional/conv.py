@@ -267,8 +267,8 @@ def _forward_plan(A_prev: Array, W: Array, b: Array, stride, padding, dilation, 
     per_example = P * f * f * A_prev.shape[3] * A_prev.dtype.itemsize
     if f > 1 and per_example > RECOMPUTE_BYTES:
         def run_blocks(i: int, j: int) -> None:
-            for lo, hi, cols_block in _gathered_blocks(A_pad, geometry, i, j, per_example, workspace, "forward",
-                                                       pad):
+            for lo, hi, cols_block, _ in _gathered_blocks(A_pad, geometry, i, j, per_example, workspace,
+                                                          "forward", pad):
                 rows = slice(lo * P, hi * P)
                 np.matmul(cols_block, W2, out=Z2[rows])
                 _add_bias(Z2[rows], b, relu)
@@ -288,10 +288,11 @@ def _forward_plan(A_prev: Array, W: Array, b: Array, stride, padding, dilation, 
 
 def _gathered_blocks(A_pad: Array, geometry: tuple, i: int, j: int, per_example: int, workspace: dict | None,
                      pass_name: str, pad: Slices = _nothing):
-    """(lo, hi, cols) for consecutive blocks of examples lo … hi−1 covering i … j−1, each
+    """(lo, hi, cols, work) for consecutive blocks of examples lo … hi−1 covering i … j−1, each
     block's windows gathered (after pad(lo, hi)) into an im2col matrix of about BLOCK_BYTES
-    that the next block reuses; the workspace keeps one such array per slice, pass and block
-    length, so a training step allocates none."""
+    that the next block reuses; ``work``, the workspace's dict for this slice, pass and block
+    length (None without a workspace), holds it and the block's other work arrays, so a
+    training step allocates none."""
     _, _, _, f, stride, dilation, n_H, n_W = geometry
     block = max(1, BLOCK_BYTES // per_example)
     for lo in range(i, j, block):
@@ -300,7 +301,7 @@ def _gathered_blocks(A_pad: Array, geometry: tuple, i: int, j: int, per_example:
         pad(lo, hi)
         cols, gather = _im2col_layout(A_pad[lo:hi], f, stride, n_H, n_W, dilation, work)
         gather(0, hi - lo)
-        yield lo, hi, cols
+        yield lo, hi, cols, work
 
 
 @splitting
@@ -362,7 +363,6 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
         dA_pad, dW, db = _backward_blocks(dZ2, cols.A_pad, cache, compute_dA_prev, workspace, relu_rows)
         return _cropped(dA_pad, pads, in_shape), dW, db
     P = n_H * n_W
-    by_rows = cols.flags.c_contiguous
     if compute_dA_prev:
         dcols, multiply = _dcols_layout(W, dZ2.shape[0], dZ2.dtype, workspace)
         dA_pad, scatter_add = _col2im_layout(dcols, pad_shape, f, stride, n_H, n_W, dilation, workspace)
@@ -370,9 +370,8 @@ def conv_backward(dZ: Array, cache: tuple, compute_dA_prev: bool = True,
     def shares(i: int, j: int) -> tuple[Array, Array]:
         relu_rows(i, j)
         rows = slice(i * P, j * P)
-        dZ2_rows, cols_rows = dZ2[rows], cols[rows]
-        # with cols stored row by row, (dZᵀ·cols)ᵀ (a wide result) suits BLAS better than colsᵀ·dZ
-        dW = _long_product(dZ2_rows.T, cols_rows).T if by_rows else _long_product(cols_rows.T, dZ2_rows)
+        dZ2_rows = dZ2[rows]
+        dW = _weight_gradient(dZ2_rows, cols[rows])
         if compute_dA_prev:
             multiply(rows, dZ2_rows)
             scatter_add(i, j)
@@ -417,13 +416,12 @@ def _backward_blocks(dZ2: Array, A_pad: Array, cache: tuple, compute_dA_prev: bo
     def shares(i: int, j: int) -> tuple[Array, Array]:
         relu_rows(i, j)
         dW = db = None
-        for lo, hi, cols in _gathered_blocks(A_pad, geometry, i, j, per_example, workspace, "backward"):
+        for lo, hi, cols, work in _gathered_blocks(A_pad, geometry, i, j, per_example, workspace, "backward"):
             dZ2_rows = dZ2[lo * P:hi * P]
-            dW_part = (dZ2_rows.T @ cols).T if cols.flags.c_contiguous else cols.T @ dZ2_rows
+            dW_part = _weight_gradient(dZ2_rows, cols)
             dW = dW_part if dW is None else dW + dW_part
             db = sum_channels(dZ2_rows) if db is None else db + sum_channels(dZ2_rows)
             if compute_dA_prev:
-                work = None if workspace is None else workspace.setdefault(("backward", i, hi - lo), {})
                 dcols, multiply = _dcols_layout(W, dZ2_rows.shape[0], dZ2.dtype, work)
                 multiply(slice(None), dZ2_rows)
                 _col2im_layout(dcols, (hi - lo, *pad_shape[1:]), f, stride, n_H, n_W, dilation, None,
@@ -432,6 +430,14 @@ def _backward_blocks(dZ2: Array, A_pad: Array, cache: tuple, compute_dA_prev: bo
 
     parts = over_batch(shares, in_shape[0], in_shape[0] * per_example // A_pad.dtype.itemsize)
     return dA_pad, added([dW for dW, _ in parts]).reshape(W.shape), added([db for _, db in parts]).reshape(b.shape)
+
+
+def _weight_gradient(dZ2_rows: Array, cols_rows: Array) -> Array:
+    """A slice's share of dW = colsᵀ·dZ, (f·f·n_C_prev, n_C). With cols stored row by row,
+    (dZᵀ·cols)ᵀ (a wide result) suits BLAS better than colsᵀ·dZ."""
+    if cols_rows.flags.c_contiguous:
+        return _long_product(dZ2_rows.T, cols_rows).T
+    return _long_product(cols_rows.T, dZ2_rows)
 
 
 def _long_product(A: Array, B: Array, block: int = 2048) -> Array:
@@ -464,19 +470,13 @@ def add_channel_bias(Z2: Array, b: Array) -> Array:
     With few channels a row is short, so the add runs over rows of k·n_C numbers against
     b repeated k times (same result, longer inner loops). Returns Z2.
     """
-    M, n_C = Z2.shape
-    k = _row_group(M, n_C)
-    rows, b_wide = Z2.reshape(M // k, k * n_C), np.tile(b.reshape(1, n_C), (1, k))
-
-    def add(i: int, j: int) -> None:
-        rows[i:j] += b_wide
-
-    over_batch(add, M // k, Z2.size)  # the rows split over threads (see _batch_threads)
+    over_batch(lambda i, j: _add_bias(Z2[i:j], b), Z2.shape[0], Z2.size)  # the rows split over threads
     return Z2
 
 
 def _add_bias(Z2: Array, b: Array, relu: bool = False) -> None:
-    """``add_channel_bias`` on the calling thread (for a slice of rows), then max(Z2, 0) if ``relu``."""
+    """Z2 += b on the calling thread (``add_channel_bias``'s work on a slice of rows), then
+    max(Z2, 0) if ``relu``."""
     M, n_C = Z2.shape
     k = _row_group(M, n_C)
     rows = Z2.reshape(M // k, k * n_C)
