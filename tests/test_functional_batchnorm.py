@@ -173,3 +173,22 @@ def test_fused_relu_is_relu_after_batch_norm_and_before_its_backward(monkeypatch
     expected = [g.copy() for g in batchnorm_backward(dA * (A > 0), cache)]
     for e, fused in zip(expected, batchnorm_backward(dA, fused_cache)):
         np.testing.assert_allclose(fused, e, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kernels", [False, True])
+@pytest.mark.parametrize("dtype", [np.float16, np.int64])
+def test_images_of_other_dtypes_take_the_general_code(monkeypatch, dtype, kernels):
+    """Integer or float16 images are normalized like float64 ones (the general code), not
+    truncated into an integer array or refused by the kernels."""
+    from nndl.functional import batchnorm as B
+    monkeypatch.setattr(B, "USE_KERNELS", kernels)
+    rng = np.random.default_rng(2)
+    Z = (rng.standard_normal((2, 4, 4, 3)) * 3).astype(dtype)
+    gamma, beta = rng.uniform(0.5, 2, (1, 1, 1, 3)), rng.standard_normal((1, 1, 1, 3))
+    out, cache, _, _ = batchnorm_forward(Z, gamma, beta, axis=(0, 1, 2))
+    expected, expected_cache, _, _ = batchnorm_forward(Z.astype(np.float64), gamma, beta, axis=(0, 1, 2))
+    tol = 1e-2 if dtype == np.float16 else 1e-12
+    np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
+    G = rng.standard_normal(Z.shape)
+    for got, want in zip(batchnorm_backward(G, cache), batchnorm_backward(G, expected_cache)):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol * 10)

@@ -28,7 +28,7 @@ def batchnorm_forward(Z: Array, gamma: Array, beta: Array, eps: float = 1e-5,
     mu = Z.mean(axis=axis, keepdims=True)
     Zc = Z - mu
     var = (Zc * Zc).mean(axis=axis, keepdims=True)
-    inv_std = 1.0 / np.sqrt(var + Z.dtype.type(eps))
+    inv_std = 1.0 / np.sqrt(var + var.dtype.type(eps))  # var's float dtype: an integer Z would make ε 0
     Z_hat = Zc * inv_std
     out = gamma * Z_hat + beta
     if relu:
@@ -43,7 +43,8 @@ def batchnorm_inference(Z: Array, gamma: Array, beta: Array, running_mean: Array
     Z: (n[l], m); gamma, beta, running_mean, running_var: (n[l], 1) (or shapes that
     broadcast against Z the same way, e.g. (1, 1, 1, n_C) for images). Returns Z̃ (Z's shape).
     """
-    return gamma * (Z - running_mean) / np.sqrt(running_var + Z.dtype.type(eps)) + beta
+    eps = np.result_type(Z.dtype, running_var.dtype, np.float32).type(eps)  # a float ε, even for integer Z
+    return gamma * (Z - running_mean) / np.sqrt(running_var + eps) + beta
 
 
 def batchnorm_backward(dZ_tilde: Array, cache: tuple, workspace: dict | None = None) -> tuple[Array, Array, Array]:
@@ -81,7 +82,11 @@ USE_KERNELS = _batchnorm_kernels.AVAILABLE
 
 
 def _channels_last(Z: Array, axis) -> bool:
-    return Z.ndim > 2 and axis == tuple(range(Z.ndim - 1)) and Z.flags.c_contiguous
+    """Whether Z takes the fast path for images: float32/float64, statistics over every axis
+    but the last, C-contiguous. Any other Z (integers, float16, …) takes the general code
+    above, which computes in a float dtype."""
+    return (Z.ndim > 2 and axis == tuple(range(Z.ndim - 1)) and Z.flags.c_contiguous
+            and Z.dtype in (np.float32, np.float64))
 
 
 def _wide(N: int, n_C: int) -> int:
