@@ -262,3 +262,22 @@ def test_relu_in_the_convolutions_slices_is_relu_after_it(rng, monkeypatch, dtyp
         np.testing.assert_array_equal(got, e)
     with pytest.raises(ValueError, match="relu_A must have dA's shape"):
         conv_backward(dA, relu_cache, relu_A=A[:2])
+
+
+def test_integer_inputs_and_empty_batches(rng, monkeypatch):
+    """Integer images or filters get one clear error (the products are written in A_prev's
+    dtype); a batch of no examples gives zero gradients, the windows kept or gathered again."""
+    from nndl.functional import conv as C
+    from nndl.functional import conv_inference
+    W = rng.standard_normal((3, 3, 2, 4))
+    b = np.zeros((1, 1, 1, 4))
+    with pytest.raises(ValueError, match="A_prev must hold floating-point numbers, got int64"):
+        conv_forward(np.ones((2, 6, 6, 2), dtype=np.int64), W, b)
+    with pytest.raises(ValueError, match="W must hold floating-point numbers, got int64"):
+        conv_inference(np.ones((2, 6, 6, 2)), W.astype(np.int64), b)
+    for recompute in (1 << 40, 0):
+        monkeypatch.setattr(C, "RECOMPUTE_BYTES", recompute)
+        Z, cache = conv_forward(np.zeros((0, 6, 6, 2)), W, b, 1, "same", relu=True)
+        dA, dW, db = conv_backward(np.zeros_like(Z), cache, relu_A=Z)
+        assert Z.shape == (0, 6, 6, 4) and dA.shape == (0, 6, 6, 2)
+        assert not dW.any() and dW.shape == W.shape and not db.any() and db.shape == b.shape

@@ -250,6 +250,7 @@ def _forward_plan(A_prev: Array, W: Array, b: Array, stride, padding, dilation, 
     which computes examples i … j−1 of Z (pad, gather, one product, bias, the ReLU if ``relu``).
     Z: where to write the output (m, n_H, n_W, n_C), or None for a new (or workspace) array."""
     _check_images("A_prev", A_prev)
+    _check_floats(A_prev, W)
     f, n_C = _check_filters(W, A_prev.shape[3], b)
     stride, dilation = _positive("stride", stride), _positive("dilation", dilation)
     m, n_H_prev, n_W_prev, _ = A_prev.shape
@@ -314,6 +315,7 @@ def conv_inference(A_prev: Array, W: Array, b: Array, stride: int = 1, padding="
     the batch threads, each going through its own examples block by block.
     relu: as for ``conv_forward``. Returns Z (m, n_H, n_W, n_C)."""
     _check_images("A_prev", A_prev)
+    _check_floats(A_prev, W)
     f, n_C = _check_filters(W, A_prev.shape[3], b)
     m, n_H_prev, n_W_prev, n_C_prev = A_prev.shape
     pads = resolve_padding(padding, n_H_prev, n_W_prev, f, _positive("stride", stride),
@@ -415,12 +417,11 @@ def _backward_blocks(dZ2: Array, A_pad: Array, cache: tuple, compute_dA_prev: bo
 
     def shares(i: int, j: int) -> tuple[Array, Array]:
         relu_rows(i, j)
-        dW = db = None
+        dW, db = np.zeros((f * f * in_shape[3], n_C), dZ2.dtype), np.zeros(n_C, dZ2.dtype)  # stay 0 for no examples
         for lo, hi, cols, work in _gathered_blocks(A_pad, geometry, i, j, per_example, workspace, "backward"):
             dZ2_rows = dZ2[lo * P:hi * P]
-            dW_part = _weight_gradient(dZ2_rows, cols)
-            dW = dW_part if dW is None else dW + dW_part
-            db = sum_channels(dZ2_rows) if db is None else db + sum_channels(dZ2_rows)
+            dW += _weight_gradient(dZ2_rows, cols)
+            db += sum_channels(dZ2_rows)
             if compute_dA_prev:
                 dcols, multiply = _dcols_layout(W, dZ2_rows.shape[0], dZ2.dtype, work)
                 multiply(slice(None), dZ2_rows)
@@ -524,6 +525,13 @@ def _positive(name: str, value) -> int:
 def _check_images(name: str, A: Array) -> None:
     if getattr(A, "ndim", 0) != 4:
         raise ValueError(f"{name} must be images of shape (m, n_H, n_W, n_C), got shape {np.shape(A)}")
+
+
+def _check_floats(A_prev: Array, W: Array) -> None:
+    """The convolution writes its products into arrays of A_prev's dtype: both must be floats."""
+    for name, A in (("A_prev", A_prev), ("W", W)):
+        if np.asarray(A).dtype.kind != "f":
+            raise ValueError(f"{name} must hold floating-point numbers, got {np.asarray(A).dtype}")
 
 
 def _check_filters(W: Array, n_C_prev: int, b: Array) -> tuple[int, int]:
