@@ -222,20 +222,58 @@ def test_lstm_matches_torch(rng, torch):
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
-def test_lstm_fused_backward_equals_numpy_reference(rng, dtype, tol):
+@pytest.mark.parametrize("n_x,n_a,m,T", [(3, 5, 4, 6), (7, 33, 1, 1), (2, 17, 9, 3)])
+def test_lstm_compiled_steps_equal_numpy_reference(rng, dtype, tol, n_x, n_a, m, T):
     pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
-    x = rng.standard_normal((3, 4, 6)).astype(dtype)
-    a0, c0 = rng.standard_normal((5, 4)).astype(dtype), rng.standard_normal((5, 4)).astype(dtype)
-    p = {k: v.astype(dtype) for k, v in _params(rng, "lstm", 3, 5).items()}
-    G, Gc = rng.standard_normal((5, 4, 6)).astype(dtype), rng.standard_normal((5, 4)).astype(dtype)
-    _, _, cache = lstm_forward(x, a0, p, c0=c0)
-    r1 = lstm_backward(G, cache, dc_last=Gc, fused=False)
-    r2 = lstm_backward(G, cache, dc_last=Gc, fused=True)
+    x = (3 * rng.standard_normal((n_x, m, T))).astype(dtype)      # some gates saturate
+    a0, c0 = rng.standard_normal((n_a, m)).astype(dtype), rng.standard_normal((n_a, m)).astype(dtype)
+    p = {k: v.astype(dtype) for k, v in _params(rng, "lstm", n_x, n_a).items()}
+    G, Gc = rng.standard_normal((n_a, m, T)).astype(dtype), rng.standard_normal((n_a, m)).astype(dtype)
+    a1, c1, cache1 = lstm_forward(x, a0, p, c0=c0, fused=False)
+    a2, c2, cache2 = lstm_forward(x, a0, p, c0=c0, fused=True)
+    for u, v in [(a1, a2), (c1, c2)] + list(zip(cache1[1:5], cache2[1:5])):
+        np.testing.assert_allclose(v, u, rtol=tol, atol=tol)
+        assert v.dtype == dtype
+    r1 = lstm_backward(G, cache1, dc_last=Gc, fused=False)
+    r2 = lstm_backward(G, cache1, dc_last=Gc, fused=True)
     for u, v in zip(r1[:3], r2[:3]):
         np.testing.assert_allclose(v, u, rtol=tol, atol=tol)
         assert v.dtype == dtype
     for k in r1[3]:
         np.testing.assert_allclose(r2[3][k], r1[3][k], rtol=10 * tol, atol=10 * tol)
+
+
+def test_lstm_compiled_steps_keep_nan_and_other_floats_run_numpy(rng):
+    pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
+    p = {k: v.astype(np.float32) for k, v in _params(rng, "lstm", 3, 4).items()}
+    x = rng.standard_normal((3, 2, 3)).astype(np.float32)
+    x[0, 1, 1] = np.nan
+    a, c, _ = lstm_forward(x, None, p, fused=True)
+    assert np.isnan(a[:, 1, 1:]).all() and np.isfinite(a[:, 0]).all()   # NaN is not clamped to ±1
+    x16 = x.astype(np.float16)
+    a16, _, _ = lstm_forward(np.nan_to_num(x16), None, {k: v.astype(np.float16) for k, v in p.items()}, fused=True)
+    assert a16.dtype == np.float16 and np.isfinite(a16).all()
+
+
+def test_float32_tanh_of_the_compiled_kernels_is_within_6_ulp():
+    numba = pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
+    from nndl.functional._lstm_loops import tanh
+
+    @numba.njit
+    def tanh_all(z):
+        out = np.empty_like(z)
+        for k in range(z.size):
+            out[k] = tanh(z[k])
+        return out
+
+    z = np.concatenate([np.linspace(-12, 12, 400_001), [0.0, 1e-30, -1e-8, 50.0, -1e4, np.inf, -np.inf]])
+    z = z.astype(np.float32)
+    got, exact = tanh_all(z), np.tanh(z.astype(np.float64))
+    assert got.dtype == np.float32
+    ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+    assert np.max(np.abs(got - exact) / ulp) <= 6
+    np.testing.assert_array_equal(tanh_all(-z), -got)                  # odd
+    assert got[-2] == 1 and got[-1] == -1 and np.isnan(tanh_all(np.float32([np.nan])))[0]
 
 
 def test_one_hot_ids_finds_only_one_hot_rows():

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _input_projection, _lstm_fused
+from . import _input_projection
+from ._numba import AVAILABLE as _HAS_NUMBA
 from ._sequence import (
     check_param, check_sequence, from_rows, initial_state, to_rows, upstream_rows,
 )
@@ -34,17 +35,26 @@ Array = np.ndarray
 
 GATES = ("f", "i", "o", "c")  # the stacking order inside (the three sigmoid gates first)
 
-# Use the fused backward-step kernel of the optional numba extra when it is installed (set
-# False to run the NumPy reference code below).
-USE_FUSED = _lstm_fused.AVAILABLE
+# The compiled step kernels (``_lstm_loops``) of the optional numba extra are used when it is
+# installed (set USE_FUSED False to run the NumPy reference code below).
+USE_FUSED = _HAS_NUMBA
+_KERNEL_DTYPES = (np.float32, np.float64)
 
 
-def _fused(fused: bool | None) -> bool:
-    if fused is None:
-        return USE_FUSED and _lstm_fused.AVAILABLE
-    if fused and not _lstm_fused.AVAILABLE:
+def _fused(fused: bool | None, dtype) -> bool:
+    """Whether to run the compiled step kernels: ``fused`` None follows USE_FUSED; the loops take
+    float32 and float64 (other floats run the NumPy code)."""
+    if fused and not _HAS_NUMBA:
         raise ValueError("fused=True needs numba (pip install numba, or the 'fast' extra)")
-    return bool(fused)
+    if fused is None:
+        fused = USE_FUSED
+    return bool(fused) and np.dtype(dtype).type in _KERNEL_DTYPES
+
+
+def _loops():
+    """The compiled step kernels (imported, and numba with them, on first use)."""
+    from . import _lstm_loops
+    return _lstm_loops
 
 
 def _stacked(params: dict, n_x: int, dtype) -> tuple[int, Array, Array]:
@@ -68,12 +78,13 @@ def _halved(W: Array, b: Array, n_a: int) -> tuple[Array, Array]:
 
 
 def lstm_forward(x: Array, a0: Array | None, params: dict,
-                 c0: Array | None = None) -> tuple[Array, Array, tuple]:
+                 c0: Array | None = None, fused: bool | None = None) -> tuple[Array, Array, tuple]:
     """The LSTM over all T_x steps (equations in the module docstring).
 
     x: (n_x, m, T_x) float; a0, c0: (n_a, m) or None for zeros; params: Wf, Wi, Wc, Wo
     (n_a, n_a + n_x), bf, bi, bc, bo (n_a, 1). Returns (a (n_a, m, T_x), c (n_a, m, T_x),
-    cache), in x's dtype.
+    cache), in x's dtype. ``fused``: run each step's elementwise work as one compiled call (default:
+    when numba is installed; see ``_lstm_loops``).
     """
     x = check_sequence(x)
     n_x, m, T = x.shape
@@ -87,11 +98,21 @@ def lstm_forward(x: Array, a0: Array | None, params: dict,
     C = np.empty((T, m, n_a), dtype=dtype)
     TC = np.empty_like(C)
     A = np.empty_like(C)
-    a_prev = a0_rows = initial_state(a0, n_a, m, dtype)
-    c_prev = c0_rows = initial_state(c0, n_a, m, dtype, name="c0")
+    a0_rows = initial_state(a0, n_a, m, dtype)
+    c0_rows = initial_state(c0, n_a, m, dtype, name="c0")
     WaT = np.ascontiguousarray(Wh[:, :n_a].T)                       # (n_a, 4n_a)
-    step = np.empty((m, 4 * n_a), dtype=dtype)
-    n = n_a
+    step_loop = _forward_steps_compiled if _fused(fused, dtype) else _forward_steps
+    step_loop(G, C, TC, A, a0_rows, c0_rows, WaT)
+    cache = (X, G, C, TC, A, a0_rows, c0_rows, Wa, Wx, ids)
+    return from_rows(A), from_rows(C), cache
+
+
+def _forward_steps(G, C, TC, A, a0_rows, c0_rows, WaT):
+    """The forward loop over time in NumPy (the reference): activates the gates in G in
+    place and fills C, TC = tanh(C) and A, all time-major rows."""
+    T, m, n = C.shape
+    step = np.empty((m, 4 * n), dtype=G.dtype)
+    a_prev, c_prev = a0_rows, c0_rows
     for t in range(T):
         g = G[t]
         g += np.matmul(a_prev, WaT, out=step)
@@ -105,8 +126,17 @@ def lstm_forward(x: Array, a0: Array | None, params: dict,
         np.tanh(C[t], out=TC[t])
         np.multiply(o, TC[t], out=A[t])
         a_prev, c_prev = A[t], C[t]
-    cache = (X, G, C, TC, A, a0_rows, c0_rows, Wa, Wx, ids)
-    return from_rows(A), from_rows(C), cache
+
+
+def _forward_steps_compiled(G, C, TC, A, a0_rows, c0_rows, WaT):
+    """The same loop with one product and one compiled elementwise call per step."""
+    T, m, n = C.shape
+    step = np.empty((m, 4 * n), dtype=G.dtype)
+    forward_step = _loops().forward_step
+    a_prev, c_prev = a0_rows, c0_rows
+    for t in range(T):
+        forward_step(G[t], np.matmul(a_prev, WaT, out=step), c_prev, C[t], TC[t], A[t])
+        a_prev, c_prev = A[t], C[t]
 
 
 def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
@@ -124,7 +154,8 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
     da: (n_a, m, T_x) = ∂J/∂a; dc_last: (n_a, m) = ∂J/∂c⟨T_x⟩ or None. Returns
     (dx (n_x, m, T_x), da0 (n_a, m), dc0 (n_a, m), grads {Wf, bf, Wi, bi, Wc, bc, Wo, bo});
     a first layer fed with data needs no dx (``compute_dx=False`` returns None for it).
-    ``fused``: run each step's elementwise work as one kernel (default: when numba is installed).
+    ``fused``: run each step's elementwise work as one compiled call (default: when numba is
+    installed).
     """
     X, G, C, TC, A, a0_rows, c0_rows, Wa, Wx, ids = cache
     T, m, n = A.shape
@@ -134,7 +165,7 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
     dG = np.empty_like(G)
     dc = initial_state(dc_last, n, m, dtype, name="dc_last")
     Wa_ = np.ascontiguousarray(Wa)
-    step_loop = _backward_steps_fused if _fused(fused) else _backward_steps
+    step_loop = _backward_steps_compiled if _fused(fused, dtype) else _backward_steps
     da_next = step_loop(G, C, TC, c0_rows, dA, dG, dc, Wa_)
     dG2 = dG.reshape(T * m, 4 * n)
     dWa = dG[0].T @ a0_rows
@@ -187,14 +218,15 @@ def _backward_steps(G, C, TC, c0_rows, dA, dG, dc, Wa_):
     return da_next
 
 
-def _backward_steps_fused(G, C, TC, c0_rows, dA, dG, dc, Wa_):
-    """The same loop with one fused elementwise kernel and one product per step."""
+def _backward_steps_compiled(G, C, TC, c0_rows, dA, dG, dc, Wa_):
+    """The same loop with one compiled elementwise call and one product per step."""
     T, m, n = C.shape
     da_next = np.zeros((m, n), dtype=C.dtype)
     da_buf = np.empty((m, n), dtype=C.dtype)
+    backward_step = _loops().backward_step
     for t in range(T - 1, -1, -1):
         c_prev = C[t - 1] if t > 0 else c0_rows
-        _lstm_fused.backward_step(G[t], TC[t], c_prev, dA[t], da_next, dc, dG[t])
+        backward_step(G[t], TC[t], c_prev, dA[t], da_next, dc, dG[t])
         da_next = np.matmul(dG[t], Wa_, out=da_buf)
     return da_next
 
