@@ -276,10 +276,17 @@ def test_float32_tanh_of_the_compiled_kernels_is_within_6_ulp():
     assert got[-2] == 1 and got[-1] == -1 and np.isnan(tanh_all(np.float32([np.nan])))[0]
 
 
-def test_one_hot_ids_finds_only_one_hot_rows():
+@pytest.mark.parametrize("numba_kernel", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_one_hot_ids_finds_only_one_hot_rows(monkeypatch, numba_kernel, dtype):
+    from nndl.functional import _input_projection
     from nndl.functional._input_projection import one_hot_ids
-    eye = np.eye(4, dtype=np.float32)[[2, 0, 3, 3]]
+    if numba_kernel:
+        pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
+    monkeypatch.setattr(_input_projection, "_HAS_NUMBA", numba_kernel)
+    eye = np.eye(4, dtype=dtype)[[2, 0, 3, 3]]
     np.testing.assert_array_equal(one_hot_ids(eye), [2, 0, 3, 3])
+    np.testing.assert_array_equal(one_hot_ids(np.asfortranarray(eye)), [2, 0, 3, 3])
     for bad_value in (2.0, -1.0, 0.5, np.nan):
         X = eye.copy()
         X[1, 0] = bad_value

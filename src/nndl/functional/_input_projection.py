@@ -7,7 +7,8 @@ dWx = dGᵀ·X. When every row of X is one-hot (a character model fed ``to_categ
 sequences), row r of X·Wxᵀ is the column ``ids[r]`` of Wx, so the product is a gather
 (the same numbers: each output is one weight times 1 plus zeros), and dWx's column v is the
 sum of the rows of dG whose id is v (a segment sum: about a twentieth of the product's work,
-with the optional numba kernel; without numba the product is kept).
+with the optional numba kernel; without numba the product is kept). The bias gradient
+db = Σ_rows dG is then the sum of those n_x segment sums, since every row has one id.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ def one_hot_ids(X: Array) -> Array | None:
     """The column of the single 1 in each row of X (rows, n_x), or None when some row is
     not one-hot (any other value, two nonzeros, none, NaN)."""
     rows = X.shape[0]
-    if rows == 0 or np.count_nonzero(X) != rows:              # dense inputs fail here, cheaply
+    if rows == 0:
+        return None
+    if _HAS_NUMBA and X.flags.c_contiguous and X.dtype.type in (np.float32, np.float64):  # one pass, not three
+        ids = np.empty(rows, dtype=np.intp)
+        return ids if _one_hot_rows(X, ids) else None
+    if np.count_nonzero(X) != rows:                           # dense inputs fail here, cheaply
         return None
     ids = X.argmax(axis=1)
     # rows nonzeros in all and each row's largest entry is 1: every row holds exactly one 1
@@ -46,14 +52,15 @@ def project(X: Array, WxT: Array, b: Array) -> tuple[Array, Array | None]:
     return np.take(table, ids, axis=0), ids   # gathering rows of a column-major table was 7× slower
 
 
-def weight_gradient(dG: Array, X: Array, ids: Array | None) -> Array:
-    """dWx = dGᵀ·X (k, n_x) for dG (rows, k) and X (rows, n_x), with ``ids`` from
-    ``project`` (a segment sum of dG's rows by id when they are known and numba is here)."""
+def input_gradients(dG: Array, X: Array, ids: Array | None) -> tuple[Array, Array]:
+    """(dWx = dGᵀ·X (k, n_x), db = Σ_rows dG (k,)) for dG (rows, k) and X (rows, n_x), with
+    ``ids`` from ``project``: when they are known and numba is here, the segment sums S
+    (n_x, k) of dG's rows by id give both, dWx = Sᵀ and db = Σ_v S[v]."""
     if ids is None or not _HAS_NUMBA:
-        return dG.T @ X
-    out = np.zeros((X.shape[1], dG.shape[1]), dtype=np.result_type(dG, X))
-    _segment_sum(np.ascontiguousarray(dG), ids, out)
-    return out.T
+        return dG.T @ X, dG.sum(axis=0)
+    sums = np.zeros((X.shape[1], dG.shape[1]), dtype=np.result_type(dG, X))
+    _segment_sum(np.ascontiguousarray(dG), ids, sums)
+    return sums.T, sums.sum(axis=0)
 
 
 def _segment_sum_loop(dG, ids, out):  # pragma: no cover - compiled
@@ -66,3 +73,24 @@ def _segment_sum_loop(dG, ids, out):  # pragma: no cover - compiled
 
 # ``_segment_sum_loop`` compiled by numba on first use (numba is imported only then)
 _segment_sum = compiled_on_first_use(_segment_sum_loop)
+
+
+def _one_hot_rows_loop(X, ids):  # pragma: no cover - compiled
+    """ids[r] = the column of row r's single 1; False as soon as a row is not one-hot.
+    Counts rather than branches, so each row is one vectorised pass."""
+    for r in range(X.shape[0]):
+        x = X[r]
+        nonzeros, ones, at = 0, 0, 0
+        for j in range(x.shape[0]):
+            v = x[j]
+            nonzeros += v != 0                      # NaN counts here and not as a 1
+            ones += v == 1
+            at += j * (v == 1)
+        if nonzeros != 1 or ones != 1:
+            return False
+        ids[r] = at
+    return True
+
+
+# ``_one_hot_rows_loop`` compiled by numba on first use
+_one_hot_rows = compiled_on_first_use(_one_hot_rows_loop)

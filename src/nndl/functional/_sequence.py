@@ -73,10 +73,15 @@ def sigmoid_(Z: Array) -> Array:
     return Z
 
 
-def upstream_rows(da: Array, shape: tuple, dtype) -> Array:
-    """A fresh (T, m, n_a) copy of the upstream gradient da (n_a, m, T), checked against
-    ``shape``; the backward pass writes into it, never into the caller's array."""
+def upstream_rows(da: Array, shape: tuple, dtype, copy: bool = True) -> Array:
+    """The upstream gradient da (n_a, m, T) as contiguous (T, m, n_a) rows, checked against
+    ``shape``: a fresh copy that the backward pass may write into, never the caller's array;
+    with ``copy=False`` (a backward pass that only reads it) no copy when da already is a
+    view of such rows in ``dtype``."""
     da = np.asarray(da)
     if da.shape != shape:
         raise ValueError(f"da must have the forward output's shape {shape}, got {da.shape}")
-    return np.array(np.transpose(da, (2, 1, 0)), dtype=dtype, order="C")  # always a copy
+    rows = np.transpose(da, (2, 1, 0))
+    if copy:
+        return np.array(rows, dtype=dtype, order="C")
+    return np.ascontiguousarray(rows, dtype=dtype)

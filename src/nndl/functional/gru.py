@@ -143,8 +143,7 @@ def gru_backward(da: Array, cache: tuple) -> tuple[Array, Array, dict]:
     else:
         dWa = np.concatenate([dG2[:, :2 * n].T @ P,
                               dG2[:, 2 * n:].T @ R.reshape(T * m, n)])
-    dWx = _input_projection.weight_gradient(dG2, X.reshape(T * m, n_x), ids)
-    db = dG2.sum(axis=0)
+    dWx, db = _input_projection.input_gradients(dG2, X.reshape(T * m, n_x), ids)
     dx = from_rows((dG2 @ Wx).reshape(T, m, n_x))
     grads = {}
     for k, name in enumerate("urc"):

@@ -161,18 +161,18 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
     T, m, n = A.shape
     n_x = X.shape[2]
     dtype = A.dtype
-    dA = upstream_rows(da, (n, m, T), dtype)
+    compiled = _fused(fused, dtype)
+    dA = upstream_rows(da, (n, m, T), dtype, copy=not compiled)   # the compiled steps only read it
     dG = np.empty_like(G)
     dc = initial_state(dc_last, n, m, dtype, name="dc_last")
     Wa_ = np.ascontiguousarray(Wa)
-    step_loop = _backward_steps_compiled if _fused(fused, dtype) else _backward_steps
+    step_loop = _backward_steps_compiled if compiled else _backward_steps
     da_next = step_loop(G, C, TC, c0_rows, dA, dG, dc, Wa_)
     dG2 = dG.reshape(T * m, 4 * n)
     dWa = dG[0].T @ a0_rows
     if T > 1:
         dWa += dG[1:].reshape(-1, 4 * n).T @ A[:-1].reshape(-1, n)
-    dWx = _input_projection.weight_gradient(dG2, X.reshape(T * m, n_x), ids)
-    db = dG2.sum(axis=0)
+    dWx, db = _input_projection.input_gradients(dG2, X.reshape(T * m, n_x), ids)
     dx = from_rows((dG2 @ Wx).reshape(T, m, n_x)) if compute_dx else None
     grads = {}
     for k, gate in enumerate(GATES):

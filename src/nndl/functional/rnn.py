@@ -71,11 +71,11 @@ def rnn_backward(da: Array, cache: tuple) -> tuple[Array, Array, dict]:
         g *= 1 - A[t] * A[t]                                        # through tanh
         da_next = g @ Waa_
     dZ2 = dZ.reshape(T * m, n_a)
-    dWax = _input_projection.weight_gradient(dZ2, X.reshape(T * m, n_x), ids)
+    dWax, dba = _input_projection.input_gradients(dZ2, X.reshape(T * m, n_x), ids)
     dWaa = dZ[0].T @ a0_rows
     if T > 1:
         dWaa += dZ[1:].reshape(-1, n_a).T @ A[:-1].reshape(-1, n_a)
-    dba = dZ2.sum(axis=0)[:, None]
+    dba = dba[:, None]
     dx = from_rows((dZ2 @ Wax.astype(A.dtype, copy=False)).reshape(T, m, n_x))
     return dx, np.ascontiguousarray(da_next.T), {"Wax": dWax, "Waa": dWaa, "ba": dba}
 

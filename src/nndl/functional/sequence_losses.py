@@ -44,13 +44,14 @@ def sequence_softmax_cross_entropy(Z: Array, Y: Array,
 
     Returns (J as a float, cache for the backward pass)."""
     Z, Y, M, N = _checked(Z, Y, mask)
-    shifted = Z - Z.max(axis=0, keepdims=True)
-    E = np.exp(shifted)
-    S = E.sum(axis=0)
-    A = E / S
+    A = Z - Z.max(axis=0, keepdims=True)                       # shifted logits, then softmax in place
     m_idx, t_idx = np.indices(Y.shape)
-    log_p = shifted[Y, m_idx, t_idx] - np.log(S)               # (m, T_y)
-    J = float(-(M * log_p).sum() / N)
+    log_p = A[Y, m_idx, t_idx]                                 # the targets' shifted logits (m, T_y)
+    np.exp(A, out=A)
+    S = A.sum(axis=0)
+    A /= S
+    log_p -= np.log(S)
+    J = float(-(log_p.sum() if mask is None else (M * log_p).sum()) / N)
     return J, (A, Y, M, N)
 
 
