@@ -229,6 +229,8 @@ def test_lstm_compiled_steps_equal_numpy_reference(rng, dtype, tol, n_x, n_a, m,
     a0, c0 = rng.standard_normal((n_a, m)).astype(dtype), rng.standard_normal((n_a, m)).astype(dtype)
     p = {k: v.astype(dtype) for k, v in _params(rng, "lstm", n_x, n_a).items()}
     G, Gc = rng.standard_normal((n_a, m, T)).astype(dtype), rng.standard_normal((n_a, m)).astype(dtype)
+    from nndl.functional.lstm import _compiled_loops
+    assert _compiled_loops(True, dtype) is not None           # the compiled loops run below
     a1, c1, cache1 = lstm_forward(x, a0, p, c0=c0, fused=False)
     a2, c2, cache2 = lstm_forward(x, a0, p, c0=c0, fused=True)
     for u, v in [(a1, a2), (c1, c2)] + list(zip(cache1[1:5], cache2[1:5])):
@@ -255,9 +257,50 @@ def test_lstm_compiled_steps_keep_nan_and_other_floats_run_numpy(rng):
     assert a16.dtype == np.float16 and np.isfinite(a16).all()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numpy_blas_gemm_from_compiled_code_equals_matmul(rng, dtype):
+    pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
+    from nndl.functional import _numpy_blas
+    entry = _numpy_blas.entry_points()
+    assert entry is not None, "NumPy's BLAS gemm was not found"
+    A = rng.standard_normal((6, 9)).astype(dtype)
+    B = rng.standard_normal((11, 8)).astype(dtype)[2:9, 1:6]         # a view: rows 8 apart
+    C0 = rng.standard_normal((6, 10)).astype(dtype)
+    C = C0.copy()
+    _numpy_blas.gemm(entry, A[:, 2:9], False, B, C[:, 3:8], 0.5)    # C ← A·B + ½C on a window of C
+    expected = C0.copy()
+    expected[:, 3:8] = A[:, 2:9] @ B + 0.5 * C0[:, 3:8]
+    np.testing.assert_allclose(C, expected, rtol=1e-5)
+    D = np.full((9, 5), np.nan, dtype=dtype)
+    _numpy_blas.gemm(entry, A, True, B[:6], D, 0.0)                  # Aᵀ·B; β = 0 ignores the NaN there
+    np.testing.assert_allclose(D, A.T @ B[:6], rtol=1e-5)
+    E = np.ones((3, 4), dtype=dtype)
+    _numpy_blas.gemm(entry, np.zeros((3, 0), dtype), False, np.zeros((0, 4), dtype), E, 2.0)   # k = 0
+    np.testing.assert_array_equal(E, 2.0)
+    _numpy_blas.gemm(entry, np.zeros((0, 3), dtype), False, B[:3], np.zeros((0, 5), dtype), 0.0)
+
+
+def test_lstm_runs_the_numpy_loops_when_numpy_blas_is_not_found(rng, monkeypatch):
+    pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
+    from nndl.functional import _numpy_blas, lstm
+    p = _params(rng, "lstm", 3, 4)
+    x, G = rng.standard_normal((3, 2, 5)), rng.standard_normal((4, 2, 5))
+    a1, _, cache1 = lstm_forward(x, None, p, fused=False)
+    reference = lstm_backward(G, cache1, fused=False)
+    monkeypatch.setattr(_numpy_blas, "entry_points", lambda: None)
+    assert lstm._compiled_loops(True, np.float64) is None
+    a2, _, cache2 = lstm_forward(x, None, p, fused=True)
+    np.testing.assert_array_equal(a2, a1)
+    for u, v in zip(lstm_backward(G, cache2, fused=True)[3].values(), reference[3].values()):
+        np.testing.assert_array_equal(u, v)
+    monkeypatch.setattr(lstm, "_HAS_NUMBA", False)
+    with pytest.raises(ValueError, match="fused=True needs numba"):
+        lstm_forward(x, None, p, fused=True)
+
+
 def test_float32_tanh_of_the_compiled_kernels_is_within_6_ulp():
     numba = pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
-    from nndl.functional._lstm_loops import tanh
+    from nndl.functional._lstm_kernels import tanh
 
     @numba.njit
     def tanh_all(z):

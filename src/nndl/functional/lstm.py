@@ -35,26 +35,28 @@ Array = np.ndarray
 
 GATES = ("f", "i", "o", "c")  # the stacking order inside (the three sigmoid gates first)
 
-# The compiled step kernels (``_lstm_loops``) of the optional numba extra are used when it is
-# installed (set USE_FUSED False to run the NumPy reference code below).
+# The compiled loops over time (``_lstm_kernels``) of the optional numba extra are used when it
+# is installed and NumPy's BLAS can be called from them (set USE_FUSED False to run the NumPy
+# reference code below).
 USE_FUSED = _HAS_NUMBA
 _KERNEL_DTYPES = (np.float32, np.float64)
 
 
-def _fused(fused: bool | None, dtype) -> bool:
-    """Whether to run the compiled step kernels: ``fused`` None follows USE_FUSED; the loops take
-    float32 and float64 (other floats run the NumPy code)."""
-    if fused and not _HAS_NUMBA:
-        raise ValueError("fused=True needs numba (pip install numba, or the 'fast' extra)")
+def _compiled_loops(fused: bool | None, dtype) -> tuple | None:
+    """(the module of compiled loops, NumPy's gemm entry points) when they are to run, else
+    None: ``fused`` None follows USE_FUSED; the loops take float32 and float64 (other floats
+    run the NumPy code) and need NumPy's BLAS to be found (see ``_numpy_blas``)."""
     if fused is None:
         fused = USE_FUSED
-    return bool(fused) and np.dtype(dtype).type in _KERNEL_DTYPES
-
-
-def _loops():
-    """The compiled step kernels (imported, and numba with them, on first use)."""
-    from . import _lstm_loops
-    return _lstm_loops
+    if not fused:
+        return None
+    if not _HAS_NUMBA:
+        raise ValueError("fused=True needs numba (pip install numba, or the 'fast' extra)")
+    from . import _lstm_kernels, _numpy_blas       # numba is imported with them, on first use
+    entry = _numpy_blas.entry_points()
+    if entry is None or np.dtype(dtype).type not in _KERNEL_DTYPES:
+        return None
+    return _lstm_kernels, entry
 
 
 def _stacked(params: dict, n_x: int, dtype) -> tuple[int, Array, Array]:
@@ -83,8 +85,8 @@ def lstm_forward(x: Array, a0: Array | None, params: dict,
 
     x: (n_x, m, T_x) float; a0, c0: (n_a, m) or None for zeros; params: Wf, Wi, Wc, Wo
     (n_a, n_a + n_x), bf, bi, bc, bo (n_a, 1). Returns (a (n_a, m, T_x), c (n_a, m, T_x),
-    cache), in x's dtype. ``fused``: run each step's elementwise work as one compiled call (default:
-    when numba is installed; see ``_lstm_loops``).
+    cache), in x's dtype. ``fused``: run the loop over time as one compiled call (default: when
+    numba is installed; see ``_lstm_kernels``).
     """
     x = check_sequence(x)
     n_x, m, T = x.shape
@@ -101,8 +103,12 @@ def lstm_forward(x: Array, a0: Array | None, params: dict,
     a0_rows = initial_state(a0, n_a, m, dtype)
     c0_rows = initial_state(c0, n_a, m, dtype, name="c0")
     WaT = np.ascontiguousarray(Wh[:, :n_a].T)                       # (n_a, 4n_a)
-    step_loop = _forward_steps_compiled if _fused(fused, dtype) else _forward_steps
-    step_loop(G, C, TC, A, a0_rows, c0_rows, WaT)
+    compiled = _compiled_loops(fused, dtype)
+    if compiled is not None:
+        kernels, entry = compiled
+        kernels.forward_loop(entry, G, C, TC, A, a0_rows, c0_rows, WaT)
+    else:
+        _forward_steps(G, C, TC, A, a0_rows, c0_rows, WaT)
     cache = (X, G, C, TC, A, a0_rows, c0_rows, Wa, Wx, ids)
     return from_rows(A), from_rows(C), cache
 
@@ -128,17 +134,6 @@ def _forward_steps(G, C, TC, A, a0_rows, c0_rows, WaT):
         a_prev, c_prev = A[t], C[t]
 
 
-def _forward_steps_compiled(G, C, TC, A, a0_rows, c0_rows, WaT):
-    """The same loop with one product and one compiled elementwise call per step."""
-    T, m, n = C.shape
-    step = np.empty((m, 4 * n), dtype=G.dtype)
-    forward_step = _loops().forward_step
-    a_prev, c_prev = a0_rows, c0_rows
-    for t in range(T):
-        forward_step(G[t], np.matmul(a_prev, WaT, out=step), c_prev, C[t], TC[t], A[t])
-        a_prev, c_prev = A[t], C[t]
-
-
 def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
                   compute_dx: bool = True,
                   fused: bool | None = None) -> tuple[Array | None, Array, Array, dict]:
@@ -154,20 +149,22 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
     da: (n_a, m, T_x) = ∂J/∂a; dc_last: (n_a, m) = ∂J/∂c⟨T_x⟩ or None. Returns
     (dx (n_x, m, T_x), da0 (n_a, m), dc0 (n_a, m), grads {Wf, bf, Wi, bi, Wc, bc, Wo, bo});
     a first layer fed with data needs no dx (``compute_dx=False`` returns None for it).
-    ``fused``: run each step's elementwise work as one compiled call (default: when numba is
-    installed).
+    ``fused``: run the loop over time as one compiled call (default: when numba is installed).
     """
     X, G, C, TC, A, a0_rows, c0_rows, Wa, Wx, ids = cache
     T, m, n = A.shape
     n_x = X.shape[2]
     dtype = A.dtype
-    compiled = _fused(fused, dtype)
-    dA = upstream_rows(da, (n, m, T), dtype, copy=not compiled)   # the compiled steps only read it
+    compiled = _compiled_loops(fused, dtype)
+    dA = upstream_rows(da, (n, m, T), dtype, copy=compiled is None)   # the compiled loop only reads it
     dG = np.empty_like(G)
     dc = initial_state(dc_last, n, m, dtype, name="dc_last")
     Wa_ = np.ascontiguousarray(Wa)
-    step_loop = _backward_steps_compiled if compiled else _backward_steps
-    da_next = step_loop(G, C, TC, c0_rows, dA, dG, dc, Wa_)
+    if compiled is not None:
+        kernels, entry = compiled
+        da_next = kernels.backward_loop(entry, G, C, TC, c0_rows, dA, dG, dc, Wa_)
+    else:
+        da_next = _backward_steps(G, C, TC, c0_rows, dA, dG, dc, Wa_)
     dG2 = dG.reshape(T * m, 4 * n)
     dWa = dG[0].T @ a0_rows
     if T > 1:
@@ -215,19 +212,6 @@ def _backward_steps(G, C, TC, c0_rows, dA, dG, dc, Wa_):
         np.subtract(1, tmp, out=tmp)
         dg[:, 3 * n:] *= tmp                                        # tanh' = 1 − c̃²
         da_next = dg @ Wa_                                          # (m, n_a)
-    return da_next
-
-
-def _backward_steps_compiled(G, C, TC, c0_rows, dA, dG, dc, Wa_):
-    """The same loop with one compiled elementwise call and one product per step."""
-    T, m, n = C.shape
-    da_next = np.zeros((m, n), dtype=C.dtype)
-    da_buf = np.empty((m, n), dtype=C.dtype)
-    backward_step = _loops().backward_step
-    for t in range(T - 1, -1, -1):
-        c_prev = C[t - 1] if t > 0 else c0_rows
-        backward_step(G[t], TC[t], c_prev, dA[t], da_next, dc, dG[t])
-        da_next = np.matmul(dG[t], Wa_, out=da_buf)
     return da_next
 
 

@@ -1,12 +1,13 @@
-"""The LSTM's steps as compiled kernels (``pip install numba``, the ``fast`` extra).
+"""The LSTM's loops over time, compiled (``pip install numba``, the ``fast`` extra).
 
-In NumPy the elementwise work of one ``lstm_forward`` step is about eight passes over
-(m, 4·n_a) and (m, n_a) arrays, and of a backward step about fifteen, each a call from the
-interpreter of 5–40 µs. Here each is one call that goes over every example row once (the
-backward in two passes per row: each reads and writes fewer arrays, which lets the compiler
-vectorise both; one pass was 1.5× slower). The step's matrix product stays NumPy's ``@``, on
-BLAS's threads. The equations are those of ``lstm.py``, which keeps the NumPy code as the
-readable reference; the tests check both agree.
+In NumPy each step of ``lstm_forward`` is one BLAS product and about eight elementwise passes
+over (m, 4·n_a) and (m, n_a) arrays, and each backward step one product and about fifteen
+passes, every one a call from the interpreter of 5–40 µs. Here a whole loop over time is one
+call: each step's product goes to NumPy's own BLAS (``_numpy_blas``: the routine, threads and
+thread limits of NumPy's ``@``) and its elementwise work is one pass over each example row
+(the backward in two passes per row: each reads and writes fewer arrays, which lets the
+compiler vectorise both; one pass was 1.5× slower). The equations are those of ``lstm.py``,
+which keeps the NumPy code as the readable reference; the tests check both agree.
 
 tanh: float64 uses the C library's; float32 uses a rational approximation (degree 13/6 in
 x, the one Eigen uses for float tanh: within 6 units in the last place, 3.4e-7 absolute), which
@@ -22,6 +23,8 @@ import numba
 import numpy as np
 from numba import types
 from numba.extending import overload
+
+from ._numpy_blas import gemm
 
 
 def tanh(x):  # pragma: no cover - replaced by the overload below inside compiled code
@@ -52,24 +55,44 @@ def _tanh_overload(x):
     return lambda x: np.tanh(x)
 
 
+@numba.njit(nogil=True, cache=True)
+def forward_loop(entry, G, C, TC, A, a0, c0, WaT):
+    """Every step t of ``lstm_forward``: G[t] += a⟨t−1⟩·W_aᵀ (G holds the x-part and bias,
+    the sigmoid gates' rows halved), then ``_forward_step``. G (T, m, 4n), C, TC, A
+    (T, m, n), a0, c0 (m, n), WaT (n, 4n); ``entry`` from ``_numpy_blas.entry_points``."""
+    for t in range(G.shape[0]):
+        gemm(entry, A[t - 1] if t > 0 else a0, False, WaT, G[t], 1.0)
+        _forward_step(G[t], C[t - 1] if t > 0 else c0, C[t], TC[t], A[t])
+
+
+@numba.njit(nogil=True, cache=True)
+def backward_loop(entry, G, C, TC, c0, dA, dG, dc, Wa):
+    """Every step of ``lstm_backward``'s loop, t = T−1 … 0: ``_backward_step``, then
+    da_next = dG[t]·W_a. dc (m, n) holds ∂J/∂c⟨T⟩ and ends as ∂J/∂c⟨0⟩; returns ∂J/∂a⟨0⟩
+    (m, n). G, dG (T, m, 4n), C, TC, dA (T, m, n), c0 (m, n), Wa (4n, n)."""
+    da_next = np.zeros(dc.shape, G.dtype)
+    for t in range(G.shape[0] - 1, -1, -1):
+        _backward_step(G[t], TC[t], C[t - 1] if t > 0 else c0, dA[t], da_next, dc, dG[t])
+        gemm(entry, dG[t], False, Wa, da_next, 0.0)
+    return da_next
+
+
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def forward_step(g, z, c_prev, c_t, tc_t, a_t):
-    """One step of ``lstm_forward`` after its product: with g (m, 4n) the step's x-part and
-    bias and z = a⟨t−1⟩·W_aᵀ (the sigmoid gates' rows halved in both), per example row
-    Γ = ½·tanh(g + z) + ½ for f, i, o and c̃ = tanh(g + z), written into g; then
-    c_t = Γf⊙c⟨t−1⟩ + Γi⊙c̃, tc_t = tanh(c_t), a_t = Γo⊙tc_t (m, n each)."""
+def _forward_step(g, c_prev, c_t, tc_t, a_t):
+    """One forward step after its product, per example row: Γ = ½·tanh(g) + ½ for f, i, o
+    and c̃ = tanh(g), written into g (m, 4n); c_t = Γf⊙c⟨t−1⟩ + Γi⊙c̃, tc_t = tanh(c_t),
+    a_t = Γo⊙tc_t (m, n each)."""
     m, n = c_t.shape
     half = g.dtype.type(0.5)
     for r in range(m):
-        gr, zr = g[r], z[r]
+        gr = g[r]
         gf, gi, go, gc = gr[:n], gr[n:2 * n], gr[2 * n:3 * n], gr[3 * n:]
-        zf, zi, zo, zc = zr[:n], zr[n:2 * n], zr[2 * n:3 * n], zr[3 * n:]
         cp, c, tc, a = c_prev[r], c_t[r], tc_t[r], a_t[r]
         for j in range(n):
-            f = half * tanh(gf[j] + zf[j]) + half
-            i = half * tanh(gi[j] + zi[j]) + half
-            o = half * tanh(go[j] + zo[j]) + half
-            cc = tanh(gc[j] + zc[j])
+            f = half * tanh(gf[j]) + half
+            i = half * tanh(gi[j]) + half
+            o = half * tanh(go[j]) + half
+            cc = tanh(gc[j])
             gf[j], gi[j], go[j], gc[j] = f, i, o, cc
             c_j = f * cp[j] + i * cc
             tc_j = tanh(c_j)
@@ -77,10 +100,10 @@ def forward_step(g, z, c_prev, c_t, tc_t, a_t):
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def backward_step(g, tc_t, c_prev, da_t, da_next, dc, dg):
-    """One step of ``lstm_backward`` before its product: from da = da_t + da_next and dc
-    (updated in place to dc⟨t−1⟩), the four pre-activation gradients into dg (m, 4n; columns
-    f, i, o, c̃ as in ``lstm.py``), with g the step's activated gates."""
+def _backward_step(g, tc_t, c_prev, da_t, da_next, dc, dg):
+    """One backward step before its product: from da = da_t + da_next and dc (updated in
+    place to dc⟨t−1⟩), the four pre-activation gradients into dg (m, 4n; columns f, i, o, c̃
+    as in ``lstm.py``), with g the step's activated gates."""
     m, n = dc.shape
     one = g.dtype.type(1)
     for r in range(m):
