@@ -61,6 +61,10 @@ class NndlLSTM:
         self.optimizer = Adam(learning_rate=1e-3)
 
     def step(self) -> float:
+        with self.F.blas_on_one_thread():  # as a model with an LSTM runs its steps (Layer.splits_batch)
+            return self._step()
+
+    def _step(self) -> float:
         F, p = self.F, self.params
         a, _, cache = F.lstm_forward(self.x, None, p)
         Z, dcache = F.dense_rows_forward(np.transpose(a, (2, 1, 0)), p["Wya"], p["by"])  # (T, m, V)

@@ -192,8 +192,9 @@ def test_the_default_follows_the_blas_thread_limit():
 
 
 def test_a_model_with_convolutions_runs_its_passes_with_blas_on_one_thread(split):
-    """A training step and an inference pass of a model holding a Conv2D run with BLAS on one
-    thread; a dense network's keep BLAS's own threads (its products are not split)."""
+    """A training step and an inference pass of a model holding a Conv2D (or an LSTM, whose
+    compiled loops run on the batch threads) run with BLAS on one thread; a dense network's
+    keep BLAS's own threads (its products are not split)."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
     libraries = _batch_threads._blas_libraries()
     if not libraries:
@@ -204,7 +205,9 @@ def test_a_model_with_convolutions_runs_its_passes_with_blas_on_one_thread(split
     X, y = rng.standard_normal((6, 8, 8, 1)).astype(np.float32), rng.integers(0, 3, 6)
     conv = nndl.Sequential([nndl.Conv2D(2, 3), nndl.Flatten(), nndl.Dense(3, activation="softmax")])
     dense = nndl.Sequential([nndl.Dense(4), nndl.Dense(3, activation="softmax")])
-    for model, inputs, expected in ((conv, X, 1), (dense, X.reshape(6, -1).T, 2)):
+    lstm = nndl.Sequential([nndl.LSTM(4, return_sequences=False), nndl.Dense(3, activation="softmax")])
+    for model, inputs, expected in ((conv, X, 1), (dense, X.reshape(6, -1).T, 2),
+                                    (lstm, X[..., 0].transpose(1, 0, 2), 1)):
         seen = []
         with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
             model.fit(inputs, y, epochs=1, batch_size=3, verbose=0, seed=0)  # builds the model
@@ -221,3 +224,33 @@ def test_a_model_with_convolutions_runs_its_passes_with_blas_on_one_thread(split
             after = libraries[0].num_threads
         assert seen and set(seen) == {expected}
         assert after == 2
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+def test_lstm_loops_split_over_threads_equal_one_thread(split, dtype, tol):
+    """The LSTM's compiled loops, each thread on its examples (dW_a's shares added), give
+    the one-thread results."""
+    pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
+    from nndl.functional import lstm_backward, lstm_forward
+    from nndl.functional.lstm import _compiled_loops
+    if _compiled_loops(True, dtype) is None:
+        pytest.skip("NumPy's BLAS gemm was not found: the NumPy loops run")
+    rng = np.random.default_rng(0)
+    n_x, n_a, m, T = 5, 7, 5, 4
+    p = {f"{k}{g}": (rng.standard_normal((n_a, n_a + n_x)) if k == "W" else rng.standard_normal((n_a, 1)))
+         .astype(dtype) for g in "fico" for k in "Wb"}
+    x = rng.standard_normal((n_x, m, T)).astype(dtype)
+    da, dc = rng.standard_normal((n_a, m, T)).astype(dtype), rng.standard_normal((n_a, m)).astype(dtype)
+    results = []
+    for threads in (1, 3):
+        split(threads)
+        a, c, cache = lstm_forward(x, None, p, fused=True)
+        dx, da0, dc0, grads = lstm_backward(da, cache, dc_last=dc, fused=True)
+        results.append((a.copy(), c.copy(), dx, da0, dc0, grads))
+    (a1, c1, *back1, g1), (a3, c3, *back3, g3) = results
+    np.testing.assert_allclose(a3, a1, rtol=tol, atol=tol)
+    np.testing.assert_allclose(c3, c1, rtol=tol, atol=tol)
+    for u, v in zip(back3, back1):
+        np.testing.assert_allclose(u, v, rtol=tol, atol=tol)
+    for k in g1:
+        np.testing.assert_allclose(g3[k], g1[k], rtol=10 * tol, atol=10 * tol, err_msg=k)

@@ -69,6 +69,11 @@ def set_threads(n: int) -> None:
     THREADS = n
 
 
+def slices(m: int, size: int) -> int:
+    """How many slices ``over_batch`` cuts m examples into for a call touching ``size`` numbers."""
+    return max(1, min(THREADS, m)) if size >= MIN_SIZE else 1
+
+
 def over_batch(fn: Callable[[int, int], object], m: int, size: int) -> list:
     """fn(start, stop) for consecutive slices [start, stop) covering the m examples: the first
     slice on this thread, the others at the same time on the pool's threads. ``size``, the
@@ -76,7 +81,7 @@ def over_batch(fn: Callable[[int, int], object], m: int, size: int) -> list:
     slice's call returned, in the order of the slices (partial sums are added in that order,
     so a result depends on the number of slices, never on which thread finished first).
     ``fn`` must not call ``over_batch`` itself."""
-    n = min(THREADS, m) if size >= MIN_SIZE else 1
+    n = slices(m, size)
     if n <= 1:
         return [fn(0, m)]
     global _pool

@@ -56,35 +56,42 @@ def _tanh_overload(x):
 
 
 @numba.njit(nogil=True, cache=True)
-def forward_loop(entry, G, C, TC, A, a0, c0, WaT):
-    """Every step t of ``lstm_forward``: G[t] += a⟨t−1⟩·W_aᵀ (G holds the x-part and bias,
-    the sigmoid gates' rows halved), then ``_forward_step``. G (T, m, 4n), C, TC, A
-    (T, m, n), a0, c0 (m, n), WaT (n, 4n); ``entry`` from ``_numpy_blas.entry_points``."""
+def forward_loop(entry, G, C, TC, A, a0, c0, WaT, r0, r1):
+    """Every step t of ``lstm_forward`` for the examples r0 … r1−1 (rows of every array):
+    G[t] += a⟨t−1⟩·W_aᵀ (G holds the x-part and bias, the sigmoid gates' rows halved), then
+    ``_forward_step``. G (T, m, 4n), C, TC, A (T, m, n), a0, c0 (m, n), WaT (n, 4n);
+    ``entry`` from ``_numpy_blas.entry_points``."""
     for t in range(G.shape[0]):
-        gemm(entry, A[t - 1] if t > 0 else a0, False, WaT, G[t], 1.0)
-        _forward_step(G[t], C[t - 1] if t > 0 else c0, C[t], TC[t], A[t])
+        a_prev = A[t - 1, r0:r1] if t > 0 else a0[r0:r1]
+        gemm(entry, a_prev, False, WaT, G[t, r0:r1], 1.0)
+        _forward_step(G[t], C[t - 1] if t > 0 else c0, C[t], TC[t], A[t], r0, r1)
 
 
 @numba.njit(nogil=True, cache=True)
-def backward_loop(entry, G, C, TC, c0, dA, dG, dc, Wa):
-    """Every step of ``lstm_backward``'s loop, t = T−1 … 0: ``_backward_step``, then
-    da_next = dG[t]·W_a. dc (m, n) holds ∂J/∂c⟨T⟩ and ends as ∂J/∂c⟨0⟩; returns ∂J/∂a⟨0⟩
-    (m, n). G, dG (T, m, 4n), C, TC, dA (T, m, n), c0 (m, n), Wa (4n, n)."""
-    da_next = np.zeros(dc.shape, G.dtype)
+def backward_loop(entry, G, C, TC, A, a0, c0, dA, dG, dc, Wa, dWa, r0, r1):
+    """Every step of ``lstm_backward``'s loop, t = T−1 … 0, for the examples r0 … r1−1:
+    ``_backward_step``, then dWa += dG[t]ᵀ·a⟨t−1⟩ (these examples' share, added into dWa
+    (4n, n); an empty dWa skips it) and da_next = dG[t]·W_a. dc (m, n) holds ∂J/∂c⟨T⟩ and ends as ∂J/∂c⟨0⟩; returns
+    ∂J/∂a⟨0⟩ of these examples (r1 − r0, n). G, dG (T, m, 4n), C, TC, A, dA (T, m, n),
+    a0, c0 (m, n), Wa (4n, n)."""
+    da_next = np.zeros((r1 - r0, dc.shape[1]), G.dtype)
     for t in range(G.shape[0] - 1, -1, -1):
-        _backward_step(G[t], TC[t], C[t - 1] if t > 0 else c0, dA[t], da_next, dc, dG[t])
-        gemm(entry, dG[t], False, Wa, da_next, 0.0)
+        _backward_step(G[t], TC[t], C[t - 1] if t > 0 else c0, dA[t], da_next, dc, dG[t], r0, r1)
+        dg = dG[t, r0:r1]
+        if dWa.size:
+            gemm(entry, dg, True, A[t - 1, r0:r1] if t > 0 else a0[r0:r1], dWa, 1.0)
+        gemm(entry, dg, False, Wa, da_next, 0.0)
     return da_next
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _forward_step(g, c_prev, c_t, tc_t, a_t):
-    """One forward step after its product, per example row: Γ = ½·tanh(g) + ½ for f, i, o
+def _forward_step(g, c_prev, c_t, tc_t, a_t, r0, r1):
+    """One forward step after its product, for rows r0 … r1−1: Γ = ½·tanh(g) + ½ for f, i, o
     and c̃ = tanh(g), written into g (m, 4n); c_t = Γf⊙c⟨t−1⟩ + Γi⊙c̃, tc_t = tanh(c_t),
     a_t = Γo⊙tc_t (m, n each)."""
-    m, n = c_t.shape
+    n = c_t.shape[1]
     half = g.dtype.type(0.5)
-    for r in range(m):
+    for r in range(r0, r1):
         gr = g[r]
         gf, gi, go, gc = gr[:n], gr[n:2 * n], gr[2 * n:3 * n], gr[3 * n:]
         cp, c, tc, a = c_prev[r], c_t[r], tc_t[r], a_t[r]
@@ -100,17 +107,18 @@ def _forward_step(g, c_prev, c_t, tc_t, a_t):
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")
-def _backward_step(g, tc_t, c_prev, da_t, da_next, dc, dg):
-    """One backward step before its product: from da = da_t + da_next and dc (updated in
-    place to dc⟨t−1⟩), the four pre-activation gradients into dg (m, 4n; columns f, i, o, c̃
-    as in ``lstm.py``), with g the step's activated gates."""
-    m, n = dc.shape
+def _backward_step(g, tc_t, c_prev, da_t, da_next, dc, dg, r0, r1):
+    """One backward step before its products, for rows r0 … r1−1: from da = da_t + da_next
+    (da_next: these rows only) and dc (updated in place to dc⟨t−1⟩), the four pre-activation
+    gradients into dg (m, 4n; columns f, i, o, c̃ as in ``lstm.py``), with g the step's
+    activated gates."""
+    n = dc.shape[1]
     one = g.dtype.type(1)
-    for r in range(m):
+    for r in range(r0, r1):
         gr, dgr = g[r], dg[r]
         gf, gi, go, gc = gr[:n], gr[n:2 * n], gr[2 * n:3 * n], gr[3 * n:]
         df, di, do, dcc = dgr[:n], dgr[n:2 * n], dgr[2 * n:3 * n], dgr[3 * n:]
-        cp, tc, d_a_t, dn, dc_r = c_prev[r], tc_t[r], da_t[r], da_next[r], dc[r]
+        cp, tc, d_a_t, dn, dc_r = c_prev[r], tc_t[r], da_t[r], da_next[r - r0], dc[r]
         for j in range(n):
             d_a = d_a_t[j] + dn[j]
             o, t = go[j], tc[j]

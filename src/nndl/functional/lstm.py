@@ -15,6 +15,10 @@ x-part of all T_x steps is ONE product before the loop, each step is ONE product
 a⟨t−1⟩ᵀ·W_aᵀ into that step's own slice of a preallocated (T_x, m, 4·n_a) buffer, and the
 weight gradients are one product each after the backward loop.
 
+With numba installed each loop over time is one compiled call (``_lstm_kernels``), and when
+the batch is split over the batch threads (``_batch_threads``) each thread runs the loop for
+its own examples, with BLAS on one thread, and adds its share of dW_a step by step.
+
 PyTorch's ``nn.LSTM`` (gate order i, f, g, o; h = a, g = c̃) maps as
 ``Wf = [weight_hh[n:2n] | weight_ih[n:2n]]``, ``Wi = [weight_hh[0:n] | weight_ih[0:n]]``,
 ``Wc = [weight_hh[2n:3n] | weight_ih[2n:3n]]``, ``Wo = [weight_hh[3n:4n] | weight_ih[3n:4n]]``
@@ -23,9 +27,12 @@ and ``b* = bias_ih[rows] + bias_hh[rows]`` with the same rows (n = n_a).
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 
-from . import _input_projection
+from . import _batch_threads, _input_projection
+from ._batch_threads import added, blas_on_one_thread, over_batch
 from ._numba import AVAILABLE as _HAS_NUMBA
 from ._sequence import (
     check_param, check_sequence, from_rows, initial_state, to_rows, upstream_rows,
@@ -106,7 +113,8 @@ def lstm_forward(x: Array, a0: Array | None, params: dict,
     compiled = _compiled_loops(fused, dtype)
     if compiled is not None:
         kernels, entry = compiled
-        kernels.forward_loop(entry, G, C, TC, A, a0_rows, c0_rows, WaT)
+        _on_batch_threads(lambda i, j: kernels.forward_loop(entry, G, C, TC, A, a0_rows, c0_rows, WaT, i, j),
+                          m, G.size)
     else:
         _forward_steps(G, C, TC, A, a0_rows, c0_rows, WaT)
     cache = (X, G, C, TC, A, a0_rows, c0_rows, Wa, Wx, ids)
@@ -160,15 +168,20 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
     dG = np.empty_like(G)
     dc = initial_state(dc_last, n, m, dtype, name="dc_last")
     Wa_ = np.ascontiguousarray(Wa)
-    if compiled is not None:
-        kernels, entry = compiled
-        da_next = kernels.backward_loop(entry, G, C, TC, c0_rows, dA, dG, dc, Wa_)
+    split = compiled is not None and _batch_threads.slices(m, G.size) > 1
+    if split:                                   # dW_a's shares are added in the threads' loops
+        da_next, dWa = _backward_loops(*compiled, G, C, TC, A, a0_rows, c0_rows, dA, dG, dc, Wa_)
     else:
-        da_next = _backward_steps(G, C, TC, c0_rows, dA, dG, dc, Wa_)
+        if compiled is not None:
+            kernels, entry = compiled
+            no_dWa = np.zeros((0, 0), dtype)
+            da_next = kernels.backward_loop(entry, G, C, TC, A, a0_rows, c0_rows, dA, dG, dc, Wa_, no_dWa, 0, m)
+        else:
+            da_next = _backward_steps(G, C, TC, c0_rows, dA, dG, dc, Wa_)
+        dWa = dG[0].T @ a0_rows
+        if T > 1:
+            dWa += dG[1:].reshape(-1, 4 * n).T @ A[:-1].reshape(-1, n)
     dG2 = dG.reshape(T * m, 4 * n)
-    dWa = dG[0].T @ a0_rows
-    if T > 1:
-        dWa += dG[1:].reshape(-1, 4 * n).T @ A[:-1].reshape(-1, n)
     dWx, db = _input_projection.input_gradients(dG2, X.reshape(T * m, n_x), ids)
     dx = from_rows((dG2 @ Wx).reshape(T, m, n_x)) if compute_dx else None
     grads = {}
@@ -178,6 +191,27 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
         grads["b" + gate] = db[rows][:, None].copy()
     grads = {key: grads[key] for key in ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo")}
     return dx, np.ascontiguousarray(da_next.T), np.ascontiguousarray(dc.T), grads
+
+
+def _backward_loops(kernels, entry, G, C, TC, A, a0_rows, c0_rows, dA, dG, dc, Wa_):
+    """The compiled backward loop, each batch thread on its examples: returns (∂J/∂a⟨0⟩ rows
+    (m, n), dW_a (4n, n)), dW_a the threads' shares added in order."""
+    n = dc.shape[1]
+
+    def examples(i: int, j: int) -> tuple[Array, Array]:
+        dWa = np.zeros((4 * n, n), dtype=G.dtype)
+        return kernels.backward_loop(entry, G, C, TC, A, a0_rows, c0_rows, dA, dG, dc, Wa_, dWa, i, j), dWa
+
+    parts = _on_batch_threads(examples, dc.shape[0], G.size)
+    return np.concatenate([da0 for da0, _ in parts]), added([dWa for _, dWa in parts])
+
+
+def _on_batch_threads(fn, m: int, size: int) -> list:
+    """``over_batch(fn, m, size)``, with BLAS on one thread when the batch is split (each
+    thread's loop multiplies on its own core; idle BLAS threads would spin there)."""
+    split = _batch_threads.slices(m, size) > 1
+    with blas_on_one_thread() if split else nullcontext():
+        return over_batch(fn, m, size)
 
 
 def _backward_steps(G, C, TC, c0_rows, dA, dG, dc, Wa_):

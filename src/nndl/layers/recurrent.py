@@ -180,6 +180,7 @@ class LSTM(_Recurrent):
 
     n_states = 2
     cache_per_step = 8  # a, c, tanh(c), the four gates, the stacked input
+    splits_batch = True  # the compiled loops run on the batch threads (see lstm_forward)
 
     def _shapes(self, n_x, n_a):
         return {f"{p}{g}": ("W", n_a + n_x) if p == "W" else ("b", 1) for g in "fico" for p in "Wb"}
