@@ -240,6 +240,33 @@ def test_gathering_the_windows_again_in_the_backward_pass_gives_the_same_results
 
 @pytest.mark.parametrize("recompute", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_col2im_equals_the_numpy_reference(rng, monkeypatch, dtype, recompute):
+    """col2im by the numba loop (dcols from one plain product) gives the NumPy code's dA_prev
+    (dcols per kernel offset, strided adds) for every case: strides, dilation, padding, 1×1,
+    few and many channels, with the im2col matrix kept and gathered again."""
+    pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
+    from nndl.functional import conv as C
+    if recompute:
+        monkeypatch.setattr(C, "RECOMPUTE_BYTES", 0)
+        monkeypatch.setattr(C, "BLOCK_BYTES", 1)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    for m, n_H, n_W, n_C_prev, n_C, f, s, padding, d in CASES + [(3, 28, 28, 1, 6, 5, 1, "same", 1),
+                                                                 (2, 14, 14, 6, 16, 5, 1, "valid", 1)]:
+        A, W, b = _case(rng, m, n_H, n_W, n_C_prev, n_C, f, dtype)
+        Z, cache = conv_forward(A, W, b, s, padding, d)
+        G = rng.standard_normal(Z.shape).astype(dtype)
+        results = []
+        for kernels in (False, True):
+            monkeypatch.setattr(C, "USE_KERNELS", kernels)
+            assert C._compiled_col2im(dtype) == kernels
+            results.append([x.copy() for x in conv_backward(G, cache, workspace={})])
+        for reference, compiled in zip(*results):
+            np.testing.assert_allclose(compiled, reference, **tol)
+            assert compiled.dtype == dtype
+
+
+@pytest.mark.parametrize("recompute", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_relu_in_the_convolutions_slices_is_relu_after_it(rng, monkeypatch, dtype, recompute):
     """conv_forward(relu=True) is max(Z, 0); conv_backward(dA, relu_A=A) is the backward of
     dZ = dA·1[A > 0]; conv_inference(relu=True) the same forward — with the im2col matrix kept

@@ -23,6 +23,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from . import _conv_kernels
 from ._batch_threads import added, over_batch, splitting
 from ._workspace import reused
 
@@ -35,6 +36,9 @@ Slices = Callable[[int, int], None]  # fn(i, j): the work of examples i … j−
 # convolution over 28×28×16 images: 451 KB of rows per example, 29 MB for 64 images).
 RECOMPUTE_BYTES = 256 << 10
 BLOCK_BYTES = 2 << 20
+# col2im by the compiled loop of the optional numba extra when it is installed (set False to
+# run the NumPy reference code below); dcols then always comes from one plain product.
+USE_KERNELS = _conv_kernels.AVAILABLE
 
 
 class _Windows(NamedTuple):
@@ -178,7 +182,7 @@ def _dcols_layout(W: Array, M: int, dtype, workspace: dict | None) -> tuple[Arra
     """(dcols, multiply): ``backward_columns``'s (M, f, f, n_C_prev) array, not yet filled, and
     multiply(rows, dZ2_rows), which writes dZ2_rows·Wᵀ into its rows ``rows`` (a slice)."""
     f, _, n_C_prev, n_C = W.shape
-    if n_C_prev >= 32 or f == 1:
+    if n_C_prev >= 32 or f == 1 or _compiled_col2im(dtype):
         plain = buffer(workspace, "dcols", (M, f * f * n_C_prev), dtype)
         W_T = W.reshape(-1, n_C).T
         return (plain.reshape(-1, f, f, n_C_prev),
@@ -212,6 +216,8 @@ def _col2im_layout(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: 
     if f == 1 and stride == 1 and padded_shape[1:3] == (n_H, n_W) and out is None:
         return d6.reshape(padded_shape), _nothing
     dA_pad = buffer(workspace, "dA_pad", padded_shape, dcols.dtype) if out is None else out
+    if _compiled_col2im(dcols.dtype) and d6.flags.c_contiguous and dA_pad.flags.c_contiguous:
+        return dA_pad, lambda i, j: _conv_kernels.col2im_rows(d6, dA_pad, stride, dilation, i, j)
     h_end, w_end = stride * (n_H - 1) + 1, stride * (n_W - 1) + 1
 
     def scatter_add(i: int, j: int) -> None:  # examples i..j−1
@@ -222,6 +228,11 @@ def _col2im_layout(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: 
                 dA_pad[i:j, h0:h0 + h_end:stride, w0:w0 + w_end:stride, :] += d6[i:j, :, :, p, q, :]
 
     return dA_pad, scatter_add
+
+
+def _compiled_col2im(dtype) -> bool:
+    """Whether col2im runs the compiled loop (numba installed, float32 or float64)."""
+    return USE_KERNELS and np.dtype(dtype).type in (np.float32, np.float64)
 
 
 @splitting
