@@ -134,6 +134,8 @@ def test_shape_errors_name_shapes(rng):
         lstm_forward(np.zeros((3, 5)), None, p)
     with pytest.raises(ValueError, match=r"Wf must have shape \(4, 9\), got \(4, 7\)"):
         lstm_forward(np.zeros((5, 2, 3)), None, p)
+    with pytest.raises(ValueError, match="at least one time step"):
+        lstm_forward(np.zeros((3, 2, 0)), None, p)
     with pytest.raises(ValueError, match=r"a0 must have shape"):
         rnn_forward(np.zeros((3, 2, 3)), np.zeros((4, 3)), _params(rng, "rnn", 3, 4))
     with pytest.raises(ValueError, match="float"):

@@ -38,6 +38,8 @@ def check_sequence(x: Array, name: str = "x", n: int | None = None) -> Array:
     if x.dtype.kind != "f":
         raise ValueError(f"{name} must be a float array, got dtype {x.dtype}"
                          " (token ids go through embedding_forward first)")
+    if x.shape[2] == 0:
+        raise ValueError(f"{name} must hold at least one time step (T_x ≥ 1), got shape {x.shape}")
     if n is not None and x.shape[0] != n:
         raise ValueError(f"{name} must have {n} features on axis 0 to match the weights, "
                          f"got shape {x.shape}")
