@@ -168,19 +168,11 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
     dG = np.empty_like(G)
     dc = initial_state(dc_last, n, m, dtype, name="dc_last")
     Wa_ = np.ascontiguousarray(Wa)
-    split = compiled is not None and _batch_threads.slices(m, G.size) > 1
-    if split:                                   # dW_a's shares are added in the threads' loops
+    if compiled is not None:
         da_next, dWa = _backward_loops(*compiled, G, C, TC, A, a0_rows, c0_rows, dA, dG, dc, Wa_)
     else:
-        if compiled is not None:
-            kernels, entry = compiled
-            no_dWa = np.zeros((0, 0), dtype)
-            da_next = kernels.backward_loop(entry, G, C, TC, A, a0_rows, c0_rows, dA, dG, dc, Wa_, no_dWa, 0, m)
-        else:
-            da_next = _backward_steps(G, C, TC, c0_rows, dA, dG, dc, Wa_)
-        dWa = dG[0].T @ a0_rows
-        if T > 1:
-            dWa += dG[1:].reshape(-1, 4 * n).T @ A[:-1].reshape(-1, n)
+        da_next = _backward_steps(G, C, TC, c0_rows, dA, dG, dc, Wa_)
+        dWa = _recurrent_weight_gradient(dG, A, a0_rows)
     dG2 = dG.reshape(T * m, 4 * n)
     dWx, db = _input_projection.input_gradients(dG2, X.reshape(T * m, n_x), ids)
     dx = from_rows((dG2 @ Wx).reshape(T, m, n_x)) if compute_dx else None
@@ -194,16 +186,30 @@ def lstm_backward(da: Array, cache: tuple, dc_last: Array | None = None,
 
 
 def _backward_loops(kernels, entry, G, C, TC, A, a0_rows, c0_rows, dA, dG, dc, Wa_):
-    """The compiled backward loop, each batch thread on its examples: returns (∂J/∂a⟨0⟩ rows
-    (m, n), dW_a (4n, n)), dW_a the threads' shares added in order."""
-    n = dc.shape[1]
+    """The compiled backward loop: returns (∂J/∂a⟨0⟩ rows (m, n), dW_a (4n, n)). With the
+    batch split over the threads, each runs the loop for its examples and adds its share of
+    dW_a step by step (the shares added in order); on one thread dW_a is one product after."""
+    m, n = dc.shape
+    if _batch_threads.slices(m, G.size) <= 1:
+        no_dWa = np.zeros((0, 0), dtype=G.dtype)
+        da0 = kernels.backward_loop(entry, G, C, TC, A, a0_rows, c0_rows, dA, dG, dc, Wa_, no_dWa, 0, m)
+        return da0, _recurrent_weight_gradient(dG, A, a0_rows)
 
     def examples(i: int, j: int) -> tuple[Array, Array]:
         dWa = np.zeros((4 * n, n), dtype=G.dtype)
         return kernels.backward_loop(entry, G, C, TC, A, a0_rows, c0_rows, dA, dG, dc, Wa_, dWa, i, j), dWa
 
-    parts = _on_batch_threads(examples, dc.shape[0], G.size)
+    parts = _on_batch_threads(examples, m, G.size)
     return np.concatenate([da0 for da0, _ in parts]), added([dWa for _, dWa in parts])
+
+
+def _recurrent_weight_gradient(dG: Array, A: Array, a0_rows: Array) -> Array:
+    """dW_a = Σ_t dZ⟨t⟩ᵀ·a⟨t−1⟩ (4n, n) as two products, from dG (T, m, 4n), A (T, m, n)."""
+    T, _, n = A.shape
+    dWa = dG[0].T @ a0_rows
+    if T > 1:
+        dWa += dG[1:].reshape(-1, 4 * n).T @ A[:-1].reshape(-1, n)
+    return dWa
 
 
 def _on_batch_threads(fn, m: int, size: int) -> list:
