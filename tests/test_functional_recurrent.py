@@ -225,7 +225,7 @@ def test_lstm_matches_torch(rng, torch):
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 2e-5)])
 @pytest.mark.parametrize("n_x,n_a,m,T", [(3, 5, 4, 6), (7, 33, 1, 1), (2, 17, 9, 3)])
-def test_lstm_compiled_steps_equal_numpy_reference(rng, dtype, tol, n_x, n_a, m, T):
+def test_lstm_compiled_loops_equal_numpy_reference(rng, dtype, tol, n_x, n_a, m, T):
     pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
     x = (3 * rng.standard_normal((n_x, m, T))).astype(dtype)      # some gates saturate
     a0, c0 = rng.standard_normal((n_a, m)).astype(dtype), rng.standard_normal((n_a, m)).astype(dtype)
@@ -247,7 +247,7 @@ def test_lstm_compiled_steps_equal_numpy_reference(rng, dtype, tol, n_x, n_a, m,
         np.testing.assert_allclose(r2[3][k], r1[3][k], rtol=10 * tol, atol=10 * tol)
 
 
-def test_lstm_compiled_steps_keep_nan_and_other_floats_run_numpy(rng):
+def test_lstm_compiled_loops_keep_nan_and_other_floats_run_numpy(rng):
     pytest.importorskip("numba", reason="numba (the optional 'fast' extra) is not installed")
     p = {k: v.astype(np.float32) for k, v in _params(rng, "lstm", 3, 4).items()}
     x = rng.standard_normal((3, 2, 3)).astype(np.float32)
