@@ -266,6 +266,8 @@ def test_X_passed_as_rows(model3, rng):
 def test_empty_and_rank1_and_wrong_features(model3, rng):
     with pytest.raises(ValueError, match="X is empty"):
         model3.fit(np.zeros((4, 0)), np.zeros(0, int), verbose=0)
+    with pytest.raises(ValueError, match=re.escape("X has shape (3, 2, 0): axis 2 has length 0")):
+        nndl.Sequential([nndl.LSTM(4)]).predict(np.zeros((3, 2, 0), np.float32))   # no time steps
     with pytest.raises(ValueError, match="rank-1 array; expected \\(n_x, m\\)"):
         model3.predict(np.ones(4))
     with pytest.raises(ValueError, match=re.escape("X has shape (5, 10), expected (4, m)")) as err:
