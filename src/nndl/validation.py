@@ -36,8 +36,7 @@ def check_X(X, example_shape: tuple[int, ...] | None, batch_axis: int) -> Array:
     X = as_real_array("X", X)
     if X.ndim == 0 or X.size == 0:
         if X.ndim > 0 and X.shape[batch_axis % X.ndim] > 0:
-            empty = [axis for axis, n in enumerate(X.shape) if n == 0]
-            raise ValueError(f"X has shape {X.shape}: axis {empty[0]} has length 0, so each example "
+            raise ValueError(f"X has shape {X.shape}: axis {X.shape.index(0)} has length 0, so each example "
                              "holds no numbers (a sequence needs at least one time step)")
         raise ValueError(f"X is empty (shape {X.shape}); expected at least one example")
     if X.ndim == 1:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._numba import AVAILABLE as _HAS_NUMBA
-from ._numba import compiled_on_first_use
+from ._numba import compiled_on_first_use, kernel_float
 
 Array = np.ndarray
 
@@ -27,7 +27,7 @@ def one_hot_ids(X: Array) -> Array | None:
     rows = X.shape[0]
     if rows == 0:
         return None
-    if _HAS_NUMBA and X.flags.c_contiguous and X.dtype.type in (np.float32, np.float64):  # one pass, not three
+    if _HAS_NUMBA and X.flags.c_contiguous and kernel_float(X.dtype):  # one pass, not three
         ids = np.empty(rows, dtype=np.intp)
         return ids if _one_hot_rows(X, ids) else None
     if np.count_nonzero(X) != rows:                           # dense inputs fail here, cheaply

@@ -28,6 +28,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from ._numba import KERNEL_FLOATS
+
 # Fortran gemm names: NumPy's wheels (ILP64, with or without the scipy_ prefix), then LP64
 _NAMES = ("scipy_{}gemm_64_", "{}gemm_64_", "scipy_{}gemm_", "{}gemm_")
 
@@ -117,7 +119,7 @@ def _found_entry_points() -> np.ndarray | None:
 def _agrees_with_numpy(entry: np.ndarray) -> bool:
     """The found gemm against ``@`` on a small product with strided views, both float types."""
     rng = np.random.default_rng(0)
-    for dtype in (np.float32, np.float64):
+    for dtype in KERNEL_FLOATS:
         A = rng.standard_normal((5, 7)).astype(dtype)
         B = rng.standard_normal((9, 6)).astype(dtype)[:, 1:4]       # rows 6 apart, 3 columns
         C = np.ones((7, 5), dtype=dtype)[:, :3]

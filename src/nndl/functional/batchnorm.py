@@ -6,7 +6,8 @@ import numpy as np
 
 from . import _batchnorm_kernels
 from ._batch_threads import added, over_batch, splitting
-from .conv import buffer, sum_channels
+from ._numba import kernel_float
+from .conv import buffer, row_group, sum_channels
 
 Array = np.ndarray
 
@@ -86,15 +87,7 @@ def _channels_last(Z: Array, axis) -> bool:
     but the last, C-contiguous. Any other Z (integers, float16, …) takes the general code
     above, which computes in a float dtype."""
     return (Z.ndim > 2 and axis == tuple(range(Z.ndim - 1)) and Z.flags.c_contiguous
-            and Z.dtype in (np.float32, np.float64))
-
-
-def _wide(N: int, n_C: int) -> int:
-    """k: how many rows of n_C numbers to treat as one row (k divides N, k·n_C ≤ 256 or so)."""
-    k = max(1, 256 // n_C)
-    while N % k:
-        k -= 1
-    return k
+            and kernel_float(Z.dtype))
 
 
 @splitting
@@ -104,7 +97,7 @@ def _forward_channels_last(Z, gamma, beta, eps, axis, workspace, relu):
     n_C = Z.shape[-1]
     Z2 = Z.reshape(-1, n_C)
     N = Z2.shape[0]
-    k = _wide(N, n_C)
+    k = row_group(N, n_C)
     wide = (N // k, k * n_C)
     rows = wide[0]
     inv_N = Z.dtype.type(1.0 / N)
@@ -144,7 +137,7 @@ def _backward_channels_last(dZ_tilde, cache, workspace):
     n_C = Z_hat.shape[-1]
     dZt2 = np.ascontiguousarray(dZ_tilde).reshape(-1, n_C)
     N = dZt2.shape[0]
-    k = _wide(N, n_C)
+    k = row_group(N, n_C)
     wide = (N // k, k * n_C)
     rows = wide[0]
     tmp = buffer(workspace, "bn_tmp", Z_hat.shape, Z_hat.dtype).reshape(wide)

@@ -25,6 +25,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from . import _conv_kernels
 from ._batch_threads import added, over_batch, splitting
+from ._numba import kernel_float
 from ._workspace import reused
 
 Array = np.ndarray
@@ -169,9 +170,10 @@ def _im2col_layout(A_pad: Array, f: int, stride: int, n_H: int, n_W: int, dilati
 def backward_columns(dZ2: Array, W: Array, workspace: dict | None = None) -> Array:
     """dcols = dZ·Wᵀ, the gradient of im2col's matrix, as a (m·n_H·n_W, f, f, n_C_prev) view.
 
-    dZ2: (m·n_H·n_W, n_C); W: (f, f, n_C_prev, n_C). With few input channels, the product is
-    taken per kernel offset in one batched call, so that each offset's block (m·n_H·n_W, n_C_prev)
-    is contiguous and col2im adds long runs; with many, one plain product.
+    dZ2: (m·n_H·n_W, n_C); W: (f, f, n_C_prev, n_C). With few input channels and col2im in
+    NumPy, the product is taken per kernel offset in one batched call, so that each offset's
+    block (m·n_H·n_W, n_C_prev) is contiguous and col2im adds long runs; with many, or with the
+    compiled col2im (``USE_KERNELS``), one plain product.
     """
     dcols, multiply = _dcols_layout(W, dZ2.shape[0], dZ2.dtype, workspace)
     multiply(slice(None), dZ2)
@@ -232,7 +234,7 @@ def _col2im_layout(dcols: Array, padded_shape: tuple[int, ...], f: int, stride: 
 
 def _compiled_col2im(dtype) -> bool:
     """Whether col2im runs the compiled loop (numba installed, float32 or float64)."""
-    return USE_KERNELS and np.dtype(dtype).type in (np.float32, np.float64)
+    return USE_KERNELS and kernel_float(dtype)
 
 
 @splitting
@@ -490,15 +492,17 @@ def _add_bias(Z2: Array, b: Array, relu: bool = False) -> None:
     """Z2 += b on the calling thread (``add_channel_bias``'s work on a slice of rows), then
     max(Z2, 0) if ``relu``."""
     M, n_C = Z2.shape
-    k = _row_group(M, n_C)
+    k = row_group(M, n_C)
     rows = Z2.reshape(M // k, k * n_C)
     rows += np.tile(b.reshape(1, n_C), (1, k))
     if relu:
         np.maximum(rows, 0, out=rows)
 
 
-def _row_group(M: int, n_C: int) -> int:
-    """k: how many rows of n_C numbers to add as one row (k divides M, k·n_C ≤ 256 or so)."""
+def row_group(M: int, n_C: int) -> int:
+    """k: how many rows of n_C numbers to treat as one row of k·n_C (k divides M, k·n_C ≤ 256
+    or so): an elementwise pass against per-channel vectors repeated k times gets longer inner
+    loops than one over rows of a few channels."""
     k = max(1, 256 // n_C)
     while M % k:
         k -= 1

@@ -31,9 +31,10 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from . import _batch_threads, _input_projection
-from ._batch_threads import added, blas_on_one_thread, over_batch
+from . import _input_projection
+from ._batch_threads import added, blas_on_one_thread, over_batch, slices
 from ._numba import AVAILABLE as _HAS_NUMBA
+from ._numba import kernel_float
 from ._sequence import (
     check_param, check_sequence, from_rows, initial_state, to_rows, upstream_rows,
 )
@@ -46,7 +47,6 @@ GATES = ("f", "i", "o", "c")  # the stacking order inside (the three sigmoid gat
 # is installed and NumPy's BLAS can be called from them (set USE_FUSED False to run the NumPy
 # reference code below).
 USE_FUSED = _HAS_NUMBA
-_KERNEL_DTYPES = (np.float32, np.float64)
 
 
 def _compiled_loops(fused: bool | None, dtype) -> tuple | None:
@@ -61,7 +61,7 @@ def _compiled_loops(fused: bool | None, dtype) -> tuple | None:
         raise ValueError("fused=True needs numba (pip install numba, or the 'fast' extra)")
     from . import _lstm_kernels, _numpy_blas       # numba is imported with them, on first use
     entry = _numpy_blas.entry_points()
-    if entry is None or np.dtype(dtype).type not in _KERNEL_DTYPES:
+    if entry is None or not kernel_float(dtype):
         return None
     return _lstm_kernels, entry
 
@@ -190,7 +190,7 @@ def _backward_loops(kernels, entry, G, C, TC, A, a0_rows, c0_rows, dA, dG, dc, W
     batch split over the threads, each runs the loop for its examples and adds its share of
     dW_a step by step (the shares added in order); on one thread dW_a is one product after."""
     m, n = dc.shape
-    if _batch_threads.slices(m, G.size) <= 1:
+    if slices(m, G.size) <= 1:
         no_dWa = np.zeros((0, 0), dtype=G.dtype)
         da0 = kernels.backward_loop(entry, G, C, TC, A, a0_rows, c0_rows, dA, dG, dc, Wa_, no_dWa, 0, m)
         return da0, _recurrent_weight_gradient(dG, A, a0_rows)
@@ -215,7 +215,7 @@ def _recurrent_weight_gradient(dG: Array, A: Array, a0_rows: Array) -> Array:
 def _on_batch_threads(fn, m: int, size: int) -> list:
     """``over_batch(fn, m, size)``, with BLAS on one thread when the batch is split (each
     thread's loop multiplies on its own core; idle BLAS threads would spin there)."""
-    split = _batch_threads.slices(m, size) > 1
+    split = slices(m, size) > 1
     with blas_on_one_thread() if split else nullcontext():
         return over_batch(fn, m, size)
 
